@@ -1,0 +1,101 @@
+"""Reading text files in the encodings Chinese government files come in, and atomic writes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+from .errors import CorpusError
+
+#: Encodings tried in order. GB18030 is a superset of GBK and GB2312.
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """Read a text file in UTF-8 (with or without BOM) or GB18030/GBK.
+
+    Raises :class:`CorpusError` naming the file if it is empty, unreadable or
+    in none of those encodings. Line endings are normalised to ``\\n``.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "a.txt")
+    >>> _ = open(p, "wb").write("政府工作报告".encode("gbk"))
+    >>> read_text(p)
+    '政府工作报告'
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CorpusError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read file ({exc.strerror})") from None
+    if not data.strip():
+        raise CorpusError(f"{path}: file is empty")
+    for enc in ENCODINGS:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    # Locate the first bad byte for UTF-8 to help the user.
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = f"byte {exc.start}"
+    else:  # pragma: no cover - decode succeeded above then
+        where = "unknown position"
+    raise CorpusError(
+        f"{path}: cannot decode as UTF-8 or GB18030/GBK (first undecodable {where}); "
+        "re-save the file as UTF-8"
+    )
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[IO]:
+    """Open a temporary file beside ``path``; rename it over ``path`` only on success.
+
+    An interrupted write never leaves a half-written ``path`` behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if "b" not in mode:
+            kwargs.setdefault("encoding", "utf-8")
+        with os.fdopen(fd, mode, **kwargs) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (UTF-8)."""
+    with atomic_open(path, "w") as fh:
+        fh.write(text)
+    return Path(path)
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
+    return Path(path)
+
+
+def write_csv_atomic(df, path: str | os.PathLike, **kwargs) -> Path:
+    """Write a DataFrame as UTF-8 CSV (with BOM so Excel shows Chinese) atomically."""
+    kwargs.setdefault("index", False)
+    with atomic_open(path, "w", newline="", encoding="utf-8-sig") as fh:
+        df.to_csv(fh, **kwargs)
+    return Path(path)
