@@ -1,0 +1,402 @@
+"""Documents and corpora: loading, filtering and a one-row-per-document table.
+
+A :class:`Corpus` is an ordered, immutable collection of :class:`Document`
+objects. Each document carries its raw text (the slice of the source file),
+its cleaned text (what every analysis reads), the record of what cleaning
+changed, and metadata under the shared column names of :mod:`textmine.schema`.
+
+Three ways in:
+
+- :func:`load_corpus` with no argument: the bundled seed corpus (``seeds/``).
+- :func:`load_corpus` with a folder of ``.txt`` files and a metadata table
+  (``metadata.csv`` in the folder, or ``metadata=``). The table needs a ``file``
+  column; ``doc_id`` defaults to the file name without ``.txt``. Optional:
+  ``locator`` (``title:<title line>`` for a report inside a collection 合集),
+  ``unmask`` (undo source masking such as ``X`` for 党), and any metadata column.
+- :meth:`Corpus.from_dataframe` with a text column and metadata columns.
+
+>>> corpus = Corpus.from_texts(["发展新质生产力。", "优化营商环境。"])
+>>> len(corpus), corpus[0].doc_id, corpus["doc1"].text
+(2, 'doc0', '优化营商环境。')
+>>> corpus.to_frame()[["doc_id", "n_chars"]].values.tolist()
+[['doc0', 8], ['doc1', 7]]
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+import pandas as pd
+
+from ._io import read_text
+from ._text import n_chars
+from .errors import CorpusError
+from .schema import META_COLUMNS, validate_meta
+from .split import split_collection
+
+_PathLike = str | os.PathLike
+_TRUE = {"true", "1", "yes", "y", "t"}
+
+
+class Document:
+    """One document: ``doc_id``, cleaned ``text``, ``raw`` text, ``meta`` and ``cleaning`` record.
+
+    ``doc["place"]`` reads a metadata value. A *lazy* document (from
+    ``load_corpus(..., lazy=True)``) keeps only a loader and re-reads and
+    re-cleans its file on each access, so a large corpus need not sit in memory.
+    """
+
+    __slots__ = ("doc_id", "meta", "_raw", "_cleaning", "_loader", "_clean_opts")
+
+    def __init__(
+        self,
+        doc_id: str,
+        raw: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+        *,
+        clean: bool = True,
+        unmask: bool = False,
+        to_simplified: bool = False,
+        loader: Callable[[], str] | None = None,
+    ) -> None:
+        if raw is None and loader is None:
+            raise ValueError("Document needs raw text or a loader")
+        self.doc_id = str(doc_id)
+        full = {col: None for col in META_COLUMNS}
+        full.update(meta or {})
+        full["doc_id"] = self.doc_id
+        self.meta = full
+        self._loader = loader
+        self._clean_opts = {"unmask": unmask, "to_simplified": to_simplified} if clean else None
+        self._raw = raw
+        self._cleaning = None
+        if raw is not None and clean:
+            self._cleaning = _clean(raw, **self._clean_opts)
+
+    @property
+    def raw(self) -> str:
+        """The raw text of the document as it stands in its source file."""
+        return self._raw if self._raw is not None else self._loader()
+
+    @property
+    def cleaning(self):
+        """The :class:`textmine.clean.CleanResult` (``None`` if cleaning was off)."""
+        if self._cleaning is not None or self._clean_opts is None:
+            return self._cleaning
+        return _clean(self.raw, **self._clean_opts)
+
+    @property
+    def text(self) -> str:
+        """The cleaned text (the raw text if cleaning was switched off)."""
+        result = self.cleaning
+        return self.raw if result is None else result.text
+
+    @property
+    def n_chars(self) -> int:
+        """Non-whitespace characters of the cleaned text (denominator of per-10,000 rates)."""
+        return n_chars(self.text)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.meta[key]
+
+    def __repr__(self) -> str:
+        label = " ".join(str(self.meta.get(k)) for k in ("place", "year", "doctype") if self.meta.get(k))
+        return f"Document({self.doc_id!r}{', ' + label if label else ''})"
+
+
+class Corpus(Sequence[Document]):
+    """An ordered, immutable collection of documents.
+
+    ``missing`` lists reports that a collection's table of contents names but
+    whose text the file does not hold (one dict per report).
+    """
+
+    def __init__(self, documents: Iterable[Document], missing: Iterable[Mapping[str, Any]] = ()) -> None:
+        self._docs = list(documents)
+        self._index = {}
+        for i, doc in enumerate(self._docs):
+            if doc.doc_id in self._index:
+                raise CorpusError(f"duplicate doc_id {doc.doc_id!r}")
+            self._index[doc.doc_id] = i
+        self.missing = [dict(m) for m in missing]
+
+    # -- sequence protocol -------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self._docs)
+
+    def __getitem__(self, key):  # type: ignore[override]
+        if isinstance(key, str):
+            try:
+                return self._docs[self._index[key]]
+            except KeyError:
+                raise KeyError(f"no document with doc_id {key!r}") from None
+        if isinstance(key, slice):
+            return Corpus(self._docs[key], self.missing)
+        return self._docs[key]
+
+    def __repr__(self) -> str:
+        return f"Corpus({len(self)} documents)"
+
+    # -- views ----------------------------------------------------------------
+    @property
+    def ids(self) -> list[str]:
+        """Document ids in corpus order."""
+        return [d.doc_id for d in self._docs]
+
+    @property
+    def texts(self) -> list[str]:
+        """Cleaned texts in corpus order."""
+        return [d.text for d in self._docs]
+
+    def filter(self, fn: Callable[[Document], bool] | None = None, **meta_equals: Any) -> "Corpus":
+        """Documents for which ``fn(doc)`` is true and each metadata value matches.
+
+        A keyword value that is a list, tuple or set matches any of its members.
+
+        >>> c = Corpus.from_dataframe(pd.DataFrame({"text": ["甲", "乙"], "year": [2023, 2024]}))
+        >>> c.filter(year=2024).ids, c.filter(year=[2023, 2024]).ids
+        (['doc1'], ['doc0', 'doc1'])
+        """
+        def keep(doc: Document) -> bool:
+            for key, want in meta_equals.items():
+                value = doc.meta.get(key)
+                if isinstance(want, (list, tuple, set, frozenset)):
+                    if value not in want:
+                        return False
+                elif value != want:
+                    return False
+            return fn(doc) if fn is not None else True
+
+        return Corpus((d for d in self._docs if keep(d)), self.missing)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per document: the metadata columns (shared names first) and ``n_chars``."""
+        extra: list[str] = []
+        for doc in self._docs:
+            extra += [k for k in doc.meta if k not in META_COLUMNS and k not in extra]
+        columns = list(META_COLUMNS) + extra + ["n_chars"]
+        rows = [{**{c: doc.meta.get(c) for c in columns[:-1]}, "n_chars": doc.n_chars} for doc in self._docs]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["year"] = frame["year"].astype("Int64")
+        return frame
+
+    def cleaning_changes(self) -> pd.DataFrame:
+        """Every change cleaning made, one row per change, with the ``doc_id`` it belongs to."""
+        frames = []
+        for doc in self._docs:
+            result = doc.cleaning
+            if result is not None:
+                frame = result.to_frame()
+                frame.insert(0, "doc_id", doc.doc_id)
+                frames.append(frame)
+        if not frames:
+            return pd.DataFrame(columns=["doc_id", "step", "action", "before", "after", "position"])
+        return pd.concat(frames, ignore_index=True)
+
+    # -- constructors -------------------------------------------------------------
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], ids: Iterable[str] | None = None, *, clean: bool = False) -> "Corpus":
+        """A corpus of plain strings (ids ``doc0``, ``doc1``, … unless given). Not cleaned by default."""
+        texts = list(texts)
+        ids = [f"doc{i}" for i in range(len(texts))] if ids is None else [str(i) for i in ids]
+        if len(ids) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
+        return cls(Document(i, t, clean=clean) for i, t in zip(ids, texts))
+
+    @classmethod
+    def from_dataframe(
+        cls,
+        df: pd.DataFrame,
+        text: str = "text",
+        id: str = "doc_id",
+        *,
+        clean: bool = True,
+        unmask: bool = False,
+        to_simplified: bool = False,
+    ) -> "Corpus":
+        """Build a corpus from a DataFrame with a text column and metadata columns.
+
+        Without an ``id`` column, ids are ``doc0``, ``doc1``, … in row order.
+        """
+        if text not in df.columns:
+            raise CorpusError(f"DataFrame has no text column {text!r} (columns: {list(df.columns)})")
+        docs = []
+        for i, row in enumerate(df.to_dict("records")):
+            body = row.pop(text)
+            doc_id = str(row.pop(id)) if id in row else f"doc{i}"
+            where = f"DataFrame row {i} (doc_id {doc_id!r})"
+            if not isinstance(body, str) or not body.strip():
+                raise CorpusError(f"{where}: text is empty or not a string")
+            meta = validate_meta(row, where=where)
+            docs.append(Document(doc_id, body.replace("\r\n", "\n"), meta, clean=clean,
+                                 unmask=unmask, to_simplified=to_simplified))
+        _check_unique([d.doc_id for d in docs], where="DataFrame")
+        return cls(docs)
+
+
+def as_corpus(obj: "Corpus | str | Iterable[str]") -> Corpus:
+    """A :class:`Corpus` from a corpus, one string, or an iterable of strings (ids ``doc0``…).
+
+    Strings are taken as already clean: analysis functions call this so they
+    accept plain text from other research code.
+
+    >>> as_corpus("营商环境").ids
+    ['doc0']
+    """
+    if isinstance(obj, Corpus):
+        return obj
+    if isinstance(obj, str):
+        return Corpus.from_texts([obj])
+    if isinstance(obj, Document):
+        return Corpus([obj])
+    items = list(obj)
+    if all(isinstance(x, Document) for x in items):
+        return Corpus(items)
+    if not all(isinstance(x, str) for x in items):
+        raise TypeError("expected a Corpus, a string, or an iterable of strings")
+    return Corpus.from_texts(items)
+
+
+# ---------------------------------------------------------------------------
+# loading folders
+
+
+def bundled_seeds_dir() -> Path:
+    """The folder holding the bundled raw seed files and ``manifest.csv``."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "seeds", here / "_seeds"):
+        if (candidate / "manifest.csv").is_file():
+            return candidate
+    raise CorpusError("the bundled seeds/ folder with manifest.csv was not found next to the package")
+
+
+def load_corpus(
+    path: _PathLike | None = None,
+    *,
+    metadata: _PathLike | None = None,
+    clean: bool = True,
+    unmask: bool | None = None,
+    to_simplified: bool = False,
+    lazy: bool = False,
+) -> Corpus:
+    """Load the bundled corpus (no ``path``) or a folder of ``.txt`` files plus a metadata CSV.
+
+    ``unmask`` overrides the metadata's per-file ``unmask`` column (None keeps it).
+    ``lazy=True`` keeps only file paths in memory and re-reads on access.
+    Every problem is a :class:`~textmine.errors.CorpusError` naming the file.
+
+    >>> corpus = load_corpus()
+    >>> corpus.to_frame().set_index("doc_id").loc["jinan_2024_report", ["place", "level", "rank", "year"]].tolist()
+    ['济南市', '地级市', '副省级城市', 2024]
+    """
+    folder = bundled_seeds_dir() if path is None else Path(path)
+    if not folder.is_dir():
+        raise CorpusError(f"{folder}: not a folder")
+    if metadata is None:
+        metadata = folder / ("manifest.csv" if path is None else "metadata.csv")
+        if not Path(metadata).is_file():
+            raise CorpusError(f"{folder}: no metadata table {Path(metadata).name}; pass metadata='…csv'")
+    table = _read_metadata(Path(metadata))
+    return _build(folder, Path(metadata), table, clean=clean, unmask=unmask,
+                  to_simplified=to_simplified, lazy=lazy)
+
+
+def _read_metadata(path: Path) -> list[dict[str, Any]]:
+    text = read_text(path)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise CorpusError(f"{path}: not a readable CSV table ({str(exc).strip()})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if "file" not in frame.columns:
+        raise CorpusError(f"{path}: metadata table needs a 'file' column (has: {', '.join(frame.columns)})")
+    rows = frame.to_dict("records")
+    for row in rows:
+        for k, v in row.items():
+            row[k] = v.strip() if isinstance(v, str) else v
+    return rows
+
+
+def _build(folder: Path, meta_path: Path, rows: list[dict[str, Any]], *, clean: bool,
+           unmask: bool | None, to_simplified: bool, lazy: bool) -> Corpus:
+    files_on_disk = {p.name for p in folder.glob("*.txt")}
+    referenced = set()
+    docs: list[Document] = []
+    missing: list[dict[str, Any]] = []
+    by_file: dict[str, list[tuple[int, dict]]] = {}
+    for n, row in enumerate(rows, start=2):  # row 1 is the header
+        name = row.get("file", "")
+        if not name:
+            raise CorpusError(f"{meta_path} row {n}: empty 'file'")
+        if not (folder / name).is_file():
+            raise CorpusError(f"{meta_path} row {n}: file {name!r} does not exist in {folder}")
+        referenced.add(name)
+        by_file.setdefault(name, []).append((n, row))
+    unlisted = sorted(files_on_disk - referenced)
+    if unlisted:
+        raise CorpusError(f"{folder / unlisted[0]}: text file has no row in the metadata table {meta_path.name}"
+                          + (f" (nor do {len(unlisted) - 1} more .txt files)" if len(unlisted) > 1 else ""))
+    ids = [row.get("doc_id") or Path(row["file"]).stem for row in rows]
+    _check_unique(ids, where=str(meta_path))
+
+    for name, entries in by_file.items():
+        path = folder / name
+        titled = [(n, r) for n, r in entries if str(r.get("locator", "")).startswith("title:")]
+        raw_file = read_text(path) if titled or not lazy else None
+        slices: dict[int, str] = {}
+        if titled:
+            parts, absent = split_collection(raw_file)
+            found = {p.title: p for p in parts}
+            for n, r in titled:
+                title = r["locator"][len("title:"):].strip()
+                if title not in found:
+                    raise CorpusError(f"{path}: report title {title!r} (metadata row {n}) not found in the text")
+                slices[n] = found.pop(title).body
+            if found:
+                extra = next(iter(found))
+                raise CorpusError(f"{path}: holds report {extra!r} with no row in {meta_path.name}")
+            missing += [{"file": name, "number": e.number, "title": e.title, "toc_level": e.toc_level}
+                        for e in absent]
+        for n, row in entries:
+            where = f"{meta_path} row {n} ({name})"
+            doc_id = row.get("doc_id") or Path(name).stem
+            meta = {k: v for k, v in row.items() if k not in {"doc_id", "file", "locator", "unmask"}}
+            meta = validate_meta(meta, where=where)
+            meta["file"] = name
+            do_unmask = unmask if unmask is not None else str(row.get("unmask", "")).lower() in _TRUE
+            opts = dict(clean=clean, unmask=do_unmask, to_simplified=to_simplified)
+            if n in slices:
+                body = slices[n]
+                if not body.strip():
+                    raise CorpusError(f"{path}: report {row['locator']!r} has no text")
+                docs.append(Document(doc_id, body, meta, **opts))
+            elif lazy:
+                docs.append(Document(doc_id, meta=meta, loader=_file_loader(path), **opts))
+            else:
+                docs.append(Document(doc_id, raw_file, meta, **opts))
+    order = {doc_id: i for i, doc_id in enumerate(ids)}
+    docs.sort(key=lambda d: order[d.doc_id])
+    return Corpus(docs, missing)
+
+
+def _file_loader(path: Path) -> Callable[[], str]:
+    return lambda: read_text(path)
+
+
+def _check_unique(ids: Sequence[str], *, where: str) -> None:
+    dupes = [i for i, c in Counter(ids).items() if c > 1]
+    if dupes:
+        raise CorpusError(f"{where}: duplicate doc_id {dupes[0]!r}" + (f" (and {len(dupes) - 1} more)" if len(dupes) > 1 else ""))
+
+
+def _clean(raw: str, **opts):
+    from .clean import clean  # imported here: clean is optional for plain-text corpora
+
+    return clean(raw, **opts)
