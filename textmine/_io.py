@@ -10,8 +10,6 @@ from typing import IO, Iterator
 
 from .errors import CorpusError
 
-#: Encodings tried in order. GB18030 is a superset of GBK and GB2312.
-ENCODINGS = ("utf-8-sig", "gb18030")
 
 
 def read_text(path: str | os.PathLike) -> str:
@@ -35,23 +33,34 @@ def read_text(path: str | os.PathLike) -> str:
         raise CorpusError(f"{path}: cannot read file ({exc.strerror})") from None
     if not data.strip():
         raise CorpusError(f"{path}: file is empty")
-    for enc in ENCODINGS:
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        return text.replace("\r\n", "\n").replace("\r", "\n")
-    # Locate the first bad byte for UTF-8 to help the user.
     try:
-        data.decode("utf-8")
+        return _normalise_newlines(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        where = f"byte {exc.start}"
-    else:  # pragma: no cover - decode succeeded above then
-        where = "unknown position"
-    raise CorpusError(
-        f"{path}: cannot decode as UTF-8 or GB18030/GBK (first undecodable {where}); "
-        "re-save the file as UTF-8"
-    )
+        bad_at = exc.start
+    if _mostly_utf8(data):
+        raise CorpusError(
+            f"{path}: invalid UTF-8 at byte {bad_at} (the rest of the file is UTF-8, so it is "
+            "probably corrupted); fix or re-save the file as UTF-8"
+        )
+    try:
+        return _normalise_newlines(data.decode("gb18030"))
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{path}: cannot decode as UTF-8 (first bad byte {bad_at}) or GB18030/GBK "
+            f"(first bad byte {exc.start}); re-save the file as UTF-8"
+        ) from None
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True if ``data`` is UTF-8 text with a few bad bytes rather than another encoding."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    multibyte = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    return multibyte >= 20 * bad
 
 
 @contextmanager

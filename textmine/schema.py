@@ -5,7 +5,7 @@ grouped or joined by them. Values of ``level``, ``rank`` and ``doctype`` come
 from the documented sets below; an unknown value is an error, not a new category.
 
 >>> validate_meta({"level": "地级市", "doctype": "report"}, where="metadata.csv row 2")
-{'level': '地级市', 'doctype': 'report'}
+{'level': '地级市', 'doctype': 'report', 'rank': None, 'year': None}
 """
 
 from __future__ import annotations

@@ -1,0 +1,60 @@
+"""Reading files in the encodings Chinese government files come in; atomic writes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from textmine._io import atomic_open, read_text, write_csv_atomic, write_text_atomic
+from textmine.errors import CorpusError
+
+TEXT = "各位代表：现在，我代表市人民政府向大会报告工作。\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_utf8_bom_and_gb_encodings_read_alike(tmp_path, encoding):
+    path = tmp_path / "r.txt"
+    path.write_bytes(TEXT.encode(encoding))
+    assert read_text(path) == TEXT
+
+
+def test_windows_line_endings_become_newlines(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_bytes("第一行\r\n第二行\r第三行".encode("utf-8"))
+    assert read_text(path) == "第一行\n第二行\n第三行"
+
+
+def test_a_utf8_file_with_a_corrupted_byte_is_an_error_not_mojibake(tmp_path):
+    data = (TEXT * 20).encode("utf-8")
+    cut = len(TEXT[:10].encode("utf-8"))  # a character boundary: 10 CJK chars x 3 bytes
+    assert cut == 30
+    path = tmp_path / "broken.txt"
+    path.write_bytes(data[:cut] + b"\xff" + data[cut:])
+    with pytest.raises(CorpusError, match=r"broken.txt: invalid UTF-8 at byte 30"):
+        read_text(path)
+
+
+def test_empty_and_missing_files_are_named(tmp_path):
+    (tmp_path / "e.txt").write_bytes(b"\n \n")
+    with pytest.raises(CorpusError, match="e.txt: file is empty"):
+        read_text(tmp_path / "e.txt")
+    with pytest.raises(CorpusError, match="nope.txt: file not found"):
+        read_text(tmp_path / "nope.txt")
+
+
+def test_interrupted_write_leaves_neither_partial_file_nor_temp_file(tmp_path):
+    target = tmp_path / "out.txt"
+    write_text_atomic(target, "old")
+    with pytest.raises(RuntimeError):
+        with atomic_open(target) as fh:
+            fh.write("half of the new conte")
+            raise RuntimeError("interrupted")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_csv_is_written_with_bom_for_excel_and_reads_back(tmp_path):
+    df = pd.DataFrame({"place": ["泉州市"], "count": [3]})
+    path = write_csv_atomic(df, tmp_path / "t.csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert pd.read_csv(path, encoding="utf-8-sig").to_dict("records") == [{"place": "泉州市", "count": 3}]
