@@ -1,0 +1,268 @@
+"""Topics: reproducible LDA, shares that add up, length-weighted prevalence, K selection, save/load."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from textmine.corpus import Corpus, Document
+from textmine.errors import TextmineError
+from textmine.topics import (
+    AUTO_PARAGRAPH_BELOW,
+    TopicModel,
+    build_dictionary,
+    resolve_unit,
+    select_k,
+    topic_prevalence,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Two planted themes, words separated by spaces (tokenizer=str.split keeps the tests
+# independent of the segmenter): science & industry vs. business environment.
+SCIENCE = ["科技 创新 产业 研发 人才 科技 创新",
+           "研发 人才 科技 产业 创新 研发",
+           "产业 科技 研发 人才 创新 产业",
+           "创新 人才 研发 科技 产业 人才"]
+BUSINESS = ["营商 环境 企业 服务 审批 营商 环境",
+            "企业 服务 审批 营商 环境 企业",
+            "审批 营商 企业 环境 服务 审批",
+            "服务 环境 审批 企业 营商 服务"]
+PLACES = ["甲市", "乙市", "甲市", "乙市"]
+
+
+def tiny_corpus() -> Corpus:
+    docs = [Document(f"sci{i}", t, {"place": PLACES[i], "year": 2024}, clean=False)
+            for i, t in enumerate(SCIENCE)]
+    docs += [Document(f"bus{i}", t, {"place": PLACES[i], "year": 2023 + i % 2}, clean=False)
+             for i, t in enumerate(BUSINESS)]
+    return Corpus(docs)
+
+
+SETTINGS = dict(unit="document", tokenizer=str.split, no_below=1, no_above=1.0, min_tokens=1,
+                passes=10, iterations=50)
+
+
+@pytest.fixture(scope="module")
+def fitted() -> TopicModel:
+    return TopicModel(k=2, seed=7, **SETTINGS).fit(tiny_corpus())
+
+
+# --- reproducibility -----------------------------------------------------------------
+
+
+def test_two_fits_with_one_seed_are_exactly_equal(fitted):
+    again = TopicModel(k=2, seed=7, **SETTINGS).fit(tiny_corpus())
+    assert np.array_equal(fitted.topic_term_matrix(), again.topic_term_matrix())
+    assert np.array_equal(fitted.doc_topic_, again.doc_topic_)
+    pd.testing.assert_frame_equal(fitted.doc_topics(), again.doc_topics())
+    pd.testing.assert_frame_equal(fitted.topic_terms(), again.topic_terms())
+
+
+def test_a_different_seed_starts_elsewhere(fitted):
+    other = TopicModel(k=2, seed=8, **SETTINGS).fit(tiny_corpus())
+    assert not np.array_equal(fitted.topic_term_matrix(), other.topic_term_matrix())
+
+
+_CHILD = """
+import hashlib, sys
+sys.path.insert(0, {root!r})
+from tests.test_topics import SETTINGS, TopicModel, tiny_corpus
+tm = TopicModel(k=2, seed=7, **SETTINGS).fit(tiny_corpus())
+h = hashlib.sha256(tm.topic_term_matrix().tobytes() + tm.doc_topic_.tobytes())
+print(h.hexdigest(), sorted(tm.dictionary_.token2id.items()))
+"""
+
+
+def test_fits_in_two_processes_with_different_hash_seeds_are_identical():
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        run = subprocess.run([sys.executable, "-c", _CHILD.format(root=str(ROOT))], env=env,
+                             capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert run.returncode == 0, run.stderr
+        outputs.append(run.stdout)
+    assert outputs[0] == outputs[1]
+
+
+# --- shares add up -------------------------------------------------------------------
+
+
+def test_each_units_topic_shares_sum_to_one(fitted):
+    sums = fitted.doc_topics().groupby("unit_id")["share"].sum()
+    assert len(sums) == 8
+    assert np.allclose(sums.to_numpy(), 1.0, rtol=0, atol=1e-9)
+
+
+def test_doc_topics_carries_the_reports_metadata_and_lengths(fitted):
+    table = fitted.doc_topics()
+    assert len(table) == 8 * 2
+    row = table[(table["unit_id"] == "bus1") & (table["topic"] == 0)].iloc[0]
+    assert (row["doc_id"], row["place"], row["year"]) == ("bus1", "乙市", 2024)
+    # every word is in the vocabulary here, so n_tokens = the number of words
+    assert row["n_tokens"] == len(BUSINESS[1].split())
+
+
+def test_the_planted_themes_come_out_as_separate_topics(fitted):
+    top = fitted.topic_terms(n=5)
+    themes = [set(top.loc[top["topic"] == t, "term"]) for t in (0, 1)]
+    science, business = set(" ".join(SCIENCE).split()), set(" ".join(BUSINESS).split())
+    assert sorted([themes[0] <= science, themes[1] <= science]) == [False, True]
+    assert sorted([themes[0] <= business, themes[1] <= business]) == [False, True]
+    dominant = fitted.doc_topics().loc[lambda d: d.groupby("unit_id")["share"].transform("max") == d["share"]]
+    by_doc = dict(zip(dominant["unit_id"], dominant["topic"]))
+    assert len({by_doc[f"sci{i}"] for i in range(4)} | {by_doc[f"bus{i}"] for i in range(4)}) == 2
+
+
+def test_topic_terms_are_ranked_from_one_with_decreasing_weight(fitted):
+    top = fitted.topic_terms(n=4)
+    assert top.columns.tolist() == ["topic", "rank", "term", "weight"]
+    for _, g in top.groupby("topic"):
+        assert g["rank"].tolist() == [1, 2, 3, 4]
+        assert g["weight"].is_monotonic_decreasing
+
+
+def test_labels_join_the_top_terms(fitted):
+    labels = fitted.labels(n=3)
+    top = fitted.topic_terms(n=3)
+    assert labels[1] == "·".join(top.loc[top["topic"] == 1, "term"])
+    assert labels.index.tolist() == [0, 1]
+
+
+# --- prevalence ----------------------------------------------------------------------
+
+
+def test_prevalence_shares_per_group_sum_to_one(fitted):
+    for by in ("place", ["place", "year"], None):
+        table = fitted.prevalence(by=by)
+        keys = [by] if isinstance(by, str) else (by or [])
+        sums = table.groupby(keys)["share"].sum() if keys else pd.Series([table["share"].sum()])
+        assert np.allclose(sums.to_numpy(), 1.0, rtol=0, atol=1e-9)
+
+
+def test_prevalence_weights_units_by_their_token_count():
+    # 甲: a long unit (300 tokens) mostly topic 0, a short one (100 tokens) split evenly
+    # 乙: one unit of 50 tokens
+    doc_topics = pd.DataFrame({
+        "unit_id": ["a", "a", "b", "b", "c", "c"],
+        "place": ["甲", "甲", "甲", "甲", "乙", "乙"],
+        "n_tokens": [300, 300, 100, 100, 50, 50],
+        "topic": [0, 1, 0, 1, 0, 1],
+        "share": [0.8, 0.2, 0.5, 0.5, 0.1, 0.9],
+    })
+    table = topic_prevalence(doc_topics, by="place").set_index(["place", "topic"])
+    # hand computation: 甲 topic 0 = (300*0.8 + 100*0.5) / 400 = 290/400
+    assert table.loc[("甲", 0), "share"] == pytest.approx(290 / 400)
+    assert table.loc[("甲", 1), "share"] == pytest.approx(110 / 400)
+    assert table.loc[("乙", 1), "share"] == pytest.approx(0.9)
+    assert table.loc[("甲", 0), "n_units"] == 2
+    assert table.loc[("甲", 0), "n_tokens"] == 400
+    # unweighted: the plain mean of the two units
+    plain = topic_prevalence(doc_topics, by="place", weight=None).set_index(["place", "topic"])
+    assert plain.loc[("甲", 0), "share"] == pytest.approx((0.8 + 0.5) / 2)
+
+
+def test_prevalence_of_an_unknown_column_names_it():
+    table = pd.DataFrame({"topic": [0], "share": [1.0], "n_tokens": [3]})
+    with pytest.raises(TextmineError, match="province"):
+        topic_prevalence(table, by="province")
+
+
+# --- choosing K ------------------------------------------------------------------------
+
+
+def test_select_k_scores_each_k_and_chooses_one_inside_the_range():
+    table = select_k(tiny_corpus(), k_range=[2, 3], seed=7, **SETTINGS)
+    assert table.columns.tolist() == ["k", "c_v", "u_mass", "chosen"]
+    assert table["k"].tolist() == [2, 3]
+    assert table["chosen"].sum() == 1
+    chosen = int(table.loc[table["chosen"], "k"].iloc[0])
+    assert chosen in (2, 3)
+    assert chosen == int(table.loc[table["c_v"].idxmax(), "k"])
+    assert f"K={chosen}" in table.attrs["reason"]
+
+
+def test_k_auto_keeps_the_selection_table_and_the_chosen_model():
+    tm = TopicModel(k="auto", k_range=[2, 3], seed=7, **SETTINGS).fit(tiny_corpus())
+    chosen = int(tm.selection_.loc[tm.selection_["chosen"], "k"].iloc[0])
+    assert tm.k_ == chosen
+    fixed = TopicModel(k=chosen, seed=7, **SETTINGS).fit(tiny_corpus())
+    assert np.array_equal(tm.doc_topic_, fixed.doc_topic_)
+
+
+# --- saving ----------------------------------------------------------------------------
+
+
+def test_save_and_load_give_back_the_same_results(fitted, tmp_path):
+    folder = fitted.save(tmp_path / "model")
+    assert json.loads((folder / "textmine_topics.json").read_text(encoding="utf-8"))["k_"] == 2
+    loaded = TopicModel.load(folder)
+    pd.testing.assert_frame_equal(loaded.doc_topics(), fitted.doc_topics())
+    pd.testing.assert_frame_equal(loaded.topic_terms(), fitted.topic_terms())
+    assert np.array_equal(loaded.topic_term_matrix(), fitted.topic_term_matrix())
+    fitted.save(folder)  # saving again replaces the model
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folders left
+
+
+def test_save_refuses_to_overwrite_a_folder_that_is_not_a_model(fitted, tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "keep.txt").write_text("甲", encoding="utf-8")
+    with pytest.raises(TextmineError, match="not a saved textmine topic model"):
+        fitted.save(tmp_path / "data")
+    assert (tmp_path / "data" / "keep.txt").exists()
+
+
+def test_loading_a_folder_without_a_model_says_so(tmp_path):
+    with pytest.raises(TextmineError, match="not a topic model saved by textmine"):
+        TopicModel.load(tmp_path)
+
+
+def test_pyldavis_page_without_pyldavis_tells_how_to_install(fitted, tmp_path):
+    try:
+        import pyLDAvis  # noqa: F401
+    except ImportError:
+        with pytest.raises(TextmineError, match=r"pip install textmine\[ldavis\]"):
+            fitted.to_pyldavis(tmp_path / "lda.html")
+    else:
+        pytest.skip("pyLDAvis is installed")
+
+
+# --- vocabulary and units ----------------------------------------------------------------
+
+
+def test_dictionary_keeps_terms_by_document_frequency_with_sorted_ids():
+    texts = [["甲", "乙", "丙"], ["甲", "乙"], ["甲", "丁", "丁"], ["甲", "乙", "丁"]]
+    # document frequency: 甲 4, 乙 3, 丁 2, 丙 1
+    d = build_dictionary(texts, no_below=2, no_above=0.75)  # 甲 (4/4 > 0.75) and 丙 (< 2) go
+    assert d.token2id == {t: i for i, t in enumerate(sorted(["乙", "丁"]))}
+    assert d.dfs[d.token2id["丁"]] == 2 and d.cfs[d.token2id["丁"]] == 3
+    top1 = build_dictionary(texts, no_below=1, no_above=1.0, keep_n=1)
+    assert list(top1.token2id) == ["甲"]
+
+
+def test_units_with_too_few_vocabulary_tokens_are_dropped_and_listed():
+    texts = SCIENCE + BUSINESS + ["科技 营商"]
+    tm = TopicModel(k=2, seed=1, **{**SETTINGS, "min_tokens": 3}).fit(texts)
+    assert tm.dropped_["unit_id"].tolist() == ["doc8"]
+    assert "doc8" not in set(tm.doc_topics()["unit_id"])
+
+
+def test_auto_unit_models_paragraphs_for_small_corpora():
+    assert resolve_unit("auto", AUTO_PARAGRAPH_BELOW - 1) == "paragraph"
+    assert resolve_unit("auto", AUTO_PARAGRAPH_BELOW) == "document"
+    with pytest.raises(TextmineError, match="unknown unit"):
+        resolve_unit("chapter", 3)
+
+
+def test_bad_k_and_unfitted_models_raise_textmine_errors():
+    with pytest.raises(TextmineError, match="k must be"):
+        TopicModel(k="many", **SETTINGS).fit(tiny_corpus())
+    with pytest.raises(TextmineError, match="not fitted"):
+        TopicModel(k=2).doc_topics()
