@@ -1,0 +1,285 @@
+"""Slogan counts, term frequencies, document-term matrices and keyword in context.
+
+Expected numbers come from hand counts or from plain ``str.count``, never from
+the code under test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from textmine.corpus import Corpus, load_corpus
+from textmine.errors import DictionaryError, MetadataError
+from textmine.frequency import kwic, load_slogans, slogan_frequency
+
+
+def counts(df: pd.DataFrame) -> dict[str, int]:
+    """slogan -> count for a one-document result."""
+    return dict(zip(df["slogan"], df["count"]))
+
+
+def compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus()
+
+
+# --------------------------------------------------------------------------- counting semantics
+
+
+def test_nested_phrases_count_for_both_slogans():
+    text = "打造一流营商环境，持续优化营商环境。"
+    df = slogan_frequency(text, ["营商环境", "一流营商环境"])
+    assert counts(df) == {"营商环境": 2, "一流营商环境": 1}
+
+
+def test_phrase_inside_quotation_marks_counts():
+    df = slogan_frequency("加快培育“新质生产力”，以“新质生产力”引领发展。", ["新质生产力"])
+    assert counts(df) == {"新质生产力": 2}
+
+
+def test_phrase_at_very_start_and_very_end_of_a_document():
+    text = "新质生产力是先进生产力，要因地制宜发展新质生产力"
+    df = slogan_frequency(text, ["新质生产力"])
+    assert counts(df) == {"新质生产力": 2}
+
+
+def test_phrase_broken_across_a_line_counts_once_in_plain_text():
+    df = slogan_frequency("大力发展新质生\n产力，培育新质生产力。", ["新质生产力"])
+    assert counts(df) == {"新质生产力": 2}
+    assert df["n_chars"].tolist() == [len("大力发展新质生产力，培育新质生产力。")]
+
+
+def test_phrase_broken_across_a_line_in_raw_text_of_a_cleaned_corpus():
+    raw = "现在，我代表市人民政府向大会报告工作。我们要加快发展新质生\n产力，推动高质量发展。"
+    corpus = Corpus.from_texts([raw], clean=True)
+    assert "新质生产力" in corpus[0].text  # cleaning joined the line
+    assert counts(slogan_frequency(corpus, ["新质生产力", "高质量发展"])) == {"新质生产力": 1, "高质量发展": 1}
+
+
+def test_overlap_of_a_phrase_with_itself_follows_str_count():
+    text = "发展发展发展"
+    assert text.count("发展发展") == 1
+    assert counts(slogan_frequency(text, ["发展发展"])) == {"发展发展": 1}
+
+
+def test_rate_is_per_10000_non_whitespace_characters():
+    text = "优化营商环境。\n  营商环境"
+    df = slogan_frequency(text, ["营商环境"])
+    n = len("优化营商环境。营商环境")
+    assert df["n_chars"].tolist() == [n]
+    assert df["rate"].tolist() == pytest.approx([2 / n * 10_000])
+
+
+def test_every_document_times_slogan_row_is_present_including_zeros():
+    df = slogan_frequency(["营商环境", "乡村振兴", "共同富裕"], ["营商环境", "乡村振兴"])
+    assert len(df) == 3 * 2
+    assert df[["doc_id", "slogan", "count"]].values.tolist() == [
+        ["doc0", "营商环境", 1], ["doc0", "乡村振兴", 0],
+        ["doc1", "营商环境", 0], ["doc1", "乡村振兴", 1],
+        ["doc2", "营商环境", 0], ["doc2", "乡村振兴", 0],
+    ]
+
+
+def test_per_document_columns():
+    df = slogan_frequency("营商环境", ["营商环境"])
+    assert list(df.columns[:2]) == ["doc_id", "place"]
+    assert list(df.columns[-5:]) == ["slogan", "category", "count", "n_chars", "rate"]
+
+
+# --------------------------------------------------------------------------- variants
+
+
+def test_variant_is_counted_under_its_slogan():
+    text = "稳妥推进碳达峰碳中和，扎实做好双碳工作。"
+    df = slogan_frequency(text, ["碳达峰", "双碳|碳达峰碳中和"])
+    assert counts(df) == {"碳达峰": 1, "双碳": 2}
+
+
+def test_variant_nested_in_the_main_form_is_one_occurrence_not_two():
+    # 二十大 sits inside 党的二十大: three spans, two occurrences
+    text = "深入学习贯彻党的二十大精神，全面落实二十大部署。"
+    df = slogan_frequency(text, ["党的二十大|二十大"])
+    assert counts(df) == {"党的二十大": 2}
+
+
+def test_main_form_nested_in_a_variant_is_one_occurrence():
+    text = "构建国内国际双循环相互促进的新发展格局，畅通双循环。"
+    df = slogan_frequency(text, {"development strategy": ["双循环|国内国际双循环"]})
+    assert counts(df) == {"双循环": 2}
+
+
+def test_variant_column_of_a_csv_file(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("slogan,category,variants\n经营主体,business,市场主体\n", encoding="utf-8")
+    df = slogan_frequency("激发经营主体活力，服务市场主体。", path)
+    assert counts(df) == {"经营主体": 2}
+    assert df["category"].tolist() == ["business"]
+
+
+# --------------------------------------------------------------------------- slogan lists
+
+
+def test_shipped_list_has_the_core_slogans_grouped_into_categories():
+    table = load_slogans()
+    assert list(table.columns) == ["slogan", "category", "variants"]
+    assert len(table) >= 80
+    core = {"新质生产力", "民营经济", "营商环境", "高质量发展", "乡村振兴", "共同富裕", "数字经济",
+            "专精特新", "放管服", "新发展格局", "双循环", "碳达峰", "碳中和", "晋江经验"}
+    assert core <= set(table["slogan"])
+    assert table["slogan"].is_unique
+    assert table["category"].nunique() >= 8
+    assert (table["category"].str.len() > 0).all()
+
+
+def test_custom_list_as_python_list():
+    table = load_slogans(["新质生产力", "营商环境|营商生态"])
+    assert table.values.tolist() == [["新质生产力", "custom", ""], ["营商环境", "custom", "营商生态"]]
+
+
+def test_custom_list_as_dict_of_category_to_phrases():
+    df = slogan_frequency("发展新质生产力，建设和美乡村。", {"industry": ["新质生产力"], "rural": "和美乡村"})
+    assert df[["slogan", "category", "count"]].values.tolist() == [
+        ["新质生产力", "industry", 1], ["和美乡村", "rural", 1]]
+
+
+def test_custom_list_as_txt_file(tmp_path):
+    path = tmp_path / "slogans.txt"
+    path.write_text("# my slogans\n新质生产力\n\n  营商环境  \n", encoding="utf-8")
+    df = slogan_frequency("优化营商环境", path)
+    assert counts(df) == {"新质生产力": 0, "营商环境": 1}
+
+
+def test_custom_list_as_csv_file_with_only_a_slogan_column(tmp_path):
+    path = tmp_path / "slogans.csv"
+    path.write_text("slogan\n新质生产力\n营商环境\n", encoding="utf-8")
+    assert load_slogans(str(path))["slogan"].tolist() == ["新质生产力", "营商环境"]
+
+
+def test_whitespace_inside_a_listed_phrase_is_ignored():
+    assert counts(slogan_frequency("新质生产力", ["新质 生产力"])) == {"新质生产力": 1}
+
+
+@pytest.mark.parametrize("name, content, problem", [
+    ("no_column.csv", "phrase,category\n新质生产力,x\n", "slogan"),
+    ("empty_cell.csv", "slogan,category\n新质生产力,x\n,x\n", "empty slogan"),
+    ("twice.csv", "slogan\n营商环境\n营商环境\n", "twice"),
+    ("empty.txt", "# nothing here\n\n", "no slogans"),
+    ("slogans.xlsx", "slogan\n新质生产力\n", ".csv"),
+])
+def test_bad_slogan_file_raises_dictionary_error_naming_the_file(tmp_path, name, content, problem):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DictionaryError) as err:
+        load_slogans(path)
+    assert name in str(err.value)
+    assert problem in str(err.value)
+
+
+def test_missing_slogan_file_raises_dictionary_error(tmp_path):
+    with pytest.raises(DictionaryError, match="nowhere.csv"):
+        slogan_frequency("营商环境", tmp_path / "nowhere.csv")
+
+
+def test_same_phrase_twice_in_a_dict_is_an_error():
+    with pytest.raises(DictionaryError, match="营商环境"):
+        load_slogans({"a": ["营商环境"], "b": ["营商环境"]})
+
+
+# --------------------------------------------------------------------------- grouping
+
+
+def three_docs() -> Corpus:
+    frame = pd.DataFrame({
+        "doc_id": ["a", "b", "c"],
+        "text": ["优化营商环境，营商环境", "发展民营经济", "营商环境一流"],
+        "level": ["地级市", "地级市", "县区"],
+        "year": [2023, 2024, 2024],
+    })
+    return Corpus.from_dataframe(frame, clean=False)
+
+
+def test_pooled_rate_by_group_computed_by_hand():
+    df = slogan_frequency(three_docs(), ["营商环境"], by="level").set_index("level")
+    city_count = "优化营商环境，营商环境".count("营商环境") + "发展民营经济".count("营商环境")
+    city_chars = len("优化营商环境，营商环境") + len("发展民营经济")
+    city = df.loc["地级市"]
+    assert (city["count"], city["n_chars"]) == (city_count, city_chars)
+    assert city["rate"] == pytest.approx(city_count / city_chars * 10_000)
+    assert (city["n_docs"], city["n_docs_mentioning"], city["share_docs_mentioning"]) == (2, 1, 0.5)
+    county = df.loc["县区"]
+    assert (county["count"], county["n_docs"], county["share_docs_mentioning"]) == (1, 1, 1.0)
+
+
+def test_group_columns_come_first_and_by_accepts_a_list():
+    df = slogan_frequency(three_docs(), ["营商环境", "民营经济"], by=["level", "year"])
+    assert list(df.columns) == ["level", "year", "slogan", "category", "count", "n_chars", "rate",
+                                "n_docs", "n_docs_mentioning", "share_docs_mentioning"]
+    assert len(df) == 3 * 2  # three (level, year) groups x two slogans
+
+
+def test_unknown_by_column_is_a_metadata_error():
+    with pytest.raises(MetadataError, match="provnce"):
+        slogan_frequency(three_docs(), ["营商环境"], by="provnce")
+
+
+def test_bundled_corpus_by_level_has_a_row_per_level_and_slogan(corpus):
+    table = load_slogans()
+    df = slogan_frequency(corpus, by="level")
+    levels = set(corpus.to_frame()["level"])
+    assert set(df["level"]) == levels
+    assert len(df) == len(levels) * len(table)
+    per_doc = slogan_frequency(corpus)
+    assert df["count"].sum() == per_doc["count"].sum()
+    assert df.groupby("level")["n_docs"].first().to_dict() == corpus.to_frame()["level"].value_counts().to_dict()
+
+
+def test_bundled_corpus_by_place_and_year_has_every_group(corpus):
+    df = slogan_frequency(corpus, ["新质生产力", "营商环境"], by=["place", "year"])
+    present = set(map(tuple, corpus.to_frame()[["place", "year"]].astype(object).values.tolist()))
+    got = set(map(tuple, df[["place", "year"]].astype(object).values.tolist()))
+    assert got == present
+    assert len(df) == len(present) * 2
+
+
+def test_bundled_corpus_counts_equal_str_count_for_slogans_without_variants(corpus):
+    table = load_slogans()
+    plain = table.loc[table["variants"] == "", "slogan"].tolist()
+    df = slogan_frequency(corpus, plain)
+    expected = [compact(doc.text).count(s) for doc in corpus for s in plain]
+    assert df["count"].tolist() == expected
+    assert df["count"].sum() > 0
+
+
+# --------------------------------------------------------------------------- kwic
+
+
+def test_kwic_shows_left_match_right_and_position():
+    text = "一是发展新质生产力；二是优化营商环境"
+    df = kwic(text, "新质生产力", window=3)
+    assert df[["left", "match", "right", "position"]].values.tolist() == [["是发展", "新质生产力", "；二是", 4]]
+    assert text[4:4 + len("新质生产力")] == "新质生产力"
+
+
+def test_kwic_replaces_newlines_and_finds_phrases_broken_across_lines():
+    text = "第一段营商环境。\n第二段新质生\n产力"
+    df = kwic(text, ["营商环境", "新质生产力"], window=4)
+    assert df["phrase"].tolist() == ["营商环境", "新质生产力"]
+    assert df["right"].tolist()[0] == "。 第二"
+    assert df["match"].tolist()[1] == "新质生 产力"
+    assert df["position"].tolist() == [text.index("营商环境"), text.index("新质生")]
+
+
+def test_kwic_rows_match_slogan_counts_and_carry_metadata(corpus):
+    df = kwic(corpus, "新质生产力")
+    per_doc = slogan_frequency(corpus, ["新质生产力"])
+    assert len(df) == per_doc["count"].sum()
+    assert {"doc_id", "place", "level", "year"} <= set(df.columns)
+    for doc_id, pos in zip(df["doc_id"], df["position"]):
+        assert compact(corpus[doc_id].text[pos:pos + 6]).startswith("新质生产力")

@@ -1,0 +1,582 @@
+"""How often do documents use a slogan or a word? Slogan counts, term frequencies, DTMs and KWIC.
+
+Two kinds of counting, kept apart on purpose:
+
+- **Phrases** (:func:`slogan_frequency`, :func:`kwic`): exact matches on the
+  cleaned text with all whitespace removed, independent of word segmentation.
+  Many phrases are counted in one pass with an Aho–Corasick automaton.
+- **Tokens** (:func:`term_frequency`, :func:`dtm`): words after policy
+  tokenization (:class:`textmine.tokenize.Tokenizer`).
+
+Rates are per 10,000 non-whitespace characters of the cleaned text
+(:func:`textmine._text.n_chars`), the denominator used across textmine.
+
+>>> df = slogan_frequency(["发展新质生产力，优化营商环境。", "打造一流营商环境。"], ["营商环境", "一流营商环境"])
+>>> df[["doc_id", "slogan", "count"]].values.tolist()
+[['doc0', '营商环境', 1], ['doc0', '一流营商环境', 0], ['doc1', '营商环境', 1], ['doc1', '一流营商环境', 1]]
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import math
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+import ahocorasick
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from ._io import read_text
+from .corpus import Corpus, as_corpus
+from .errors import CorpusError, DictionaryError, MetadataError
+from .schema import META_COLUMNS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gensim.corpora import Dictionary
+
+    from .tokenize import Tokenizer
+
+#: The shipped slogan list (columns ``slogan, category, variants``).
+SLOGANS_FILE = Path(__file__).resolve().parent / "data" / "slogans.csv"
+
+#: Category given to slogans passed without one (a plain list or a .txt file).
+CUSTOM_CATEGORY = "custom"
+
+_WS = re.compile(r"\s+")
+_PER = 10_000
+_SloganSource = "str | os.PathLike | Sequence[str] | Mapping[str, Any] | pd.DataFrame | None"
+
+
+# ---------------------------------------------------------------------------
+# slogan lists
+
+
+def load_slogans(source: Any = None) -> pd.DataFrame:
+    """A slogan table ``DataFrame(slogan, category, variants)`` from any accepted source.
+
+    ``source`` may be:
+
+    - ``None``: the shipped list ``textmine/data/slogans.csv``;
+    - a list of phrases (category ``"custom"``);
+    - a dict ``{category: [phrases]}`` (a single string counts as one phrase);
+    - a path to a ``.csv`` (a ``slogan`` column; ``category`` and ``variants`` optional)
+      or to a ``.txt`` with one phrase per line (blank lines and ``#`` comments skipped);
+    - a DataFrame with a ``slogan`` column (e.g. a filtered :func:`load_slogans` result).
+
+    ``variants`` holds ``|``-separated alternative spellings counted under the
+    slogan; in lists, dicts and .txt files write ``slogan|variant|…`` in one entry.
+    Whitespace inside phrases is removed (matching ignores whitespace).
+    A missing, unreadable or malformed file, an empty phrase or a slogan listed
+    twice raises :class:`~textmine.errors.DictionaryError` naming the source.
+
+    >>> load_slogans(["新质生产力", "双碳|碳达峰碳中和"]).values.tolist()
+    [['新质生产力', 'custom', ''], ['双碳', 'custom', '碳达峰碳中和']]
+    >>> load_slogans({"ecology": ["碳达峰", "碳中和"]})["category"].tolist()
+    ['ecology', 'ecology']
+    >>> len(load_slogans()) >= 80
+    True
+    """
+    if source is None:
+        return _slogans_from_file(SLOGANS_FILE)
+    if isinstance(source, pd.DataFrame):
+        return _slogans_from_frame(source, where="slogan DataFrame")
+    if isinstance(source, (str, os.PathLike)):
+        return _slogans_from_file(Path(source))
+    if isinstance(source, Mapping):
+        rows = [(entry, str(cat)) for cat, entries in source.items() for entry in _as_list(entries)]
+        return _slogan_table(rows, where="slogan dict")
+    if isinstance(source, Iterable):
+        return _slogan_table([(entry, CUSTOM_CATEGORY) for entry in source], where="slogan list")
+    raise TypeError("slogans must be None, a list, a dict, a file path or a DataFrame")
+
+
+def _as_list(entries: Any) -> list:
+    return [entries] if isinstance(entries, str) else list(entries)
+
+
+def _slogans_from_file(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".txt"}:
+        raise DictionaryError(f"{path}: slogan files must be .csv (slogan column) or .txt (one per line)")
+    try:
+        text = read_text(path)
+    except CorpusError as exc:
+        raise DictionaryError(str(exc)) from None
+    if suffix == ".txt":
+        rows = []
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                rows.append((line, CUSTOM_CATEGORY))
+        return _slogan_table(rows, where=str(path))
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DictionaryError(f"{path}: not a readable CSV table ({str(exc).strip()})") from None
+    return _slogans_from_frame(frame, where=str(path))
+
+
+def _slogans_from_frame(frame: pd.DataFrame, *, where: str) -> pd.DataFrame:
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    if "slogan" not in frame.columns:
+        raise DictionaryError(f"{where}: needs a 'slogan' column (has: {', '.join(map(str, frame.columns))})")
+    rows = []
+    for rec in frame.to_dict("records"):
+        entry = _cell(rec.get("slogan"))
+        variants = _cell(rec.get("variants"))
+        category = _cell(rec.get("category")) or CUSTOM_CATEGORY
+        rows.append((f"{entry}|{variants}" if variants else entry, category))
+    return _slogan_table(rows, where=where, first_line=2)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value).strip()
+
+
+def _slogan_table(rows: list[tuple[Any, str]], *, where: str, first_line: int = 1) -> pd.DataFrame:
+    """Validate ``(entry, category)`` pairs, ``entry`` = ``slogan|variant|…``."""
+    out, seen = [], {}
+    for n, (entry, category) in enumerate(rows, start=first_line):
+        label = f"{where} {'row' if first_line == 2 else 'item'} {n}"
+        if not isinstance(entry, str):
+            raise DictionaryError(f"{label}: expected a phrase string, got {entry!r}")
+        forms = [_WS.sub("", part) for part in entry.split("|")]
+        slogan, variants = forms[0], [f for f in forms[1:] if f]
+        if not slogan:
+            raise DictionaryError(f"{label}: empty slogan")
+        if slogan in seen:
+            raise DictionaryError(f"{label}: slogan {slogan!r} listed twice (first at {seen[slogan]})")
+        seen[slogan] = label
+        variants = [v for v in dict.fromkeys(variants) if v != slogan]
+        out.append((slogan, category, "|".join(variants)))
+    if not out:
+        raise DictionaryError(f"{where}: no slogans")
+    return pd.DataFrame(out, columns=["slogan", "category", "variants"])
+
+
+# ---------------------------------------------------------------------------
+# one-pass phrase counting
+
+
+def _compact(text: str) -> str:
+    return _WS.sub("", text)
+
+
+def _has_border(phrase: str) -> bool:
+    """True if a proper prefix equals a suffix (two occurrences could overlap)."""
+    return any(phrase[:k] == phrase[-k:] for k in range(1, len(phrase)))
+
+
+class _PhraseCounter:
+    """An Aho–Corasick automaton over every slogan and variant, built once.
+
+    ``count(text)`` returns, per slogan, the largest number of non-overlapping
+    occurrences of any of its forms (scanning matches by end position).
+    """
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        forms: dict[str, list[int]] = {}
+        n_forms = []
+        for i, (slogan, variants) in enumerate(zip(table["slogan"], table["variants"])):
+            own = [slogan] + [v for v in str(variants).split("|") if v]
+            n_forms.append(len(own))
+            for form in own:
+                forms.setdefault(form, []).append(i)
+        self.n = len(table)
+        self.automaton = ahocorasick.Automaton()
+        for form, ids in forms.items():
+            simple = len(ids) == 1 and n_forms[ids[0]] == 1 and not _has_border(form)
+            # simple: every hit counts; otherwise (length, slogan ids) for the overlap check
+            self.automaton.add_word(form, ids[0] if simple else (len(form), tuple(ids)))
+        self.automaton.make_automaton()
+
+    def count(self, compact: str) -> list[int]:
+        counts = [0] * self.n
+        last_end = [0] * self.n
+        for end, value in self.automaton.iter(compact):
+            if value.__class__ is int:
+                counts[value] += 1
+                continue
+            length, ids = value
+            start = end - length + 1
+            for i in ids:
+                if start >= last_end[i]:
+                    counts[i] += 1
+                    last_end[i] = end + 1
+        return counts
+
+
+def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Counts and rates of slogans per document, or pooled per group of documents.
+
+    Semantics:
+
+    - Exact phrase match on the cleaned text with **all whitespace removed**, so
+      a phrase broken across a line counts once; word segmentation plays no part.
+    - Every occurrence counts, including one nested in another listed phrase
+      (营商环境 inside 一流营商环境 counts for both slogans).
+    - A slogan's ``count`` is the number of non-overlapping occurrences of the
+      slogan or any of its variants (``str.count`` semantics: for a phrase
+      without variants ``count == text.count(phrase)``); a variant nested in the
+      main form, or the main form nested in a variant, is one occurrence, not two.
+    - ``rate`` = count per 10,000 non-whitespace characters of the cleaned text.
+
+    ``slogans``: anything :func:`load_slogans` accepts (None = shipped list).
+
+    ``by=None``: one row per document × slogan (zeros included): ``doc_id``, the
+    metadata columns, ``slogan, category, count, n_chars, rate``.
+    ``by`` = metadata column(s): one row per group × slogan: the ``by`` columns,
+    ``slogan, category, count, n_chars, rate`` (pooled over the group's documents),
+    ``n_docs, n_docs_mentioning, share_docs_mentioning``.
+
+    >>> docs = ["“新质生产力”是关键。发展新质生产力。", "营商环境"]
+    >>> slogan_frequency(docs, ["新质生产力"])[["doc_id", "count", "n_chars"]].values.tolist()
+    [['doc0', 2, 19], ['doc1', 0, 4]]
+    >>> slogan_frequency("新质生\\n产力", ["新质生产力"])["count"].tolist()
+    [1]
+    """
+    corpus = as_corpus(corpus_or_texts)
+    table = load_slogans(slogans)
+    counter = _PhraseCounter(table)
+    meta = _meta_frame(corpus)
+    keys = _by_columns(by, meta)
+    counts = np.zeros((len(corpus), len(table)), dtype=np.int64)
+    n_chars = np.zeros(len(corpus), dtype=np.int64)
+    for row, doc in enumerate(corpus):
+        compact = _compact(doc.text)
+        n_chars[row] = len(compact)
+        counts[row] = counter.count(compact)
+    long = _long_frame(meta, table, counts, n_chars)
+    return long if keys is None else _pool(long, keys, table)
+
+
+def _long_frame(meta: pd.DataFrame, table: pd.DataFrame, counts: np.ndarray, n_chars: np.ndarray) -> pd.DataFrame:
+    n_docs, n_slogans = counts.shape
+    out = meta.loc[meta.index.repeat(n_slogans)].reset_index(drop=True)
+    out["slogan"] = np.tile(table["slogan"].to_numpy(dtype=object), n_docs)
+    out["category"] = np.tile(table["category"].to_numpy(dtype=object), n_docs)
+    out["count"] = counts.reshape(-1)
+    out["n_chars"] = np.repeat(n_chars, n_slogans)
+    out["rate"] = _rate(out["count"].to_numpy(), out["n_chars"].to_numpy())
+    return out
+
+
+def _rate(count: np.ndarray, n_chars: np.ndarray) -> np.ndarray:
+    count = np.asarray(count, dtype=float)
+    n_chars = np.asarray(n_chars, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n_chars > 0, count / n_chars * _PER, np.nan)
+
+
+def _pool(long: pd.DataFrame, keys: list[str], table: pd.DataFrame) -> pd.DataFrame:
+    order = {s: i for i, s in enumerate(table["slogan"])}
+    work = long.assign(_order=long["slogan"].map(order), _mentions=(long["count"] > 0).astype("int64"))
+    grouped = work.groupby(keys + ["_order"], sort=True, dropna=False)
+    pooled = grouped.agg(count=("count", "sum"), n_chars=("n_chars", "sum"),
+                         n_docs=("count", "size"), n_docs_mentioning=("_mentions", "sum")).reset_index()
+    pooled.insert(len(keys), "slogan", table["slogan"].to_numpy(dtype=object)[pooled["_order"]])
+    pooled.insert(len(keys) + 1, "category", table["category"].to_numpy(dtype=object)[pooled["_order"]])
+    pooled["rate"] = _rate(pooled["count"].to_numpy(), pooled["n_chars"].to_numpy())
+    pooled["share_docs_mentioning"] = pooled["n_docs_mentioning"] / pooled["n_docs"]
+    columns = keys + ["slogan", "category", "count", "n_chars", "rate",
+                      "n_docs", "n_docs_mentioning", "share_docs_mentioning"]
+    return pooled[columns]
+
+
+# ---------------------------------------------------------------------------
+# metadata helpers
+
+
+def _meta_frame(corpus: Corpus) -> pd.DataFrame:
+    """One row per document: the shared metadata columns first, then any extra ones."""
+    extra: list[str] = []
+    for doc in corpus:
+        extra += [k for k in doc.meta if k not in META_COLUMNS and k not in extra]
+    columns = list(META_COLUMNS) + extra
+    frame = pd.DataFrame([[doc.meta.get(c) for c in columns] for doc in corpus], columns=columns)
+    frame["doc_id"] = [doc.doc_id for doc in corpus]
+    frame["year"] = frame["year"].astype("Int64")
+    return frame
+
+
+def _by_columns(by: str | Sequence[str] | None, meta: pd.DataFrame) -> list[str] | None:
+    if by is None:
+        return None
+    keys = [by] if isinstance(by, str) else list(by)
+    if not keys:
+        raise ValueError("by must name at least one metadata column")
+    unknown = [k for k in keys if k not in meta.columns]
+    if unknown:
+        raise MetadataError(f"by={unknown[0]!r} is not a metadata column of this corpus "
+                            f"(available: {', '.join(meta.columns)})")
+    return keys
+
+
+def _group_rows(meta: pd.DataFrame, keys: list[str] | None) -> list[tuple[tuple, np.ndarray]]:
+    """``(group key values, row positions)`` in sorted group order (one group if no keys)."""
+    if keys is None:
+        return [((), np.arange(len(meta)))]
+    groups = meta.groupby(keys, sort=True, dropna=False).indices
+    out = []
+    for key, rows in groups.items():
+        out.append((key if isinstance(key, tuple) else (key,), np.asarray(rows)))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# tokens: document-term matrix and term frequencies
+
+
+@dataclass(frozen=True)
+class DocumentTermMatrix:
+    """Token counts: ``matrix`` (scipy CSR, documents × terms), ``vocabulary``, ``doc_ids``.
+
+    ``matrix`` feeds scikit-learn directly
+    (``TfidfTransformer().fit_transform(d.matrix)``); :meth:`to_gensim` gives
+    gensim's bag-of-words with a Dictionary using the same term ids.
+    """
+
+    matrix: sparse.csr_matrix
+    vocabulary: list[str]
+    doc_ids: list[str]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.matrix.shape
+
+    def to_gensim(self) -> "tuple[list[list[tuple[int, int]]], Dictionary]":
+        """``(bow, dictionary)``: per document ``[(term id, count), …]`` and a gensim Dictionary.
+
+        Term id ``j`` is column ``j`` of ``matrix`` and ``vocabulary[j]``.
+        """
+        from gensim.corpora import Dictionary
+
+        m = self.matrix
+        bow = [list(zip(m.indices[a:b].tolist(), m.data[a:b].tolist()))
+               for a, b in zip(m.indptr[:-1], m.indptr[1:])]
+        dictionary = Dictionary()
+        dictionary.token2id = {term: j for j, term in enumerate(self.vocabulary)}
+        dfs = np.bincount(m.indices, minlength=len(self.vocabulary))
+        cfs = np.asarray(m.sum(axis=0)).ravel()
+        dictionary.dfs = {j: int(v) for j, v in enumerate(dfs)}
+        dictionary.cfs = {j: int(v) for j, v in enumerate(cfs)}
+        dictionary.num_docs = m.shape[0]
+        dictionary.num_pos = int(cfs.sum())
+        dictionary.num_nnz = int(m.nnz)
+        return bow, dictionary
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy non-zero cells: ``doc_id, feature, count``."""
+        coo = self.matrix.tocoo()
+        order = np.lexsort((coo.col, coo.row))
+        return pd.DataFrame({
+            "doc_id": np.asarray(self.doc_ids, dtype=object)[coo.row[order]],
+            "feature": np.asarray(self.vocabulary, dtype=object)[coo.col[order]],
+            "count": coo.data[order].astype(np.int64),
+        })
+
+
+def dtm(corpus_or_texts: Any, tokenizer: "Tokenizer | None" = None, min_df: int | float = 1,
+        vocabulary: Iterable[str] | None = None) -> DocumentTermMatrix:
+    """Document-term matrix of token counts after policy tokenization (default ``Tokenizer()``).
+
+    Built one document at a time from ``tokenizer.tokenize_corpus(corpus)``.
+    Terms are sorted (Python string order) unless ``vocabulary`` is given: then
+    exactly those columns in that order, other tokens ignored, ``min_df`` not applied.
+    ``min_df``: keep terms in at least this many documents (an int) or this
+    share of documents (a float in (0, 1)).
+
+    >>> d = dtm(["发展新质生产力，发展数字经济"], vocabulary=["发展", "新质生产力", "营商环境"])
+    >>> d.matrix.toarray().tolist(), d.doc_ids
+    ([[2, 1, 0]], ['doc0'])
+    """
+    corpus = as_corpus(corpus_or_texts)
+    tokens = _tokenizer(tokenizer).tokenize_corpus(corpus)
+    return _build_dtm(tokens, corpus.ids, min_df=min_df, vocabulary=vocabulary)
+
+
+def _tokenizer(tokenizer: "Tokenizer | None") -> "Tokenizer":
+    if tokenizer is not None:
+        return tokenizer
+    from .tokenize import Tokenizer
+
+    return Tokenizer()
+
+
+def _build_dtm(token_lists: Iterable[Sequence[str]], doc_ids: list[str], *, min_df: int | float = 1,
+               vocabulary: Iterable[str] | None = None) -> DocumentTermMatrix:
+    fixed = vocabulary is not None
+    index: dict[str, int] = {}
+    if fixed:
+        for term in vocabulary:
+            if term in index:
+                raise ValueError(f"vocabulary lists {term!r} twice")
+            index[term] = len(index)
+    indptr, indices, data = [0], [], []
+    for tokens in token_lists:
+        for term, n in Counter(tokens).items():
+            j = index.get(term)
+            if j is None:
+                if fixed:
+                    continue
+                j = index[term] = len(index)
+            indices.append(j)
+            data.append(n)
+        indptr.append(len(indices))
+    terms = list(index)
+    matrix = sparse.csr_matrix((np.asarray(data, dtype=np.int64), np.asarray(indices, dtype=np.int64),
+                                np.asarray(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(terms)))
+    if not fixed:
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        matrix = matrix[:, order] if terms else matrix
+        terms = [terms[j] for j in order]
+        keep = np.bincount(matrix.indices, minlength=len(terms)) >= _min_docs(min_df, matrix.shape[0])
+        if not keep.all():
+            matrix = matrix[:, np.flatnonzero(keep)]
+            terms = [t for t, k in zip(terms, keep) if k]
+    matrix = sparse.csr_matrix(matrix, dtype=np.int64)
+    matrix.sort_indices()
+    return DocumentTermMatrix(matrix=matrix, vocabulary=terms, doc_ids=list(doc_ids))
+
+
+def _min_docs(min_df: int | float, n_docs: int) -> int:
+    if isinstance(min_df, (bool, np.bool_)) or not isinstance(min_df, (int, float, np.integer, np.floating)):
+        raise TypeError(f"min_df must be an int or a float, got {min_df!r}")
+    if isinstance(min_df, (float, np.floating)) and not float(min_df).is_integer():
+        if not 0 < min_df < 1:
+            raise ValueError(f"min_df as a share must be in (0, 1), got {min_df}")
+        return math.ceil(min_df * n_docs)
+    if min_df < 1:
+        raise ValueError(f"min_df must be at least 1 document, got {min_df}")
+    return int(min_df)
+
+
+def term_frequency(corpus_or_texts: Any, tokenizer: "Tokenizer | None" = None,
+                   by: str | Sequence[str] | None = None, n: int | None = None) -> pd.DataFrame:
+    """Token frequencies in the shape of quanteda's ``textstat_frequency``.
+
+    Columns: ``feature, frequency, rank, docfreq``, the ``by`` column(s) (none
+    when ``by=None``), ``rate`` (per 10,000 non-whitespace characters of the
+    group's cleaned text). Sorted by group, then frequency (descending), then
+    feature; ``rank`` is the 1-based position in that order, so ties get
+    distinct, deterministic ranks. ``n`` keeps the top ``n`` per group.
+
+    >>> from textmine.tokenize import Tokenizer
+    >>> tok = Tokenizer()
+    >>> term_frequency(["发展数字经济，发展新质生产力"], tok, n=1)[["feature", "frequency", "rank"]].values.tolist()
+    [['发展', 2, 1]]
+    """
+    corpus = as_corpus(corpus_or_texts)
+    meta = _meta_frame(corpus)
+    keys = _by_columns(by, meta)
+    d = dtm(corpus, tokenizer)
+    n_chars = np.array([len(_compact(doc.text)) for doc in corpus], dtype=np.int64)
+    frames = []
+    for key, rows in _group_rows(meta, keys):
+        frame = _group_frequency(d, rows, n_chars, n)
+        for pos, col in enumerate(keys or ()):
+            frame.insert(4 + pos, col, [key[pos]] * len(frame))
+        frames.append(frame)
+    if not frames:  # an empty corpus
+        empty = _group_frequency(d, np.arange(0), n_chars, n)
+        frames = [empty.reindex(columns=list(empty.columns[:4]) + list(keys or ()) + ["rate"])]
+    out = pd.concat(frames, ignore_index=True)
+    for col in keys or ():
+        out[col] = out[col].astype(meta[col].dtype)
+    return out
+
+
+def _group_frequency(d: DocumentTermMatrix, rows: np.ndarray, n_chars: np.ndarray, n: int | None) -> pd.DataFrame:
+    sub = d.matrix[rows]
+    freq = np.asarray(sub.sum(axis=0)).ravel()
+    docfreq = np.bincount(sub.indices, minlength=len(d.vocabulary))
+    cols = np.flatnonzero(freq > 0)
+    cols = cols[np.lexsort((cols, -freq[cols]))]  # vocabulary is sorted: column order = feature order
+    if n is not None:
+        cols = cols[:n]
+    total = int(n_chars[rows].sum())
+    return pd.DataFrame({
+        "feature": np.asarray(d.vocabulary, dtype=object)[cols],
+        "frequency": freq[cols].astype(np.int64),
+        "rank": np.arange(1, len(cols) + 1, dtype=np.int64),
+        "docfreq": docfreq[cols].astype(np.int64),
+        "rate": _rate(freq[cols], np.full(len(cols), total)),
+    })
+
+
+# ---------------------------------------------------------------------------
+# keyword in context
+
+
+def kwic(corpus_or_texts: Any, phrase: str | Sequence[str], window: int = 20) -> pd.DataFrame:
+    """Keyword in context: every occurrence of ``phrase`` (a str or a list) with its surroundings.
+
+    Matching is the same as :func:`slogan_frequency`: exact, on the cleaned text,
+    ignoring whitespace, non-overlapping per phrase (so the number of rows for a
+    phrase equals its slogan count). Columns: ``doc_id``, the metadata columns,
+    ``phrase`` (as searched), ``left``, ``match`` (the text as it stands),
+    ``right`` (``window`` characters each side; newlines and tabs shown as
+    spaces) and ``position`` (offset of the match in the cleaned text).
+    Rows follow corpus order, then position.
+
+    >>> kwic("一是发展新质生产力；二是优化营商环境", "新质生产力", window=2)[["left", "match", "right", "position"]].values.tolist()
+    [['发展', '新质生产力', '；二', 4]]
+    """
+    corpus = as_corpus(corpus_or_texts)
+    phrases = [phrase] if isinstance(phrase, str) else list(phrase)
+    phrases = list(dict.fromkeys(_WS.sub("", p) for p in phrases))
+    if not phrases or not all(phrases):
+        raise ValueError("kwic needs at least one non-empty phrase")
+    meta = _meta_frame(corpus)
+    records = []
+    for row, doc in enumerate(corpus):
+        text = doc.text
+        for start, end, p in _find_all(text, phrases):
+            records.append((row, p, _show(text[max(0, start - window):start]), _show(text[start:end]),
+                            _show(text[end:end + window]), start))
+    hits = pd.DataFrame(records, columns=["_row", "phrase", "left", "match", "right", "position"])
+    out = meta.iloc[hits["_row"].to_numpy(dtype=np.int64)].reset_index(drop=True)
+    for col in ["phrase", "left", "match", "right", "position"]:
+        out[col] = hits[col].to_numpy(dtype=np.int64 if col == "position" else object)
+    return out
+
+
+def _show(s: str) -> str:
+    return s.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+
+
+def _find_all(text: str, phrases: list[str]) -> list[tuple[int, int, str]]:
+    """``(start, end, phrase)`` in ``text`` for whitespace-insensitive, non-overlapping matches."""
+    compact = _compact(text)
+    to_text = _offset_map(text)
+    hits = []
+    for p in phrases:
+        i = compact.find(p)
+        while i >= 0:
+            hits.append((to_text(i), to_text(i + len(p) - 1) + 1, p))
+            i = compact.find(p, i + len(p))
+    hits.sort(key=lambda h: (h[0], phrases.index(h[2])))
+    return hits
+
+
+def _offset_map(text: str):
+    """Map an index in ``_compact(text)`` back to its index in ``text``."""
+    starts, shifts, removed = [0], [0], 0
+    for m in _WS.finditer(text):
+        removed += m.end() - m.start()
+        starts.append(m.end() - removed)
+        shifts.append(removed)
+
+    def to_text(i: int) -> int:
+        return i + shifts[bisect.bisect_right(starts, i) - 1]
+
+    return to_text
