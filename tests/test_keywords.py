@@ -1,0 +1,344 @@
+"""Specification of textmine.keywords: TF-IDF tables, keyword extraction, keyness.
+
+Hand-made expectations use a whitespace tokenizer (``str.split``) so every
+token is known; the arithmetic is written out here with ``math``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from textmine.corpus import Corpus
+from textmine.errors import CorpusError, MetadataError, TextmineError
+from textmine.keywords import extract_keywords, keyness, keyness_statistics, tfidf, top_terms
+
+WS = str.split  # whitespace tokenizer: "营商 环境" -> ["营商", "环境"]
+
+# Three toy documents.
+#   d0: 营商×2 环境×1 改革×1
+#   d1: 改革×1 开放×1
+#   d2: 营商×1 开放×3
+TOY = ["营商 环境 营商 改革", "改革 开放", "营商 开放 开放 开放"]
+
+
+def toy_corpus() -> Corpus:
+    frame = pd.DataFrame({
+        "doc_id": ["d0", "d1", "d2"],
+        "text": TOY,
+        "place": ["甲市", "乙市", "甲市"],
+        "rank": ["副省级城市", "地级市", "副省级城市"],
+        "year": [2024, 2024, 2023],
+    })
+    return Corpus.from_dataframe(frame, clean=False)
+
+
+def idf(df: int, n: int = 3) -> float:
+    return math.log((1 + n) / (1 + df)) + 1
+
+
+def l2(weights: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return {t: w / norm for t, w in weights.items()}
+
+
+def score(frame: pd.DataFrame, doc_id: str, term: str, column: str = "tfidf") -> float:
+    row = frame[(frame["doc_id"] == doc_id) & (frame["term"] == term)]
+    assert len(row) == 1, (doc_id, term)
+    return float(row[column].iloc[0])
+
+
+# ---------------------------------------------------------------------------
+# TF-IDF
+
+
+def test_tfidf_matches_hand_computation_with_sublinear_tf():
+    # df: 营商 2, 环境 1, 改革 2, 开放 2 (of 3 documents); tf -> 1 + ln(tf)
+    d0 = l2({"营商": (1 + math.log(2)) * idf(2), "环境": 1 * idf(1), "改革": 1 * idf(2)})
+    d2 = l2({"营商": 1 * idf(2), "开放": (1 + math.log(3)) * idf(2)})
+
+    frame = tfidf(toy_corpus(), WS).to_frame()
+
+    for term, value in d0.items():
+        assert score(frame, "d0", term) == pytest.approx(value)
+    for term, value in d2.items():
+        assert score(frame, "d2", term) == pytest.approx(value)
+    # 营商 (1+ln2)·1.288 = 2.18 > 环境 1·1.693 > 改革 1·1.288
+    assert frame.loc[frame["doc_id"] == "d0", "term"].tolist() == ["营商", "环境", "改革"]
+    assert frame.loc[frame["doc_id"] == "d0", "term_rank"].tolist() == [1, 2, 3]
+
+
+def test_tfidf_raw_counts_and_no_norm():
+    frame = tfidf(toy_corpus(), WS, sublinear_tf=False, norm=None).to_frame()
+    assert score(frame, "d2", "开放") == pytest.approx(3 * idf(2))
+    assert score(frame, "d0", "环境") == pytest.approx(idf(1))
+
+
+def test_tfidf_result_exposes_idf_df_and_metadata():
+    result = tfidf(toy_corpus(), WS)
+    table = result.idf_frame().set_index("term")
+    assert table.loc["环境", "df"] == 1 and table.loc["开放", "df"] == 2
+    assert table.loc["环境", "idf"] == pytest.approx(idf(1))
+    assert result.doc_ids == ["d0", "d1", "d2"]
+    frame = result.to_frame()
+    assert {"doc_id", "place", "province", "level", "rank", "year", "doctype"} <= set(frame.columns)
+    assert set(frame.loc[frame["doc_id"] == "d0", "place"]) == {"甲市"}
+    assert set(frame.loc[frame["doc_id"] == "d0", "rank"]) == {"副省级城市"}  # metadata rank, not term rank
+
+
+def test_tfidf_equals_scikit_learn_on_text_with_the_same_tokenizer():
+    texts = ["营商 环境 营商 改革 开放", "改革 开放 改革", "营商 开放 开放 开放 创新", "创新 驱动 发展"]
+    for options in ({}, {"ngram_range": (1, 2)}, {"min_df": 2, "sublinear_tf": False, "norm": "l1"}):
+        sk = TfidfVectorizer(tokenizer=WS, lowercase=False, token_pattern=None, preprocessor=None,
+                             sublinear_tf=options.get("sublinear_tf", True), norm=options.get("norm", "l2"),
+                             ngram_range=options.get("ngram_range", (1, 1)), min_df=options.get("min_df", 1))
+        expected = sk.fit_transform(texts).toarray()
+        result = tfidf(texts, WS, **options)
+        assert result.vocabulary == sk.get_feature_names_out().tolist()
+        np.testing.assert_allclose(result.matrix.toarray(), expected)
+        np.testing.assert_allclose(result.idf, sk.idf_)
+
+
+def test_tfidf_transform_scores_new_text_with_corpus_idf():
+    result = tfidf(toy_corpus(), WS, sublinear_tf=False, norm=None)
+    row = result.transform("环境 环境 未知").toarray()[0]
+    assert row[result.vocabulary.index("环境")] == pytest.approx(2 * idf(1))
+    assert row.sum() == pytest.approx(2 * idf(1))  # 未知 is not in the corpus vocabulary
+
+
+def test_tfidf_pruning_everything_is_a_clear_error():
+    with pytest.raises(TextmineError, match="min_df=3"):
+        tfidf(["甲 乙", "丙 丁"], WS, min_df=3)
+
+
+def test_top_terms_per_document_keeps_n():
+    frame = top_terms(toy_corpus(), n=1, tokenizer=WS)
+    assert frame[["doc_id", "term", "term_rank"]].values.tolist() == [
+        ["d0", "营商", 1], ["d1", "开放", 1], ["d2", "开放", 1]]  # d1: 改革 and 开放 tie; sorted by term (开 U+5F00 < 改 U+6539)
+
+
+def test_top_terms_by_group_is_the_mean_of_document_vectors():
+    d0 = l2({"营商": (1 + math.log(2)) * idf(2), "环境": idf(1), "改革": idf(2)})
+    d2 = l2({"营商": idf(2), "开放": (1 + math.log(3)) * idf(2)})
+
+    frame = top_terms(toy_corpus(), n=None, by="place", tokenizer=WS)
+
+    jia = frame[frame["place"] == "甲市"].set_index("term")
+    assert jia["n_docs"].iloc[0] == 2
+    assert jia.loc["营商", "tfidf"] == pytest.approx((d0["营商"] + d2["营商"]) / 2)
+    assert jia.loc["环境", "tfidf"] == pytest.approx(d0["环境"] / 2)
+    assert list(frame.columns[:2]) == ["place", "n_docs"]
+
+
+def test_top_terms_by_group_concat_learns_idf_over_groups():
+    # groups: 甲市 = d0 + d2 (营商×3 环境 改革 开放×3), 乙市 = d1 (改革 开放); n = 2 groups
+    g_idf = {1: math.log(3 / 2) + 1, 2: 1.0}
+    jia = l2({"营商": (1 + math.log(3)) * g_idf[1], "环境": g_idf[1], "改革": g_idf[2],
+              "开放": (1 + math.log(3)) * g_idf[2]})
+    frame = top_terms(toy_corpus(), n=None, by="place", tokenizer=WS, combine="concat")
+    got = frame[frame["place"] == "甲市"].set_index("term")["tfidf"]
+    for term, value in jia.items():
+        assert got[term] == pytest.approx(value)
+
+
+def test_top_terms_unknown_group_column():
+    with pytest.raises(MetadataError, match="city_tier"):
+        top_terms(toy_corpus(), by="city_tier", tokenizer=WS)
+
+
+# ---------------------------------------------------------------------------
+# keyword extraction
+
+
+def test_textrank_star_graph_matches_hand_pagerank():
+    # 创新 co-occurs with each of four words, which co-occur with nothing else
+    # (sentences cut the windows). PageRank, d = 0.85, N = 5:
+    #   leaf x = 0.15/5 + d * hub / 4,  hub y = 0.15/5 + d * 4x
+    d, n = 0.85, 5
+    y = ((1 - d) / n + d * 4 * (1 - d) / n) / (1 - d * d)
+    x = (1 - d) / n + d * y / 4
+    text = "创新 驱动。创新 发展。创新 引领。创新 人才。"
+
+    kw = extract_keywords(text, method="textrank", tokenizer=WS)
+
+    assert kw["term"].iloc[0] == "创新"
+    assert kw["score"].iloc[0] == pytest.approx(y)
+    assert kw["score"].iloc[1:].tolist() == pytest.approx([x] * 4)
+    assert kw["count"].tolist() == [4, 1, 1, 1, 1]
+    assert kw["score"].sum() == pytest.approx(1)
+
+
+def test_textrank_window_limits_edges():
+    # "甲 乙 丙 丁": with window 2 only neighbours link (a path), so the inner words lead;
+    # with window 4 everything links to everything and all four tie.
+    path = extract_keywords("甲 乙 丙 丁", method="textrank", tokenizer=WS, window=2)
+    assert set(path["term"].iloc[:2]) == {"乙", "丙"}
+    assert path["score"].iloc[1] > path["score"].iloc[2]
+    full = extract_keywords("甲 乙 丙 丁", method="textrank", tokenizer=WS, window=4)
+    assert full["score"].tolist() == pytest.approx([0.25] * 4)
+
+
+def test_extract_keywords_tfidf_uses_the_corpus_idf():
+    corpus = toy_corpus()
+    expected = l2({"营商": (1 + math.log(2)) * idf(2), "环境": idf(1), "改革": idf(2)})
+
+    kw = extract_keywords("d0", corpus, n=None, tokenizer=WS)
+
+    assert kw["term"].tolist() == ["营商", "环境", "改革"]
+    assert kw["score"].tolist() == pytest.approx([expected[t] for t in ["营商", "环境", "改革"]])
+    assert kw["term_rank"].tolist() == [1, 2, 3]
+    assert kw["count"].tolist() == [2, 1, 1]
+    assert set(kw["place"]) == {"甲市"} and set(kw["doc_id"]) == {"d0"}
+
+
+def test_extract_keywords_on_new_text_adds_it_to_the_corpus_for_idf():
+    # the new text joins the 3 toy documents: n = 4; 试点 df 1, 改革 df 3
+    n = 4
+    weights = l2({"试点": math.log((1 + n) / 2) + 1, "改革": math.log((1 + n) / 4) + 1})
+    kw = extract_keywords("试点 改革", toy_corpus(), tokenizer=WS)
+    assert kw["term"].tolist() == ["试点", "改革"]
+    assert kw["score"].tolist() == pytest.approx([weights["试点"], weights["改革"]])
+
+
+def test_extract_keywords_rejects_unknown_method():
+    with pytest.raises(TextmineError, match="textrank"):
+        extract_keywords("营商 环境", method="lda", tokenizer=WS)
+
+
+# ---------------------------------------------------------------------------
+# keyness
+
+
+def g2_by_hand(a: int, b: int, target_total: int, reference_total: int) -> float:
+    c, d = target_total - a, reference_total - b
+    n = a + b + c + d
+    cells = [(a, (a + b) * (a + c) / n), (b, (a + b) * (b + d) / n),
+             (c, (c + d) * (a + c) / n), (d, (c + d) * (b + d) / n)]
+    return 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
+
+
+def p_chi2_df1(x: float) -> float:
+    """Upper tail of chi-square with one degree of freedom: P(Z² > x) = erfc(sqrt(x/2))."""
+    return math.erfc(math.sqrt(x / 2))
+
+
+# Target doc "t": 营商×6 改革×4 (10 tokens). Reference "r": 营商×2 改革×8 开放×10 (20 tokens).
+KEY_TEXTS = ["营商 " * 6 + "改革 " * 4, "营商 " * 2 + "改革 " * 8 + "开放 " * 10]
+
+
+def key_corpus() -> Corpus:
+    return Corpus.from_texts(KEY_TEXTS, ids=["t", "r"])
+
+
+def test_keyness_g2_chi2_p_values_against_a_hand_2x2_table():
+    # 营商: a=6, b=2, c=10-6=4, d=20-2=18, N=30
+    g2 = g2_by_hand(6, 2, 10, 20)
+    chi2_yates = 30 * (abs(6 * 18 - 2 * 4) - 30 / 2) ** 2 / ((6 + 2) * (4 + 18) * 10 * 20)
+    chi2_plain = 30 * (6 * 18 - 2 * 4) ** 2 / ((6 + 2) * (4 + 18) * 10 * 20)
+
+    table = keyness(key_corpus(), "t", tokenizer=WS, min_count=1).set_index("feature")
+    row = table.loc["营商"]
+
+    assert (row["target_count"], row["reference_count"], row["target_total"], row["reference_total"]) == (6, 2, 10, 20)
+    assert row["g2"] == pytest.approx(g2)
+    assert row["chi2"] == pytest.approx(chi2_yates)
+    assert row["p_value"] == pytest.approx(p_chi2_df1(g2))
+    assert row["log_ratio"] == pytest.approx(math.log2((6 / 10) / (2 / 20)))
+    assert row["direction"] == "target"
+
+    by_chi2 = keyness(key_corpus(), "t", tokenizer=WS, min_count=1, measure="chi2", yates=False)
+    row = by_chi2.set_index("feature").loc["营商"]
+    assert row["chi2"] == pytest.approx(chi2_plain)
+    assert row["p_value"] == pytest.approx(p_chi2_df1(chi2_plain))
+
+
+def test_keyness_sign_zero_counts_and_order():
+    table = keyness(key_corpus(), "t", tokenizer=WS, min_count=1)
+    # 开放 never occurs in the target: G² negative, finite log ratio with 0 -> 0.5
+    kaifang = table.set_index("feature").loc["开放"]
+    assert kaifang["target_count"] == 0
+    assert kaifang["g2"] == pytest.approx(-g2_by_hand(0, 10, 10, 20))
+    assert kaifang["log_ratio"] == pytest.approx(math.log2((0.5 / 10) / (10 / 20)))
+    assert kaifang["direction"] == "reference"
+    # 改革: 4/10 vs 8/20, identical rates -> no difference at all
+    gaige = table.set_index("feature").loc["改革"]
+    assert gaige["g2"] == 0 and gaige["chi2"] == 0 and gaige["direction"] == "none"
+    assert gaige["p_value"] == pytest.approx(1)
+    # most characteristic of the target first
+    assert table["feature"].tolist() == ["营商", "改革", "开放"]
+    assert table["feature_rank"].tolist() == [1, 2, 3]
+
+
+def test_keyness_yates_never_goes_below_zero():
+    # a=1, b=1, c=9, d=10: |ad - bc| = 1 < N/2 = 10.5, so the corrected statistic is 0
+    stats = keyness_statistics([1], [1], [10], [11])
+    assert stats["chi2"].iloc[0] == 0
+
+
+def test_keyness_min_count_drops_rare_features():
+    texts = [KEY_TEXTS[0], KEY_TEXTS[1] + " 试点"]
+    corpus = Corpus.from_texts(texts, ids=["t", "r"])
+    assert "试点" not in keyness(corpus, "t", tokenizer=WS)["feature"].tolist()  # default min_count=5
+    assert "试点" in keyness(corpus, "t", tokenizer=WS, min_count=1)["feature"].tolist()
+
+
+def test_keyness_selections_by_metadata_ids_and_function_agree():
+    corpus = toy_corpus()
+    by_meta = keyness(corpus, {"rank": "副省级城市"}, tokenizer=WS, min_count=1)
+    by_ids = keyness(corpus, ["d0", "d2"], tokenizer=WS, min_count=1)
+    by_fn = keyness(corpus, lambda doc: doc["place"] == "甲市", tokenizer=WS, min_count=1)
+    cols = ["feature", "target_count", "reference_count", "g2", "chi2"]
+    pd.testing.assert_frame_equal(by_meta[cols], by_ids[cols])
+    pd.testing.assert_frame_equal(by_meta[cols], by_fn[cols])
+    assert by_meta["target"].iloc[0] == "rank=副省级城市"
+    assert by_meta["reference"].iloc[0] == "rest of corpus"
+    assert (by_meta["target_docs"].iloc[0], by_meta["reference_docs"].iloc[0]) == (2, 1)
+    # 开放: 3 of the target's 8 tokens (d0 4 + d2 4) vs 1 of the reference's 2 (d1)
+    kaifang = by_meta.set_index("feature").loc["开放"]
+    assert (kaifang["target_count"], kaifang["target_total"]) == (3, 8)
+    assert (kaifang["reference_count"], kaifang["reference_total"]) == (1, 2)
+
+
+def test_keyness_against_a_named_reference_ignores_other_documents():
+    table = keyness(toy_corpus(), "d1", reference={"year": 2023}, tokenizer=WS, min_count=1)
+    assert set(table["feature"]) == {"营商", "开放", "改革"}  # 环境 occurs only in d0, outside both
+    assert table["reference_total"].iloc[0] == 4 and table["target_total"].iloc[0] == 2
+
+
+def test_keyness_by_compares_each_group_with_the_rest():
+    table = keyness(toy_corpus(), by="place", tokenizer=WS, min_count=1)
+    assert list(table.columns[:2]) == ["place", "target"]
+    assert set(table["place"]) == {"甲市", "乙市"}
+    yi = table[table["place"] == "乙市"].set_index("feature")
+    assert yi.loc["改革", "target_count"] == 1 and yi.loc["改革", "reference_count"] == 1
+    assert yi["target_total"].iloc[0] == 2 and yi["reference_total"].iloc[0] == 8
+
+
+def test_keyness_selection_errors_are_actionable():
+    corpus = toy_corpus()
+    with pytest.raises(CorpusError, match="d9"):
+        keyness(corpus, ["d9"], tokenizer=WS)
+    with pytest.raises(MetadataError, match="tier"):
+        keyness(corpus, {"tier": "一线"}, tokenizer=WS)
+    with pytest.raises(CorpusError, match="selects no documents"):
+        keyness(corpus, {"place": "丙市"}, tokenizer=WS)
+    with pytest.raises(CorpusError, match="share 1 documents"):
+        keyness(corpus, ["d0"], reference=["d0", "d1"], tokenizer=WS)
+    with pytest.raises(TextmineError, match="either target"):
+        keyness(corpus, tokenizer=WS)
+
+
+def test_keyness_of_slogans_uses_character_totals():
+    # non-whitespace characters: doc0 15 (新质生产力×2 + 营商环境 + 。), doc1 17 (4 + 4 + 1 + 5 + 1 + 2)
+    texts = ["新质生产力新质生产力营商环境。", "营商环境营商环境，新质生产力。乡村"]
+    assert [len(t) for t in texts] == [15, 17]
+    table = keyness(texts, "doc0", features="slogans", slogans=["新质生产力", "营商环境"], min_count=1)
+    row = table.set_index("feature").loc["新质生产力"]
+    assert (row["target_count"], row["reference_count"]) == (2, 1)
+    assert (row["target_total"], row["reference_total"]) == (15, 17)
+    assert row["g2"] == pytest.approx(g2_by_hand(2, 1, 15, 17))
+    assert row["log_ratio"] == pytest.approx(math.log2((2 / 15) / (1 / 17)))

@@ -1,0 +1,713 @@
+"""Distinctive terms: TF-IDF tables, keyword extraction and keyness.
+
+Three questions, three tools:
+
+- :func:`tfidf` / :func:`top_terms` -- which terms weigh most in each document
+  (or group of documents), given how many documents of the corpus use them.
+- :func:`extract_keywords` -- the keywords of one document or plain text, by
+  TF-IDF (IDF learned from *your* corpus, not a generic IDF file) or TextRank
+  (PageRank on the co-occurrence graph of the document's own tokens).
+- :func:`keyness` -- which terms (or slogans) a target group of documents uses
+  significantly more than a reference group: signed G² and chi-square with
+  p-values, and Hardie's Log Ratio as effect size.
+
+All three read tokens from textmine's :class:`~textmine.tokenize.Tokenizer`, so
+the policy dictionary and the stopword list apply everywhere; any callable
+``str -> list[str]`` works as a tokenizer too (handy in tests)::
+
+    >>> ws = str.split
+    >>> r = tfidf(["营商 环境 营商", "营商 改革"], ws)
+    >>> r.vocabulary, r.idf.round(3).tolist()
+    (['改革', '环境', '营商'], [1.405, 1.405, 1.0])
+
+Every function returns a tidy :class:`pandas.DataFrame` whose leading columns
+are the documents' metadata (``doc_id, place, province, level, rank, year,
+doctype, …``) or the ``by=`` grouping columns, so results can be grouped,
+joined and plotted directly. Because ``rank`` is a metadata column (副省级城市,
+地级市, …), a term's position in a list is ``term_rank`` (``feature_rank`` in
+:func:`keyness`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.stats import chi2 as _chi2_distribution
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .corpus import Corpus, Document, as_corpus
+from .errors import CorpusError, MetadataError, TextmineError
+
+TokenizerLike = Callable[[str], list]
+
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]+")
+_MEASURES = ("g2", "chi2")
+_METHODS = ("tfidf", "textrank")
+_COMBINE = ("mean", "concat")
+
+
+# ---------------------------------------------------------------------------
+# tokens
+
+
+def _resolve_tokenizer(tokenizer: TokenizerLike | None) -> TokenizerLike:
+    """The given tokenizer, or textmine's default policy :class:`Tokenizer`."""
+    if tokenizer is not None:
+        return tokenizer
+    from .tokenize import Tokenizer  # imported lazily: building it loads dictionaries
+
+    return Tokenizer()
+
+
+def _token_lists(corpus: Corpus, tokenizer: TokenizerLike) -> list[list[str]]:
+    """Tokens of every document in corpus order (the Tokenizer's on-disk cache when it has one)."""
+    batch = getattr(tokenizer, "tokenize_corpus", None)
+    if callable(batch):
+        return [list(tokens) for tokens in batch(corpus)]
+    return [list(tokenizer(text)) for text in corpus.texts]
+
+
+class _Ngrams:
+    """Analyzer for scikit-learn: a document is a list of token *segments*.
+
+    N-grams are formed inside each segment only and joined by a space, exactly as
+    scikit-learn joins word n-grams. One segment per document reproduces
+    ``TfidfVectorizer(tokenizer=tok)`` on the text; several segments (the
+    documents of a group) keep n-grams from spanning document boundaries.
+    A module-level class, so fitted vectorizers stay picklable.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 1)) -> None:
+        lo, hi = (int(v) for v in ngram_range)
+        if not 1 <= lo <= hi:
+            raise TextmineError(f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n, got {ngram_range!r}")
+        self.ngram_range = (lo, hi)
+
+    def __call__(self, segments: Sequence[Sequence[str]]) -> list[str]:
+        lo, hi = self.ngram_range
+        out: list[str] = []
+        for tokens in segments:
+            tokens = list(tokens)
+            for n in range(lo, hi + 1):
+                out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+        return out
+
+
+# ---------------------------------------------------------------------------
+# TF-IDF
+
+
+@dataclass(frozen=True)
+class TfidfOptions:
+    """TF-IDF settings, with defaults chosen for work reports (5,000-60,000 characters).
+
+    - ``sublinear_tf=True``: term frequency is ``1 + ln(tf)``. Long reports repeat
+      their key phrases dozens of times; raw counts would let a few words swamp
+      everything else.
+    - ``min_df=1``: keep terms used by one document only. In a small corpus the
+      distinctive terms (place names, local industries) are exactly those; raise it
+      (e.g. 2-5) for thousands of documents to drop typos and one-off names.
+    - ``max_df=1.0``: keep terms used everywhere; IDF already gives them the lowest
+      weight. With few documents a fraction cuts on a coarse grid (1/n); use e.g.
+      0.5-0.8 only for large corpora, where it drops boilerplate outright.
+    - ``smooth_idf=True``: ``idf = ln((1 + n) / (1 + df)) + 1`` (scikit-learn's default).
+    - ``norm="l2"``: each document vector has length 1, so long and short documents
+      compare (and average) on equal terms.
+    """
+
+    min_df: float = 1
+    max_df: float = 1.0
+    max_features: int | None = None
+    sublinear_tf: bool = True
+    ngram_range: tuple[int, int] = (1, 1)
+    norm: str | None = "l2"
+    smooth_idf: bool = True
+
+    def vectorizer(self) -> TfidfVectorizer:
+        """A TfidfVectorizer reading documents given as lists of token segments."""
+        if self.norm not in ("l1", "l2", None):
+            raise TextmineError(f"norm must be 'l1', 'l2' or None, got {self.norm!r}")
+        return TfidfVectorizer(
+            analyzer=_Ngrams(self.ngram_range), lowercase=False, min_df=self.min_df, max_df=self.max_df,
+            max_features=self.max_features, sublinear_tf=self.sublinear_tf, norm=self.norm,
+            smooth_idf=self.smooth_idf, dtype=np.float64,
+        )
+
+
+def _fit(docs: list[list[list[str]]], options: TfidfOptions) -> tuple[TfidfVectorizer, sparse.csr_matrix]:
+    """Fit TF-IDF on documents given as lists of token segments; clear error if nothing is left."""
+    vectorizer = options.vectorizer()
+    try:
+        matrix = vectorizer.fit_transform(docs)
+    except ValueError as exc:
+        raise TextmineError(
+            f"TF-IDF on {len(docs)} documents with min_df={options.min_df}, max_df={options.max_df}: {exc}"
+        ) from None
+    return vectorizer, sparse.csr_matrix(matrix)
+
+
+def _meta_frame(corpus: Corpus) -> pd.DataFrame:
+    """One row per document: the metadata columns (without ``n_chars``)."""
+    return corpus.to_frame().drop(columns=["n_chars"]).reset_index(drop=True)
+
+
+@dataclass(frozen=True, eq=False)
+class TfidfResult:
+    """A fitted TF-IDF model of a corpus.
+
+    ``matrix`` (documents × terms, CSR) has rows in ``doc_ids`` order and columns in
+    ``vocabulary`` order; ``idf`` and ``df`` (document frequency) follow the columns;
+    ``meta`` holds one metadata row per document; ``vectorizer`` scores new token
+    lists with this corpus's IDF (see :meth:`transform`).
+    """
+
+    matrix: sparse.csr_matrix
+    vocabulary: list[str]
+    doc_ids: list[str]
+    idf: np.ndarray
+    df: np.ndarray
+    meta: pd.DataFrame
+    vectorizer: TfidfVectorizer
+    tokenizer: Any
+    options: TfidfOptions
+
+    def to_frame(self, n: int | None = None) -> pd.DataFrame:
+        """Long table: metadata + ``term, tfidf, term_rank`` (1 = highest in its document); top ``n`` per document."""
+        return _long_table(self.matrix, self.vocabulary, self.meta, "tfidf", n)
+
+    def idf_frame(self) -> pd.DataFrame:
+        """One row per term: ``term, df, idf``."""
+        return pd.DataFrame({"term": self.vocabulary, "df": self.df, "idf": self.idf})
+
+    def transform(self, texts: str | Iterable[str]) -> sparse.csr_matrix:
+        """TF-IDF rows of new texts, scored with this corpus's vocabulary and IDF."""
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        return sparse.csr_matrix(self.vectorizer.transform([[list(self.tokenizer(t))] for t in texts]))
+
+
+def tfidf(
+    corpus_or_texts: Corpus | str | Iterable[str],
+    tokenizer: TokenizerLike | None = None,
+    *,
+    min_df: float = 1,
+    max_df: float = 1.0,
+    max_features: int | None = None,
+    sublinear_tf: bool = True,
+    ngram_range: tuple[int, int] = (1, 1),
+    norm: str | None = "l2",
+    smooth_idf: bool = True,
+) -> TfidfResult:
+    """TF-IDF of every document over textmine's policy tokenization.
+
+    Equal to ``TfidfVectorizer(tokenizer=tok, lowercase=False, token_pattern=None,
+    preprocessor=None, ...)`` fitted on the texts, but reads the Tokenizer's cached
+    token lists instead of re-segmenting. See :class:`TfidfOptions` for why the
+    defaults suit work reports.
+
+    >>> r = tfidf(["营商 环境", "营商 改革"], str.split, sublinear_tf=False, norm=None)
+    >>> r.to_frame()[["doc_id", "term", "tfidf", "term_rank"]].round(3).values.tolist()[:2]
+    [['doc0', '环境', 1.405, 1], ['doc0', '营商', 1.0, 2]]
+    """
+    corpus = as_corpus(corpus_or_texts)
+    options = TfidfOptions(min_df, max_df, max_features, sublinear_tf, tuple(ngram_range), norm, smooth_idf)
+    tok = _resolve_tokenizer(tokenizer)
+    docs = [[tokens] for tokens in _token_lists(corpus, tok)]
+    vectorizer, matrix = _fit(docs, options)
+    return TfidfResult(
+        matrix=matrix,
+        vocabulary=[str(t) for t in vectorizer.get_feature_names_out()],
+        doc_ids=corpus.ids,
+        idf=np.asarray(vectorizer.idf_, dtype=float),
+        df=np.asarray((matrix > 0).sum(axis=0)).ravel().astype(int),
+        meta=_meta_frame(corpus),
+        vectorizer=vectorizer,
+        tokenizer=tok,
+        options=options,
+    )
+
+
+def _long_table(matrix: sparse.spmatrix, vocabulary: Sequence[str], rows: pd.DataFrame,
+                score: str, n: int | None) -> pd.DataFrame:
+    """Non-zero cells of a (rows × terms) matrix as a long table sorted by row, then score."""
+    coo = sparse.coo_matrix(matrix)
+    cells = pd.DataFrame({"_row": coo.row, "term": np.asarray(vocabulary, dtype=object)[coo.col],
+                          score: coo.data.astype(float)})
+    cells = cells[cells[score] > 0].sort_values(["_row", score, "term"], ascending=[True, False, True],
+                                                kind="mergesort")
+    cells["term_rank"] = cells.groupby("_row").cumcount() + 1
+    if n is not None:
+        cells = cells[cells["term_rank"] <= int(n)]
+    info = rows.iloc[cells["_row"].to_numpy()].reset_index(drop=True)
+    body = cells.drop(columns="_row").reset_index(drop=True)
+    return pd.concat([info, body], axis=1)
+
+
+def _by_columns(by: str | Sequence[str], meta: pd.DataFrame) -> list[str]:
+    cols = [by] if isinstance(by, str) else list(by)
+    unknown = [c for c in cols if c not in meta.columns]
+    if unknown or not cols:
+        raise MetadataError(f"by={by!r}: no metadata column {unknown[0] if unknown else ''!r}; "
+                            f"available: {', '.join(meta.columns)}")
+    return cols
+
+
+def _groups(meta: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Distinct value combinations of ``cols`` (first-appearance order) and each row's group number."""
+    keys = meta[cols].astype(object).where(meta[cols].notna(), None)
+    codes, labels = pd.factorize(pd.Series(list(map(tuple, keys.to_numpy()))), use_na_sentinel=False)
+    table = pd.DataFrame([list(label) for label in labels], columns=cols)
+    for col in cols:  # keep the original dtypes (e.g. year as Int64)
+        try:
+            table[col] = table[col].astype(meta[col].dtype)
+        except (TypeError, ValueError):
+            pass
+    table["n_docs"] = np.bincount(codes, minlength=len(labels))
+    return table, codes
+
+
+def top_terms(
+    corpus_or_texts: Corpus | str | Iterable[str],
+    n: int = 10,
+    by: str | Sequence[str] | None = None,
+    *,
+    tokenizer: TokenizerLike | None = None,
+    combine: str = "mean",
+    **tfidf_options: Any,
+) -> pd.DataFrame:
+    """The ``n`` highest-TF-IDF terms of each document, or of each group of documents.
+
+    Without ``by``: one block per document (metadata + ``term, tfidf, term_rank``).
+    With ``by`` (a metadata column or list of columns): one block per group
+    (group columns + ``n_docs`` + ``term, tfidf, term_rank``), scored by ``combine``:
+
+    - ``"mean"`` (default): the mean of the group's document vectors. IDF stays a
+      document-level quantity (the same values as :func:`tfidf`), and every document
+      weighs the same whatever its length, so one long report cannot speak for a
+      group of short ones.
+    - ``"concat"``: each group is one pseudo-document (its documents' counts added)
+      and IDF is learned over groups. This asks "what sets this group apart from the
+      other groups", but with few groups IDF takes few values (two groups: two); for
+      a two-group contrast prefer :func:`keyness`.
+
+    ``tfidf_options`` are those of :func:`tfidf`.
+
+    >>> t = top_terms(["营商 环境", "营商 改革", "改革 开放"], n=1, tokenizer=str.split)
+    >>> t[["doc_id", "term", "term_rank"]].values.tolist()
+    [['doc0', '环境', 1], ['doc1', '改革', 1], ['doc2', '开放', 1]]
+    """
+    if combine not in _COMBINE:
+        raise TextmineError(f"combine must be one of {', '.join(_COMBINE)}, got {combine!r}")
+    corpus = as_corpus(corpus_or_texts)
+    if by is None:
+        return tfidf(corpus, tokenizer, **tfidf_options).to_frame(n)
+    meta = _meta_frame(corpus)
+    groups, codes = _groups(meta, _by_columns(by, meta))
+    if combine == "mean":
+        result = tfidf(corpus, tokenizer, **tfidf_options)
+        weights = sparse.csr_matrix((1.0 / groups["n_docs"].to_numpy()[codes], (codes, np.arange(len(codes)))),
+                                    shape=(len(groups), len(codes)))
+        return _long_table(weights @ result.matrix, result.vocabulary, groups, "tfidf", n)
+    options = TfidfOptions(**{**_option_defaults(), **tfidf_options})
+    tokens = _token_lists(corpus, _resolve_tokenizer(tokenizer))
+    docs = [[tokens[i] for i in np.flatnonzero(codes == g)] for g in range(len(groups))]
+    vectorizer, matrix = _fit(docs, options)
+    return _long_table(matrix, [str(t) for t in vectorizer.get_feature_names_out()], groups, "tfidf", n)
+
+
+def _option_defaults() -> dict[str, Any]:
+    return {f: getattr(TfidfOptions, f) for f in TfidfOptions.__dataclass_fields__}
+
+
+# ---------------------------------------------------------------------------
+# keyword extraction for one document
+
+
+def _target_document(text_or_doc: Document | str, background: Corpus | None) -> Document:
+    """The document to extract from: a Document, a doc_id of ``background``, or a plain text."""
+    if isinstance(text_or_doc, Document):
+        return text_or_doc
+    if not isinstance(text_or_doc, str):
+        raise TypeError(f"expected a Document or a string, got {type(text_or_doc).__name__}")
+    if background is not None and text_or_doc in background.ids:
+        return background[text_or_doc]
+    return Document("doc0", text_or_doc, clean=False)
+
+
+def _position(doc: Document, background: Corpus) -> int | None:
+    """Index of ``doc`` in ``background`` (same id and text, or the same text), else None."""
+    texts = background.texts
+    if doc.doc_id in background.ids:
+        i = background.ids.index(doc.doc_id)
+        if texts[i] == doc.text:
+            return i
+    return texts.index(doc.text) if doc.text in texts else None
+
+
+def extract_keywords(
+    text_or_doc: Document | str,
+    corpus: Corpus | Iterable[str] | None = None,
+    method: str = "tfidf",
+    n: int | None = 20,
+    tokenizer: TokenizerLike | None = None,
+    *,
+    window: int = 5,
+    damping: float = 0.85,
+    **tfidf_options: Any,
+) -> pd.DataFrame:
+    """Keywords of one document: metadata + ``term, score, term_rank, count``.
+
+    ``text_or_doc`` is a :class:`Document`, a plain text, or (when ``corpus`` is
+    given) one of the corpus's doc ids.
+
+    ``method="tfidf"``: the document's TF-IDF vector with IDF learned from
+    ``corpus`` (the document is added to it if not already there, so its own
+    rare terms count). Without a corpus every IDF is equal and the ranking is by
+    (sublinear) term frequency alone -- pass a corpus of comparable documents.
+
+    ``method="textrank"``: PageRank (``damping``) on the graph whose nodes are the
+    document's tokens and whose edges join tokens less than ``window`` positions
+    apart inside one sentence, weighted by how often they do. Needs no corpus.
+
+    Both use textmine's tokenizer, hence the policy dictionary and stopwords.
+
+    >>> kw = extract_keywords("营商 环境 营商 改革", method="textrank", tokenizer=str.split)
+    >>> kw[["term", "term_rank", "count"]].values.tolist()[0]
+    ['营商', 1, 2]
+    """
+    if method not in _METHODS:
+        raise TextmineError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
+    background = None if corpus is None else as_corpus(corpus)
+    doc = _target_document(text_or_doc, background)
+    tok = _resolve_tokenizer(tokenizer)
+    if method == "textrank":
+        sentences = [list(tok(s)) for s in _SENTENCE_END.split(doc.text) if s.strip()]
+        scores = _textrank(sentences, window=window, damping=damping)
+        counts = Counter(t for s in sentences for t in s)
+    else:
+        scores, counts = _tfidf_scores(doc, background, tok, tfidf_options)
+    return _keyword_frame(doc, scores, counts, n)
+
+
+def _tfidf_scores(doc: Document, background: Corpus | None, tok: TokenizerLike,
+                  tfidf_options: Mapping[str, Any]) -> tuple[dict[str, float], Counter]:
+    options = TfidfOptions(**{**_option_defaults(), **tfidf_options})
+    if background is None:
+        token_lists, index = [list(tok(doc.text))], 0
+    else:
+        token_lists = _token_lists(background, tok)
+        index = _position(doc, background)
+        if index is None:
+            token_lists.append(list(tok(doc.text)))
+            index = len(token_lists) - 1
+    vectorizer, matrix = _fit([[tokens] for tokens in token_lists], options)
+    row = matrix[index].tocoo()
+    terms = vectorizer.get_feature_names_out()
+    scores = {str(terms[j]): float(v) for j, v in zip(row.col, row.data)}
+    counts = Counter(_Ngrams(options.ngram_range)([token_lists[index]]))
+    return scores, counts
+
+
+def _keyword_frame(doc: Document, scores: Mapping[str, float], counts: Counter, n: int | None) -> pd.DataFrame:
+    """Metadata of ``doc`` + ``term, score, term_rank, count``, highest score first (ties: more frequent, then first seen)."""
+    order = {t: i for i, t in enumerate(scores)}
+    terms = sorted(scores, key=lambda t: (-scores[t], -counts.get(t, 0), order[t]))
+    if n is not None:
+        terms = terms[: int(n)]
+    body = pd.DataFrame({
+        "term": pd.Series(terms, dtype=object),
+        "score": pd.Series([scores[t] for t in terms], dtype=float),
+        "term_rank": pd.Series(range(1, len(terms) + 1), dtype=int),
+        "count": pd.Series([counts.get(t, 0) for t in terms], dtype=int),
+    })
+    info = _meta_frame(Corpus([doc]))
+    info = info.iloc[[0] * len(body)].reset_index(drop=True)
+    return pd.concat([info, body], axis=1)
+
+
+def _textrank(sentences: Sequence[Sequence[str]], *, window: int = 5, damping: float = 0.85,
+              tol: float = 1e-10, max_iter: int = 1000) -> dict[str, float]:
+    """TextRank scores (summing to 1) of the tokens, in first-appearance order.
+
+    Edge weight between two different tokens = number of times they occur fewer
+    than ``window`` positions apart within a sentence. Weighted PageRank by power
+    iteration; a token without neighbours spreads its weight uniformly.
+    """
+    if int(window) < 2:
+        raise TextmineError(f"window must be at least 2 tokens, got {window!r}")
+    if not 0 < damping < 1:
+        raise TextmineError(f"damping must be between 0 and 1, got {damping!r}")
+    index: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for sentence in sentences:
+        ids = [index.setdefault(t, len(index)) for t in sentence]
+        for i, a in enumerate(ids):
+            for b in ids[i + 1: i + int(window)]:
+                if a != b:
+                    rows += [a, b]
+                    cols += [b, a]
+    size = len(index)
+    if size == 0:
+        return {}
+    weights = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
+    strength = np.asarray(weights.sum(axis=0)).ravel()
+    dangling = strength == 0
+    transition = weights @ sparse.diags(np.divide(1.0, strength, out=np.zeros(size), where=~dangling))
+    rank = np.full(size, 1.0 / size)
+    for _ in range(max_iter):
+        new = (1 - damping) / size + damping * (transition @ rank + rank[dangling].sum() / size)
+        done = np.abs(new - rank).sum() < tol
+        rank = new
+        if done:
+            break
+    rank = rank / rank.sum()
+    return {t: float(rank[i]) for t, i in index.items()}
+
+
+# ---------------------------------------------------------------------------
+# keyness
+
+
+def _select(corpus: Corpus, spec: Any, role: str) -> np.ndarray:
+    """Boolean mask of the documents ``spec`` selects (see :func:`keyness`)."""
+    docs = list(corpus)
+    if callable(spec) and not isinstance(spec, (str, Mapping)):
+        return np.array([bool(spec(d)) for d in docs], dtype=bool)
+    if isinstance(spec, Mapping):
+        known = set().union(*(d.meta for d in docs)) if docs else set()
+        unknown = [k for k in spec if k not in known]
+        if unknown:
+            raise MetadataError(f"{role}={dict(spec)!r}: no metadata column {unknown[0]!r}; "
+                                f"available: {', '.join(sorted(known))}")
+        return np.array([all(_matches(d.meta.get(k), v) for k, v in spec.items()) for d in docs], dtype=bool)
+    ids = [spec] if isinstance(spec, str) else [str(i) for i in spec]
+    missing = [i for i in ids if i not in set(corpus.ids)]
+    if missing:
+        raise CorpusError(f"{role}: no document with doc_id {missing[0]!r}"
+                          + (f" (nor {len(missing) - 1} more)" if len(missing) > 1 else ""))
+    wanted = set(ids)
+    return np.array([d.doc_id in wanted for d in docs], dtype=bool)
+
+
+def _matches(value: Any, want: Any) -> bool:
+    if isinstance(want, (list, tuple, set, frozenset)):
+        return value in want
+    return value == want
+
+
+def _label(spec: Any) -> str:
+    """A short human-readable description of a selection."""
+    if spec is None:
+        return "rest of corpus"
+    if isinstance(spec, Mapping):
+        return ", ".join(f"{k}={'|'.join(map(str, v)) if isinstance(v, (list, tuple, set, frozenset)) else v}"
+                         for k, v in spec.items())
+    if isinstance(spec, str):
+        return spec
+    if callable(spec):
+        return getattr(spec, "__name__", "selection")
+    ids = [str(i) for i in spec]
+    return ", ".join(ids) if len(ids) <= 3 else f"{len(ids)} documents"
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Feature counts per document (documents × features) and each document's total."""
+
+    matrix: sparse.csr_matrix
+    features: list[str]
+    totals: np.ndarray
+
+
+def _token_counts(corpus: Corpus, tokenizer: TokenizerLike | None) -> _Counts:
+    tokens = _token_lists(corpus, _resolve_tokenizer(tokenizer))
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for r, doc_tokens in enumerate(tokens):
+        for t in doc_tokens:
+            rows.append(r)
+            cols.append(vocab.setdefault(t, len(vocab)))
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(tokens), len(vocab)))
+    matrix.sum_duplicates()
+    return _Counts(matrix, list(vocab), np.array([len(t) for t in tokens], dtype=float))
+
+
+def _slogan_counts(corpus: Corpus, slogans: Any) -> _Counts:
+    from .frequency import load_slogans, slogan_frequency  # phrase counts on cleaned text, no segmentation
+
+    names = [str(s) for s in load_slogans(slogans)["slogan"]]
+    table = slogan_frequency(corpus, slogans)
+    wide = table.pivot_table(index="doc_id", columns="slogan", values="count", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(index=corpus.ids, columns=names, fill_value=0)
+    totals = np.array([d.n_chars for d in corpus], dtype=float)
+    return _Counts(sparse.csr_matrix(wide.to_numpy(dtype=float)), names, totals)
+
+
+def keyness_statistics(target_count: Any, reference_count: Any, target_total: Any, reference_total: Any,
+                       *, yates: bool = True) -> pd.DataFrame:
+    """Signed G², chi-square, their p-values and Log Ratio for 2×2 tables (vectorised).
+
+    Table per feature: ``a`` = target count, ``b`` = reference count,
+    ``c = target_total - a``, ``d = reference_total - b``, ``N`` = both totals.
+
+    - ``g2`` = 2 Σ O ln(O/E) over the four cells (Dunning 1993; 0·ln 0 = 0), no
+      Williams correction.
+    - ``chi2`` = N (|ad − bc| − N/2)² / ((a+b)(c+d)(a+c)(b+d)) with Yates'
+      continuity correction (never below 0), the same as R's
+      ``chisq.test(correct=TRUE)`` and quanteda's default; ``yates=False`` drops the N/2.
+    - both are signed: positive when the feature is relatively more frequent in the target.
+    - ``p_g2``, ``p_chi2``: upper tail of chi-square with 1 degree of freedom.
+    - ``log_ratio`` = log2((a/target_total) / (b/reference_total)), Hardie's Log Ratio
+      (each doubling of relative frequency adds 1); a zero count is replaced by 0.5
+      so features absent from one side get a finite, conservative value.
+
+    >>> keyness_statistics([10], [0], [100], [100])[["g2", "log_ratio"]].round(2).values.tolist()
+    [[14.39, 4.32]]
+    """
+    a = np.asarray(target_count, dtype=float)
+    b = np.asarray(reference_count, dtype=float)
+    tt = np.broadcast_to(np.asarray(target_total, dtype=float), a.shape)
+    tr = np.broadcast_to(np.asarray(reference_total, dtype=float), a.shape)
+    if np.any(a < 0) or np.any(b < 0) or np.any(a > tt) or np.any(b > tr):
+        raise TextmineError("keyness: counts must lie between 0 and their group's total")
+    c, d = tt - a, tr - b
+    n = tt + tr
+    observed = (a, b, c, d)
+    expected = ((a + b) * tt / n, (a + b) * tr / n, (c + d) * tt / n, (c + d) * tr / n)
+    g2 = 2 * sum(_xlogy_ratio(o, e) for o, e in zip(observed, expected))
+    diff = np.abs(a * d - b * c)
+    if yates:
+        diff = np.maximum(diff - n / 2, 0)
+    denom = (a + b) * (c + d) * tt * tr
+    chi2 = np.divide(n * diff ** 2, denom, out=np.zeros_like(n), where=denom > 0)
+    sign = np.sign(a * tr - b * tt)
+    log_ratio = np.log2((np.where(a == 0, 0.5, a) / tt) / (np.where(b == 0, 0.5, b) / tr))
+    g2 = np.maximum(g2, 0)  # rounding can leave -1e-15 for identical rates
+    return pd.DataFrame({
+        "g2": sign * g2 + 0.0, "chi2": sign * chi2 + 0.0,  # + 0.0: no negative zeros
+        "p_g2": _chi2_distribution.sf(g2, 1), "p_chi2": _chi2_distribution.sf(chi2, 1),
+        "log_ratio": log_ratio,
+        "direction": np.where(sign > 0, "target", np.where(sign < 0, "reference", "none")),
+    })
+
+
+def _xlogy_ratio(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """O ln(O/E), with 0 where O = 0."""
+    safe = np.where(observed > 0, observed / np.where(expected > 0, expected, 1.0), 1.0)
+    return np.where(observed > 0, observed * np.log(safe), 0.0)
+
+
+def keyness(
+    corpus_or_texts: Corpus | str | Iterable[str],
+    target: Any = None,
+    reference: Any = None,
+    *,
+    by: str | Sequence[str] | None = None,
+    tokenizer: TokenizerLike | None = None,
+    measure: str = "g2",
+    features: str = "tokens",
+    slogans: Any = None,
+    n: int | None = None,
+    min_count: int = 5,
+    yates: bool = True,
+) -> pd.DataFrame:
+    """Features a target group of documents uses significantly more (or less) than a reference.
+
+    ``target`` and ``reference`` select documents by metadata (``{"rank": "副省级城市"}``;
+    a list value matches any member), by doc id (one id or a list), or by a function
+    ``Document -> bool``. ``reference=None`` means every document not in the target.
+    With ``by`` (a metadata column or list of columns) instead of ``target``, each
+    group in turn is the target against the rest of the corpus; the group columns lead.
+
+    ``features="tokens"``: counts of the tokenizer's tokens; totals are each group's
+    number of tokens *after* the tokenizer's filters (stopwords, punctuation, numbers).
+    ``features="slogans"``: counts from :func:`textmine.frequency.slogan_frequency`
+    (``slogans`` as that function takes them); totals are the groups' non-whitespace
+    characters (``n_chars``), the denominator of every per-10,000 rate, so
+    ``log_ratio`` is the log2 ratio of the two per-10,000 rates. Treating each character
+    as a trial slightly overstates the number of chances to use a slogan; counts are
+    tiny next to totals, so G² and chi-square hardly change.
+
+    Features with ``target_count + reference_count < min_count`` are left out (tests on
+    a handful of occurrences mean little). Rows are sorted by the signed ``measure``
+    (``"g2"`` or ``"chi2"``), most characteristic of the target first; ``n`` keeps that
+    many per comparison; ``p_value`` is the p-value of ``measure``. Statistics: see
+    :func:`keyness_statistics`.
+
+    >>> texts = ["营商 营商 营商 改革", "改革 改革 改革 营商"]
+    >>> k = keyness(texts, ["doc0"], tokenizer=str.split, min_count=1)
+    >>> k[["feature", "target_count", "reference_count", "direction"]].values.tolist()
+    [['营商', 3, 1, 'target'], ['改革', 1, 3, 'reference']]
+    """
+    if measure not in _MEASURES:
+        raise TextmineError(f"measure must be one of {', '.join(_MEASURES)}, got {measure!r}")
+    if features not in ("tokens", "slogans"):
+        raise TextmineError(f"features must be 'tokens' or 'slogans', got {features!r}")
+    if (target is None) == (by is None):
+        raise TextmineError("keyness needs either target= (with an optional reference=) or by=, not both")
+    corpus = as_corpus(corpus_or_texts)
+    counts = _token_counts(corpus, tokenizer) if features == "tokens" else _slogan_counts(corpus, slogans)
+    settings = dict(measure=measure, n=n, min_count=min_count, yates=yates)
+    if target is not None:
+        mask = _select(corpus, target, "target")
+        ref = ~mask if reference is None else _select(corpus, reference, "reference")
+        return _compare(counts, mask, ref, _label(target), _label(reference), **settings)
+    meta = _meta_frame(corpus)
+    groups, codes = _groups(meta, _by_columns(by, meta))
+    frames = []
+    for g in range(len(groups)):
+        if groups.loc[g, "n_docs"] == len(codes):
+            continue  # the whole corpus: nothing to compare with
+        mask = codes == g
+        frame = _compare(counts, mask, ~mask, _label(groups.drop(columns="n_docs").iloc[g].to_dict()),
+                         "rest of corpus", **settings)
+        keys = groups.drop(columns="n_docs").iloc[[g] * len(frame)].reset_index(drop=True)
+        frames.append(pd.concat([keys, frame], axis=1))
+    if not frames:
+        raise TextmineError(f"keyness by={by!r}: the corpus has a single group, nothing to compare")
+    return pd.concat(frames, ignore_index=True)
+
+
+def _compare(counts: _Counts, target: np.ndarray, reference: np.ndarray, target_label: str,
+             reference_label: str, *, measure: str, n: int | None, min_count: int, yates: bool) -> pd.DataFrame:
+    """Keyness table of one target mask against one reference mask."""
+    if not target.any():
+        raise CorpusError(f"keyness: target {target_label!r} selects no documents")
+    if not reference.any():
+        raise CorpusError(f"keyness: reference {reference_label!r} selects no documents")
+    if (target & reference).any():
+        raise CorpusError(f"keyness: target {target_label!r} and reference {reference_label!r} "
+                          f"share {int((target & reference).sum())} documents")
+    a = np.asarray(counts.matrix[target].sum(axis=0)).ravel()
+    b = np.asarray(counts.matrix[reference].sum(axis=0)).ravel()
+    tt, tr = counts.totals[target].sum(), counts.totals[reference].sum()
+    if tt == 0 or tr == 0:
+        raise TextmineError(f"keyness: the {'target' if tt == 0 else 'reference'} documents have "
+                            f"nothing to count (total 0)")
+    keep = (a + b >= max(int(min_count), 1))
+    stats = keyness_statistics(a[keep], b[keep], tt, tr, yates=yates)
+    table = pd.DataFrame({
+        "target": target_label, "reference": reference_label,
+        "target_docs": int(target.sum()), "reference_docs": int(reference.sum()),
+        "feature": pd.Series(np.asarray(counts.features, dtype=object)[keep], dtype=object),
+        "target_count": a[keep].astype(int), "reference_count": b[keep].astype(int),
+        "target_total": int(tt), "reference_total": int(tr),
+    })
+    table = pd.concat([table, stats], axis=1)
+    table["p_value"] = table["p_g2" if measure == "g2" else "p_chi2"]
+    table = table.drop(columns=["p_g2", "p_chi2"])
+    table = table.sort_values([measure, "feature"], ascending=[False, True], kind="mergesort")
+    if n is not None:
+        table = table.head(int(n))
+    table = table.reset_index(drop=True)
+    table["feature_rank"] = np.arange(1, len(table) + 1)
+    columns = ["target", "reference", "target_docs", "reference_docs", "feature", "target_count",
+               "reference_count", "target_total", "reference_total", "log_ratio", "g2", "chi2",
+               "p_value", "direction", "feature_rank"]
+    return table[columns]
