@@ -368,9 +368,9 @@ def paragraphs(corpus_or_text: Any, min_chars: int = 20, *, headings: bool = Fal
     non-whitespace characters (salutations, short lines) are dropped, and so
     are lines that are only a numbered heading unless ``headings=True``.
 
-    >>> text = "一、2023年工作回顾\\n经济运行稳中向好，\\n全年增长5%。\\n二、2024年工作安排\\n加快发展新质生产力。"
+    >>> text = "一、2023年工作回顾\\n经济运行稳中向好，全年增长5%。\\n二、2024年工作安排\\n加快发展新质生产力。"
     >>> [(d.doc_id, d["part"], d.text) for d in paragraphs(text, min_chars=8)]
-    [('doc0#p0', 'review', '经济运行稳中向好，\\n全年增长5%。'), ('doc0#p1', 'plan', '加快发展新质生产力。')]
+    [('doc0#p0', 'review', '经济运行稳中向好，全年增长5%。'), ('doc0#p1', 'plan', '加快发展新质生产力。')]
     """
     corpus = as_corpus(corpus_or_text)
     table = split_sections(corpus)
