@@ -156,12 +156,6 @@ def test_a_paragraph_is_a_line_of_cleaned_text():
         "（一）稳增长", "全年地区生产总值增长5%。", "扩大内需，提振消费。"]
 
 
-def test_paragraphs_of_a_raw_document_are_those_cleaning_leaves():
-    raw = "一、2023年工作回顾\n全年地区生产总值增长5%，经济运行稳中向好，发展质\n量稳步提升。\n"
-    paras = paragraphs(Corpus([Document("d", raw)]), min_chars=5)
-    assert paras.texts == ["全年地区生产总值增长5%，经济运行稳中向好，发展质量稳步提升。"]
-
-
 def test_paragraphs_map_back_to_report_and_part(report):
     paras = paragraphs(report, min_chars=12)
     got = [(d.doc_id, d["parent_id"], d["part"], d["paragraph_no"], d.text) for d in paras]
