@@ -1,0 +1,425 @@
+"""Specification of textmine.clean: each rule on a short text, then the seed files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from textmine._io import read_text
+from textmine.clean import (
+    DEFAULT_STEPS,
+    Change,
+    clean,
+    drop_duplicates,
+    join_broken_lines,
+    load_furniture,
+    load_masks,
+    looks_truncated,
+    normalize,
+    remove_furniture,
+    remove_spaces,
+    to_simplified,
+    unmask,
+)
+from textmine.errors import DictionaryError
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+# --------------------------------------------------------------------------- normalize
+
+
+def test_normalize_makes_fullwidth_digits_and_letters_ascii():
+    assert normalize("２０２４年ＧＤＰ增长５．２％")[0] == "2024年GDP增长5.2%"
+
+
+def test_normalize_keeps_chinese_punctuation():
+    text = "各位代表：现在，我代表市人民政府（草案）报告“工作”。"
+    assert normalize(text) == (text, [])
+
+
+def test_normalize_spaces_and_line_endings():
+    # no-break space and ideographic space -> " ", zero-width space -> gone, CRLF -> LF
+    assert normalize("一、\u00a0回顾\u3000\r\n二、\u200b安排")[0] == "一、 回顾 \n二、安排"
+
+
+# --------------------------------------------------------------------------- furniture
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "您当前的位置:首页 > 政务公开 > 政府信息公开 > 泉州动态 > 泉州要闻",
+        "您所在的位置:东南网 > 东南网泉州频道 > 泉州时政 > 泉州要闻 > 正文",
+        "直通屏山| 视频| 福建| 时评| 台海| 娱乐| 体育",
+        "分享到:",
+        "扫一扫在手机上查看当前页面",
+        "VIP专免",
+        "999+",
+        "39.03KB",
+        "24 页",
+        "海报",
+        "侵权投诉",
+        "附件下载",
+        "正文复制",
+        "展开>>",
+        "收起<<",
+        "1  2  3  4",
+        "12",
+        "相关新闻",
+        "文字解读",
+        "    • 索 引 号:QZ04104-3000-2023-00033",
+        "    • 发布机构:泉港区发展和改革局",
+        "来源:泉州通客户端 2024-01-12 09:16 阅读人数:1",
+        "2021-01-17 09:55:20 蔡紫旻 陈凌鹭 来源:泉州晚报  责任编辑:王娇榕   我来说两句",
+        "    时间:2023-12-27 09:09",
+    ],
+)
+def test_furniture_line_is_removed(line):
+    text = f"坚持稳中求进。\n{line}\n推动高质量发展。"
+    new, changes = remove_furniture(text)
+    assert new == "坚持稳中求进。\n推动高质量发展。"
+    assert [c.action for c in changes] == ["removed"]
+    assert line in changes[0].before
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "巩固提升泉州在全省的位置:经济总量连续22年居全省首位。",
+        "资金来源:争取中央预算内投资12亿元。",
+        "新增学位1.8万个。",
+        "分享发展成果,扫除障碍。",
+        "24个重点项目建成投产。",
+    ],
+)
+def test_report_sentences_are_not_furniture(sentence):
+    assert remove_furniture(sentence) == (sentence, [])
+
+
+def test_watermark_is_removed_mid_line():
+    text = "实施棚户区改造项目20个,更多资料uk:xx整理,开工老旧小区改造项目315个。"
+    new, changes = remove_furniture(text)
+    assert new == "实施棚户区改造项目20个,开工老旧小区改造项目315个。"
+    assert [(c.action, c.before) for c in changes] == [("removed", "更多资料uk:xx整理,")]
+
+
+def test_watermark_at_line_end_is_removed():
+    text = "积极争创全国更多资料+AAA:xx\n营商环境创新试点城市。更多资料+【公众号:哒哒君】"
+    assert remove_furniture(text)[0] == "积极争创全国\n营商环境创新试点城市。"
+
+
+def test_trailing_related_links_are_cut():
+    text = "奋力谱写新篇章!\n相关解读\n文字解读\n泉州召开经济工作会议\n媒体报道"
+    assert remove_furniture(text)[0] == "奋力谱写新篇章!"
+
+
+def test_related_heading_followed_by_prose_keeps_the_prose():
+    prose = "全市生产总值增长5.5%,一般公共预算收入增长6%,居民人均可支配收入增长6.2%,城镇调查失业率控制在5.5%以内。"
+    text = f"奋力谱写新篇章!\n相关新闻\n{prose}"
+    assert remove_furniture(text)[0] == f"奋力谱写新篇章!\n{prose}"
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def test_repeated_paragraph_is_dropped_keeping_first():
+    para = "坚持把发展经济的着力点放在实体经济上,加快建设现代化产业体系。"
+    text = f"{para}\n推动高质量发展。\n{para}"
+    new, changes = drop_duplicates(text)
+    assert new == f"{para}\n推动高质量发展。"
+    assert [c.action for c in changes] == ["removed"]
+
+
+def test_duplicate_is_compared_without_whitespace():
+    assert drop_duplicates("2023年泉州市政府工作报告\n2023 年泉州市政府工作报告")[0] == "2023年泉州市政府工作报告"
+
+
+def test_abstract_copied_at_the_end_is_dropped():
+    text = (
+        "各位代表:\n现在,我代表市人民政府向大会报告政府工作,请予\n审议。一、2022 年政府工作回顾\n"
+        "各位代表:现在,我代表市人民政府向大会报告政府工作,请予审议。一、2022年政府..."
+    )
+    new, changes = drop_duplicates(text)
+    assert new == "各位代表:\n现在,我代表市人民政府向大会报告政府工作,请予\n审议。一、2022 年政府工作回顾"
+    assert changes[0].before.endswith("一、2022年政府...")
+
+
+def test_short_lines_repeated_far_apart_are_kept():
+    text = "各位代表:\n今年工作很重要。\n各位代表:"
+    assert drop_duplicates(text) == (text, [])
+
+
+# --------------------------------------------------------------------------- join lines
+
+
+def test_phrase_broken_across_lines_is_counted_once():
+    text = "这一年,我们大力培育新质生\n产力,加快建设现代化产业体系。"
+    cleaned = clean(text).text
+    assert cleaned.count("新质生产力") == 1
+    assert "\n" not in cleaned
+
+
+def test_pdf_wrap_is_joined_but_sentence_end_is_not():
+    text = "现在,我代表市人民政府向大会报告政府工作,请予\n审议。\n一年来的主要工作是:\n(一)经济大盘保持稳定。"
+    assert join_broken_lines(text)[0] == (
+        "现在,我代表市人民政府向大会报告政府工作,请予审议。\n一年来的主要工作是:\n(一)经济大盘保持稳定。"
+    )
+
+
+def test_heading_and_title_are_not_glued_to_the_next_paragraph():
+    text = "2023年泉州市政府工作报告\n一、2022年政府工作回顾\n2022年,我们迎来了党的二十大胜利召开。"
+    assert join_broken_lines(text) == (text, [])
+
+
+def test_word_split_inside_open_quote_is_joined():
+    text = "打好“强引擎、建载体、铸\n链\n条、提存量”组合拳。"
+    assert join_broken_lines(text)[0] == "打好“强引擎、建载体、铸链条、提存量”组合拳。"
+
+
+def test_paragraph_per_line_text_stays_paragraph_per_line():
+    text = "坚持稳中求进。\n推动高质量发展!\n各位代表:\n(二)产业升级步伐加快"
+    assert join_broken_lines(text) == (text, [])
+
+
+def test_list_of_short_items_is_not_joined():
+    text = "实施“百千”增产增效行动\n兑现惠企资金48.2亿元、减税降费91.1亿元\n为企业增贷、转续贷2400多亿元"
+    assert join_broken_lines(text) == (text, [])
+
+
+def test_page_break_inside_a_paragraph_is_joined():
+    text = "同时,国防动员、双拥共建、民兵、预备役、人防、退役军人服务工作持\n续加强,统计、仲裁、外事、侨务等各项工作取得新成效。"
+    assert join_broken_lines(text)[0] == (
+        "同时,国防动员、双拥共建、民兵、预备役、人防、退役军人服务工作持续加强,统计、仲裁、外事、侨务等各项工作取得新成效。"
+    )
+
+
+def test_latin_words_split_by_a_line_break_keep_a_space():
+    text = "坚持开放合作,打造Made in\nChina新名片。"
+    assert join_broken_lines(text)[0] == "坚持开放合作,打造Made in China新名片。"
+
+
+# --------------------------------------------------------------------------- spaces
+
+
+def test_spaces_between_chinese_characters_are_deleted():
+    assert remove_spaces("产权强 市 建 设 试 点 城 市 , 晋 江")[0] == "产权强市建设试点城市,晋江"
+
+
+def test_spaces_between_chinese_and_digits_are_deleted():
+    assert remove_spaces("2022 年生产总值增长 3.5%")[0] == "2022年生产总值增长3.5%"
+
+
+def test_spaces_between_latin_letters_and_digits_are_kept():
+    assert remove_spaces("打造 Made in China 品牌,PM 2.5 浓度下降,1 000 户")[0] == (
+        "打造Made in China品牌,PM 2.5浓度下降,1 000户"
+    )
+
+
+def test_indentation_and_blank_lines_are_normalised():
+    assert remove_spaces("\n    一、回顾  \n\n\n    我们坚持稳中求进。\n  ")[0] == "一、回顾\n我们坚持稳中求进。"
+
+
+# --------------------------------------------------------------------------- simplify
+
+
+def test_traditional_to_simplified_only_when_asked():
+    assert to_simplified("經濟發展")[0] == "经济发展"
+    assert clean("經濟發展").text == "經濟發展"
+    result = clean("經濟發展", to_simplified=True)
+    assert result.text == "经济发展"
+    assert {c.step for c in result.changes} == {"simplify"}
+
+
+# --------------------------------------------------------------------------- unmask
+
+
+@pytest.mark.parametrize(
+    "masked, restored",
+    [
+        ("深入学习贯彻X的二十大精神", "深入学习贯彻党的二十大精神"),
+        ("以习近平同志为核心的X中央", "以习近平同志为核心的党中央"),
+        ("推进政府系统X风廉政建设", "推进政府系统党风廉政建设"),
+        ("向各民主X派、工商联和无X派人士", "向各民主党派、工商联和无党派人士"),
+        ("落实全面从严治X主体责任", "落实全面从严治党主体责任"),
+        ("落实全面从严治XZZ责任", "落实全面从严治党政治责任"),
+        ("中国共产X纪律处分条例", "中国共产党纪律处分条例"),
+        ("市第六次X代会", "市第六次党代会"),
+        ("完善X员干部与企业联系机制", "完善党员干部与企业联系机制"),
+        ("支持村X组织领办合作社", "支持村党组织领办合作社"),
+        ("粮食安全X政同责", "粮食安全党政同责"),
+        ("实现X政机关法律顾问全覆盖", "实现党政机关法律顾问全覆盖"),
+        ("不断提高ZZ判断力、ZZ领悟力、ZZ执行力", "不断提高政治判断力、政治领悟力、政治执行力"),
+        ("严格落实中央XXXX及其实施细则精神", "严格落实中央八项规定及其实施细则精神"),
+        ("秉承弘扬A同志在福建、福州工作期间", "秉承弘扬习近平同志在福建、福州工作期间"),
+    ],
+)
+def test_mask_is_restored_in_certain_context(masked, restored):
+    new, changes = unmask(masked)
+    assert new == restored
+    assert changes and all(c.action == "rewritten" for c in changes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "做实“1+6+X”功能",
+        "构建“543X”新赛道格局",
+        "民生“XIN”行动深入实施",
+        "壮大“2+3+N”多层次投资基金",
+        "X射线检测中心",
+        "创建国家5A级景区,获评A级等次",
+    ],
+)
+def test_genuine_latin_letters_survive_unmasking(text):
+    assert unmask(text) == (text, [])
+    assert clean(text, unmask=True).text == text
+
+
+def test_unmask_is_off_by_default():
+    assert clean("贯彻X的二十大精神").text == "贯彻X的二十大精神"
+
+
+def test_mask_table_has_a_note_for_every_rule():
+    assert all(rule.note for rule in load_masks())
+
+
+# --------------------------------------------------------------------------- clean() and its record
+
+
+def test_change_record_lists_removed_furniture_and_rewritten_masks():
+    text = "分享到:\n深入学习贯彻X的二十大精神。更多资料+AAA:xx"
+    result = clean(text, unmask=True)
+    assert result.text == "深入学习贯彻党的二十大精神。"
+    recorded = [(c.step, c.action, c.before, c.after) for c in result.changes]
+    assert recorded == [
+        ("furniture", "removed", "分享到:\n", ""),
+        ("furniture", "removed", "更多资料+AAA:xx", ""),
+        ("unmask", "rewritten", "X", "党"),
+    ]
+
+
+def test_change_position_points_into_the_text_the_step_received():
+    text = "深入贯彻X的二十大精神。"
+    (change,) = unmask(text)[1]
+    assert text[change.position : change.position + len(change.before)] == "X"
+    assert change == Change("unmask", "rewritten", "X", "党", 4)
+
+
+def test_to_frame_and_summary():
+    result = clean("VIP专免\n2022 年 经济增长。\n海报", unmask=True)
+    frame = result.to_frame()
+    assert list(frame.columns) == ["step", "action", "before", "after", "position"]
+    assert len(frame) == len(result.changes)
+    summary = result.summary()
+    assert list(summary.columns) == ["step", "action", "n", "chars"]
+    furniture = summary[summary["step"] == "furniture"]
+    # two badge lines removed: "VIP专免\n" and "\n海报"
+    assert furniture["n"].tolist() == [2]
+    assert furniture["chars"].tolist() == [len("VIP专免\n") + len("\n海报")]
+    spaces = summary[summary["step"] == "spaces"]
+    assert spaces["n"].tolist() == [2]
+
+
+def test_steps_can_be_chosen():
+    assert DEFAULT_STEPS == ("normalize", "furniture", "duplicates", "join_lines", "spaces")
+    assert clean("２０２２ 年", steps=["normalize"]).text == "2022 年"
+    with pytest.raises(ValueError, match="unknown cleaning step"):
+        clean("文本", steps=["stem"])
+
+
+def test_clean_is_idempotent_on_a_sample():
+    sample = (
+        "您当前的位置:首页 > 政务公开\n"
+        "2023年泉州市政府工作报告\nVIP专免\n2023 年泉州市政府工作报告\n"
+        "各位代表:\n现在,我代表市人民政府向大会报告政府工作,请予\n审议。\n"
+        "一、2022 年政府工作回顾\n  2022 年,我们贯彻X的二十大精神,打好“强引擎、铸\n链\n条”组合拳,\n"
+        "获批国家知识产权强 市 建 设 试 点 城 市。更多资料+AAA:xx\n\n"
+        "实施“百千”增产增效行动\n兑现惠企资金48.2亿元\n分享到:"
+    )
+    once = clean(sample, unmask=True).text
+    assert clean(once, unmask=True).text == once
+    assert "链条" in once and "X" not in once
+
+
+# --------------------------------------------------------------------------- truncation
+
+
+@pytest.mark.parametrize(
+    "text, truncated",
+    [
+        ("全市生产总值增长6%。", False),
+        ("奋力谱写新时代美好泉港建设新篇章!", False),
+        ("各位代表:\n大力推进高质量发展。\n2024年1月10日", False),
+        ("推广数字化生产线121条、新增“", True),
+        ("紧扣“提高...", True),
+        ("推进卫生事业高质量发展先行市建设,新增4个省级临床重点", True),
+    ],
+)
+def test_looks_truncated(text, truncated):
+    assert looks_truncated(text) is truncated
+
+
+# --------------------------------------------------------------------------- data files
+
+
+def test_bad_furniture_file_names_file_and_line(tmp_path):
+    path = tmp_path / "furniture.txt"
+    path.write_text("[line]\n分享到\n(unclosed\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match=r"furniture\.txt: line 3"):
+        load_furniture(path)
+
+
+def test_bad_mask_table_names_file(tmp_path):
+    path = tmp_path / "masks.csv"
+    path.write_text("mask,replacement\nX,党\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match=r"masks\.csv"):
+        load_masks(path)
+
+
+def test_custom_furniture_file(tmp_path):
+    path = tmp_path / "furniture.txt"
+    path.write_text("# my site\n[line]\n返回首页\n", encoding="utf-8")
+    assert remove_furniture("返回首页\n正文。", rules=load_furniture(path))[0] == "正文。"
+
+
+# --------------------------------------------------------------------------- the seed files
+
+
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+FURNITURE = ("扫一扫在手机上查看当前页面", "VIP专免", "更多资料+AAA", "更多资料", "分享到", "您当前的位置", "索 引 号")
+
+
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name[:3])
+def test_seed_files_lose_their_furniture(path):
+    raw = read_text(path)
+    result = clean(raw, unmask=path.name.startswith("004"))
+    for junk in FURNITURE:
+        assert junk not in result.text
+    assert clean(result.text, unmask=path.name.startswith("004")).text == result.text
+
+
+def test_seed_004_is_unmasked():
+    raw = read_text(SEEDS / "004_856a73ee7808871b.txt")
+    assert "X的二十大" in raw
+    start = time.perf_counter()
+    result = clean(raw, unmask=True)
+    elapsed = time.perf_counter() - start
+    text = result.text
+    assert "X的二十大" not in text and "党的二十大" in text
+    assert "ZZ" not in text and "XXXX" not in text
+    assert "“543X”" in text  # a genuine Latin X
+    assert raw.count("X的二十大") == text.count("党的二十大") - raw.count("党的二十大")
+    assert elapsed < 3.0  # ~0.1 s here; a quadratic duplicate search would take far longer
+
+
+def test_seed_000_abstract_and_badges_are_dropped():
+    result = clean(read_text(SEEDS / "000_ce43c476ef8a0853.txt"))
+    text = result.text
+    assert text.startswith("2023年泉州市政府工作报告\n各位代表:\n现在,我代表市人民政府向大会报告政府工作,请予审议,")
+    assert text.count("各位代表") == 1  # the abstract repeating the opening is gone
+    assert "铸链条、提存量" in text and "产权强市建设试点城市" in text
+    assert looks_truncated(text)
+    assert not looks_truncated(clean(read_text(SEEDS / "001_4207b2f59b3502d4.txt")).text)

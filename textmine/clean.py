@@ -1,0 +1,789 @@
+"""Cleaning a government work report, one small documented step at a time.
+
+Every step is a plain function ``step(text) -> (new_text, changes)`` and every
+change it makes is recorded as a :class:`Change`, so a researcher can see what
+cleaning removed or rewrote in each document::
+
+    >>> r = clean("各位代表:\\n现在,我代表市人民政府向大会报告政府工作,请予\\n审议。\\n分享到:")
+    >>> print(r.text)
+    各位代表:
+    现在,我代表市人民政府向大会报告政府工作,请予审议。
+    >>> [(c.step, c.action, c.before) for c in r.changes]
+    [('furniture', 'removed', '\\n分享到:'), ('join_lines', 'removed', '\\n')]
+
+Steps, in the order :func:`clean` runs them (``DEFAULT_STEPS`` plus the two optional ones):
+
+``normalize`` (:func:`normalize`)
+    Full-width digits, letters and ``％＋－．／`` become ASCII; Chinese punctuation
+    (，。：；！？（）“” …) is kept as is. Non-breaking, ideographic and other
+    spaces become " ", zero-width characters are removed, ``\\r\\n`` becomes ``\\n``.
+``furniture`` (:func:`remove_furniture`)
+    Web-page furniture: navigation bars, breadcrumbs, share/scan prompts, badges
+    of document sites, pagers and page numbers, metadata lines of government
+    sites, trailing related-link lists, and watermarks inserted anywhere in the
+    text. The patterns live in ``textmine/data/furniture.txt`` (one regex a line).
+``duplicates`` (:func:`drop_duplicates`)
+    A line repeated later (compared without whitespace; >= 20 characters, or
+    >= 4 when it repeats the line just before) is dropped, keeping the first.
+    A line ending in "..." or "…" whose text (>= 20 characters) already occurs
+    earlier is a truncated copy, such as an abstract repeated at the end of a
+    page, and is dropped too.
+``join_lines`` (:func:`join_broken_lines`)
+    Lines broken inside a sentence (PDF hard wraps, page breaks) are joined, so
+    "新质生\\n产力" counts as one phrase. A line is kept apart if it ends with
+    sentence-final punctuation (。！？；：… and ASCII forms), if it is a
+    heading ("一、…", "(一)…", "第一章…") or a short title-like line without
+    punctuation, or if the next line is a heading; but it is always joined
+    while a “ ( 《 【 opened in the paragraph is still open.
+``spaces`` (:func:`remove_spaces`)
+    Spaces left by PDF extraction between Chinese characters, and between
+    Chinese and digits or punctuation, are deleted ("2022 年" -> "2022年");
+    a space between two ASCII characters ("Made in China", "PM 2.5") is kept
+    (runs shrink to one). Indentation and blank lines go: one paragraph a line.
+``simplify`` (:func:`to_simplified`, only with ``to_simplified=True``)
+    Traditional -> simplified characters with OpenCC ``t2s``.
+``unmask`` (:func:`unmask`, only with ``unmask=True``)
+    Undoes masking by a source: the 2024 report collection writes 党 as an
+    ASCII "X" ("X的二十大", "X中央"), 政治 as "ZZ", 八项规定 as "XXXX". The
+    rules live in ``textmine/data/masks.csv`` (mask, replacement, left, right,
+    note): a mask is restored only where the left context (regex ending right
+    before it) and the right context (regex starting right after it) both
+    match, and never where the mask touches another ASCII letter or digit (or
+    "+" before it), so a genuine "1+6+X", "543X" or "XIN" survives.
+
+``Change.position`` is the offset of ``before`` in the text *as that step
+received it*. :func:`looks_truncated` tells whether a document ends mid-sentence.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import statistics
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .errors import DictionaryError
+
+DATA_DIR = Path(__file__).parent / "data"
+FURNITURE_FILE = DATA_DIR / "furniture.txt"
+MASKS_FILE = DATA_DIR / "masks.csv"
+
+ACTIONS = ("removed", "rewritten")
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Change:
+    """One edit made by a cleaning step.
+
+    ``position`` is the offset of ``before`` in the text the step received.
+
+    >>> Change("unmask", "rewritten", "X", "党", 10).action
+    'rewritten'
+    """
+
+    step: str
+    action: str
+    before: str
+    after: str
+    position: int
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """Cleaned text plus the list of every change made to get there.
+
+    >>> r = clean("2022 年")
+    >>> r.text, len(r.changes)
+    ('2022年', 1)
+    """
+
+    text: str
+    changes: list[Change] = field(default_factory=list)
+
+    def to_frame(self):
+        """All changes as a DataFrame(step, action, before, after, position).
+
+        >>> clean("扫一扫在手机上查看当前页面\\n正文。").to_frame()[["step", "action"]].values.tolist()
+        [['furniture', 'removed']]
+        """
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "step": [c.step for c in self.changes],
+                "action": [c.action for c in self.changes],
+                "before": [c.before for c in self.changes],
+                "after": [c.after for c in self.changes],
+                "position": pd.Series([c.position for c in self.changes], dtype="int64"),
+            }
+        )
+
+    def summary(self):
+        """Number of changes and of characters touched, per step and action.
+
+        Returns DataFrame(step, action, n, chars) in pipeline order; ``chars``
+        counts the characters of ``before``.
+
+        >>> clean("VIP专免\\n2022 年").summary().values.tolist()
+        [['furniture', 'removed', 1, 6], ['spaces', 'removed', 1, 1]]
+        """
+        import pandas as pd
+
+        counts: dict[tuple[str, str], list[int]] = {}
+        for c in self.changes:
+            entry = counts.setdefault((c.step, c.action), [0, 0])
+            entry[0] += 1
+            entry[1] += len(c.before)
+        rows = [(s, a, n, ch) for (s, a), (n, ch) in counts.items()]
+        return pd.DataFrame(
+            {
+                "step": [r[0] for r in rows],
+                "action": [r[1] for r in rows],
+                "n": pd.Series([r[2] for r in rows], dtype="int64"),
+                "chars": pd.Series([r[3] for r in rows], dtype="int64"),
+            }
+        )
+
+
+Edit = tuple[int, int, str]  # (start, end, replacement) on a step's input
+
+
+def _apply(text: str, edits: Iterable[Edit], step: str) -> tuple[str, list[Change]]:
+    """Apply non-overlapping edits (sorted by start) and record them as changes."""
+    out: list[str] = []
+    changes: list[Change] = []
+    pos = 0
+    for start, end, repl in sorted(edits):
+        if start < pos:  # overlapping edit: the earlier one wins
+            continue
+        before = text[start:end]
+        if before == repl:
+            continue
+        out.append(text[pos:start])
+        out.append(repl)
+        action = "removed" if repl == "" else "rewritten"
+        changes.append(Change(step, action, before, repl, start))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out), changes
+
+
+# --------------------------------------------------------------------------- normalize
+
+#: Full-width forms kept as they are: Chinese punctuation.
+_KEEP_FULLWIDTH = set("！＂＇（），：；？［］｛｝～｜")
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+
+
+def _normalize_map() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for code in range(0xFF01, 0xFF5F):
+        ch = chr(code)
+        if ch not in _KEEP_FULLWIDTH:
+            table[ch] = chr(code - 0xFEE0)
+    for ch in "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\f\v":
+        table[ch] = " "
+    for ch in _ZERO_WIDTH:
+        table[ch] = ""
+    table["\u2028"] = "\n"
+    table["\u2029"] = "\n"
+    return table
+
+
+_NORMALIZE = _normalize_map()
+_NORMALIZE_RE = re.compile(
+    "\r\n?|[" + re.escape("".join(_NORMALIZE)) + "]+"
+)
+
+
+def normalize(text: str) -> tuple[str, list[Change]]:
+    """Full-width digits/letters to ASCII, odd spaces to " ", zero-width removed, CRLF to LF.
+
+    Chinese punctuation such as ，。：（）“” is left alone.
+
+    >>> normalize("２０２４年，ＧＤＰ增长５％\\u3000\\u200b。\\r\\n")[0]
+    '2024年，GDP增长5% 。\\n'
+    """
+
+    def edits() -> Iterable[Edit]:
+        for m in _NORMALIZE_RE.finditer(text):
+            s = m.group()
+            repl = "\n" if s[0] == "\r" else "".join(_NORMALIZE[c] for c in s)
+            yield m.start(), m.end(), repl
+
+    return _apply(text, edits(), "normalize")
+
+
+# --------------------------------------------------------------------------- furniture
+
+
+@dataclass(frozen=True)
+class FurnitureRules:
+    """Compiled patterns of a furniture file (see ``textmine/data/furniture.txt``)."""
+
+    line: re.Pattern
+    inline: re.Pattern | None
+    tail: re.Pattern | None
+
+
+def _compile_union(patterns: list[tuple[int, str]], path: Path) -> re.Pattern | None:
+    if not patterns:
+        return None
+    for lineno, pat in patterns:
+        try:
+            re.compile(pat)
+        except re.error as exc:
+            raise DictionaryError(f"{path}: line {lineno}: bad regular expression {pat!r} ({exc})") from None
+    return re.compile("|".join(f"(?:{p})" for _, p in patterns))
+
+
+@lru_cache(maxsize=8)
+def load_furniture(path: str | Path | None = None) -> FurnitureRules:
+    """Read a furniture file: sections ``[line]``, ``[inline]``, ``[tail]``, one regex a line.
+
+    >>> rules = load_furniture()
+    >>> bool(rules.line.fullmatch("分享到:")), bool(rules.line.fullmatch("推进高质量发展。"))
+    (True, False)
+    """
+    path = Path(path) if path is not None else FURNITURE_FILE
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DictionaryError(f"{path}: cannot read furniture file ({exc.strerror})") from None
+    sections: dict[str, list[tuple[int, str]]] = {"line": [], "inline": [], "tail": []}
+    current: str | None = None
+    for lineno, raw in enumerate(lines, 1):
+        s = raw.strip()
+        if not s or s.startswith("#"):
+            continue
+        if s.startswith("[") and s.endswith("]") and s[1:-1] in sections:
+            current = s[1:-1]
+            continue
+        if current is None:
+            raise DictionaryError(f"{path}: line {lineno}: pattern before any [line]/[inline]/[tail] section")
+        sections[current].append((lineno, s))
+    line = _compile_union(sections["line"], path)
+    if line is None:
+        raise DictionaryError(f"{path}: no [line] patterns")
+    return FurnitureRules(line, _compile_union(sections["inline"], path), _compile_union(sections["tail"], path))
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line, end excluding the newline."""
+    spans = []
+    start = 0
+    for m in re.finditer("\n", text):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _removal_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Extend a whole-line removal to take one newline with it."""
+    if start > 0:
+        return start - 1, end  # take the newline before the line
+    if end < len(text):
+        return start, end + 1
+    return start, end
+
+
+def _tail_start(text: str, spans: list[tuple[int, int]], rules: FurnitureRules) -> int | None:
+    """Index of the line starting a trailing related-links list, if any."""
+    if rules.tail is None:
+        return None
+    for i, (s, e) in enumerate(spans):
+        if rules.tail.fullmatch(text[s:e].strip()):
+            rest = [text[a:b].strip() for a, b in spans[i + 1 :]]
+            if all(len(r) <= 40 and not r.endswith("。") for r in rest):
+                return i
+    return None
+
+
+def remove_furniture(text: str, *, rules: FurnitureRules | None = None) -> tuple[str, list[Change]]:
+    """Remove web-page furniture lines and watermarks (patterns in ``data/furniture.txt``).
+
+    >>> t = "您当前的位置:首页 > 政务公开\\n坚持稳中求进。更多资料+AAA:xx\\n扫一扫在手机上查看当前页面"
+    >>> remove_furniture(t)[0]
+    '坚持稳中求进。'
+    """
+    rules = rules or load_furniture()
+    spans = _line_spans(text)
+    tail = _tail_start(text, spans, rules)
+    edits: list[Edit] = []
+    if tail is not None:
+        start = spans[tail][0]
+        edits.append((start - 1 if start > 0 else start, len(text), ""))
+        spans = spans[:tail]
+    for s, e in spans:
+        line = text[s:e]
+        if not line.strip():
+            continue
+        marks = list(rules.inline.finditer(line)) if rules.inline is not None else []
+        rest = line
+        if marks:
+            rest = "".join(line[a:b] for a, b in _gaps(len(line), [(m.start(), m.end()) for m in marks]))
+        if not rest.strip() or rules.line.fullmatch(rest.strip()):
+            a, b = _removal_span(text, s, e)
+            edits.append((a, b, ""))
+        else:
+            edits.extend((s + m.start(), s + m.end(), "") for m in marks if m.end() > m.start())
+    return _apply(text, _dedupe_edits(edits), "furniture")
+
+
+def _gaps(n: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of range(n) not covered by sorted ``spans``."""
+    out, pos = [], 0
+    for a, b in spans:
+        out.append((pos, a))
+        pos = b
+    out.append((pos, n))
+    return out
+
+
+def _dedupe_edits(edits: list[Edit]) -> list[Edit]:
+    """Sort edits and merge those that touch or overlap (whole-line removals in a row)."""
+    merged: list[Edit] = []
+    for s, e, r in sorted(edits):
+        if merged and s <= merged[-1][1] and r == "" and merged[-1][2] == "":
+            ps, pe, _ = merged[-1]
+            merged[-1] = (ps, max(pe, e), "")
+        else:
+            merged.append((s, e, r))
+    return merged
+
+
+# --------------------------------------------------------------------------- duplicates
+
+_ELLIPSIS_END = re.compile(r"(\.{3,}|…+)\s*$")
+_WS_RE = re.compile(r"\s+")
+
+
+def drop_duplicates(text: str, *, min_chars: int = 20) -> tuple[str, list[Change]]:
+    """Drop lines that repeat earlier text (compared without whitespace); keep the first.
+
+    A line is a duplicate if the same line (>= ``min_chars`` characters) came
+    before, if it repeats the line just before it (>= 4 characters), or if it
+    ends in "..."/"…" and its text (>= ``min_chars``) already occurs earlier,
+    like an abstract copied from the start of a report.
+
+    >>> t = ("2023年泉州市政府工作报告\\n2023 年泉州市政府工作报告\\n"
+    ...      "现在,我代表市人民政府向大会报告政府工作,请予审议。\\n现在,我代表市人民政府向大会报告政府工作,请...")
+    >>> print(drop_duplicates(t)[0])
+    2023年泉州市政府工作报告
+    现在,我代表市人民政府向大会报告政府工作,请予审议。
+    """
+    spans = _line_spans(text)
+    seen: set[str] = set()
+    kept: list[str] = []  # whitespace-free text of kept lines
+    previous = ""
+    edits: list[Edit] = []
+    for s, e in spans:
+        key = _WS_RE.sub("", text[s:e])
+        if not key:
+            continue
+        dup = (len(key) >= min_chars and key in seen) or (len(key) >= 4 and key == previous)
+        if not dup:
+            m = _ELLIPSIS_END.search(key)
+            if m is not None:
+                body = key[: m.start()]
+                dup = len(body) >= min_chars and body in "".join(kept)
+        if dup:
+            edits.append((*_removal_span(text, s, e), ""))
+            continue
+        seen.add(key)
+        kept.append(key)
+        previous = key
+    return _apply(text, _dedupe_edits(edits), "duplicates")
+
+
+# --------------------------------------------------------------------------- join lines
+
+_CLOSERS = "”’」』）)》〉】]\"'"
+_TERMINAL = set("。！？；：…!?;:")
+_PAIRS = (("“", "”"), ("（", "）"), ("(", ")"), ("《", "》"), ("【", "】"), ("「", "」"), ("‘", "’"))
+_CN_NUM = "一二三四五六七八九十百零〇"
+_HEADING = re.compile(
+    rf"^\s*(第[{_CN_NUM}\d]+[章节部分篇条]|[{_CN_NUM}]+[、.．]|[（(][{_CN_NUM}\d]+[）)]|\d{{1,2}}[、．]|\d{{1,2}}\.(?!\d))"
+)
+_SENTENCE_PUNCT = frozenset("。！？；!?;")
+_ANY_PUNCT = frozenset("，、。；：！？,;:!?")
+#: A paragraph this long (non-whitespace characters) is prose, not a heading or list item.
+_PROSE_CHARS = 60
+#: Headings and titles are at most this long.
+_TITLE_CHARS = 40
+
+
+def _display_width(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """Display width of a hard-wrapped (PDF) document, or None if its lines are paragraphs.
+
+    Hard-wrapped: at least 40% of the lines are within 10% of the
+    75th-percentile width, and that width is at least 20.
+    """
+    widths = [_display_width(x) for x in lines]
+    if len(widths) < 5:
+        return None
+    w = statistics.quantiles(widths, n=4)[2]
+    near = sum(1 for x in widths if abs(x - w) <= 0.1 * w)
+    return int(w) if w >= 20 and near >= 0.4 * len(widths) else None
+
+
+def _ends_sentence(line: str) -> bool:
+    """Ends with 。！？；：… or their ASCII forms (closing quotes/brackets looked through)."""
+    s = line.rstrip().rstrip(_CLOSERS)
+    if not s:
+        return True
+    last = s[-1]
+    if last in _TERMINAL:
+        return True
+    return last == "." and not (len(s) > 1 and s[-2].isdigit())
+
+
+@dataclass(frozen=True)
+class _Para:
+    """What the join rules need to know about a (partly joined) paragraph."""
+
+    first: str  # its first line
+    chars: int  # non-whitespace characters
+    sentence: bool  # contains 。！？； somewhere
+    punct: bool  # contains any punctuation, commas included
+    open: tuple[int, ...]  # net count of unclosed “ ( 《 【 ... pairs
+
+    @classmethod
+    def of(cls, line: str) -> _Para:
+        chars = set(line)
+        return cls(
+            line,
+            len(_WS_RE.sub("", line)),
+            bool(_SENTENCE_PUNCT & chars),
+            bool(_ANY_PUNCT & chars),
+            tuple(line.count(a) - line.count(b) for a, b in _PAIRS),
+        )
+
+    def __add__(self, other: _Para) -> _Para:
+        return _Para(
+            self.first,
+            self.chars + other.chars,
+            self.sentence or other.sentence,
+            self.punct or other.punct,
+            tuple(a + b for a, b in zip(self.open, other.open)),
+        )
+
+    @property
+    def is_heading(self) -> bool:
+        return bool(_HEADING.match(self.first)) and self.chars <= _TITLE_CHARS and not self.sentence
+
+    @property
+    def is_title(self) -> bool:
+        return self.chars <= _TITLE_CHARS and not self.punct
+
+
+def _should_join(line: str, cur: _Para, nxt: _Para, width: int | None) -> bool:
+    """Whether the break after ``line`` (the last line of ``cur``) is inside a sentence."""
+    if _ends_sentence(line):
+        return False
+    if any(n > 0 for n in cur.open) and not nxt.is_heading:
+        return True  # inside “…” or (…): the sentence goes on
+    if cur.is_heading or nxt.is_heading:
+        return False
+    if width is not None and _display_width(line) >= 0.85 * width:
+        return True  # a full line of a hard-wrapped page
+    if cur.is_title or nxt.is_title:
+        return False
+    # prose around the break (a list of short items without 。 stays one item a line)
+    return cur.sentence or nxt.sentence or max(cur.chars, nxt.chars) >= _PROSE_CHARS
+
+
+def _join_decisions(lines: list[str], width: int | None) -> list[bool]:
+    """For each break between ``lines``, whether to join; repeated until nothing changes.
+
+    The rules look at whole (partly joined) paragraphs, so running them to a
+    fixed point makes joining idempotent.
+    """
+    n = len(lines)
+    single = [_Para.of(x) for x in lines]
+    joined = [False] * max(n - 1, 0)
+    while True:
+        cur = list(single)
+        for i in range(1, n):
+            if joined[i - 1]:
+                cur[i] = cur[i - 1] + single[i]
+        nxt = list(single)
+        for i in range(n - 2, -1, -1):
+            if joined[i]:
+                nxt[i] = single[i] + nxt[i + 1]
+        new = [j or _should_join(lines[i], cur[i], nxt[i + 1], width) for i, j in enumerate(joined)]
+        if new == joined:
+            return joined
+        joined = new
+
+
+def _join_repl(left: str, right: str) -> str:
+    """What replaces a joined line break: a space only between two ASCII letters/digits."""
+    a, b = left[-1:], right[:1]
+    return " " if a.isascii() and b.isascii() and a.isalnum() and b.isalnum() else ""
+
+
+def join_broken_lines(text: str) -> tuple[str, list[Change]]:
+    """Join lines broken inside a sentence or word; keep headings and paragraph ends apart.
+
+    Blank lines do not count: the decision rests on the lines' content, so the
+    result is the same whether or not a source separates paragraphs by blank lines.
+
+    >>> print(join_broken_lines("一、2022年工作回顾\\n这一年,我们培育新质生\\n产力,打好“强引擎、铸\\n链\\n条”组合拳。\\n二、工作安排")[0])
+    一、2022年工作回顾
+    这一年,我们培育新质生产力,打好“强引擎、铸链条”组合拳。
+    二、工作安排
+    """
+    spans = [(s, e) for s, e in _line_spans(text) if text[s:e].strip()]
+    lines = [text[s:e].strip() for s, e in spans]
+    joined = _join_decisions(lines, _wrap_width(lines))
+    edits: list[Edit] = []
+    for i, join in enumerate(joined):
+        if join:
+            (s0, e0), (s1, e1) = spans[i], spans[i + 1]
+            start = s0 + len(text[s0:e0].rstrip())
+            end = s1 + len(text[s1:e1]) - len(text[s1:e1].lstrip())
+            edits.append((start, end, _join_repl(lines[i], lines[i + 1])))
+    return _apply(text, edits, "join_lines")
+
+
+# --------------------------------------------------------------------------- spaces
+
+_SPACES_RE = re.compile(
+    r"(?P<start>\A\s+)|(?P<end>\s+\Z)|(?P<blank>[ \t]*\n(?:[ \t]*\n)+[ \t]*)"
+    r"|(?P<nl>[ \t]+\n[ \t]*|\n[ \t]+)|(?P<inner>[ \t]+)"
+)
+
+
+def _keeps_space(before: str, a: str, b: str) -> bool:
+    """Whether a space between ``a`` and ``b`` carries meaning.
+
+    Kept between two ASCII letters or digits ("Made in", "PM 2.5", "1 000") and
+    after English punctuation that follows a Latin letter ("China, Inc").
+    """
+    if not (a.isascii() and b.isascii()):
+        return False
+    if a.isalnum() and b.isalnum():
+        return True
+    return a in ",;:.!?)" and b.isalpha() and before.isascii() and before.isalpha()
+
+
+def remove_spaces(text: str) -> tuple[str, list[Change]]:
+    """Delete spaces between Chinese characters and around them; one paragraph a line.
+
+    >>> remove_spaces("  产权强 市 建 设 试 点 , 2022 年 Made in  China\\n\\n\\n  PM 2.5  ")[0]
+    '产权强市建设试点,2022年Made in China\\nPM 2.5'
+    """
+
+    def edits() -> Iterable[Edit]:
+        for m in _SPACES_RE.finditer(text):
+            kind = m.lastgroup
+            if kind in ("start", "end"):
+                yield m.start(), m.end(), ""
+            elif kind in ("blank", "nl"):
+                yield m.start(), m.end(), "\n"
+            else:
+                i = m.start()
+                keep = _keeps_space(text[i - 2 : i - 1], text[i - 1], text[m.end()])
+                yield m.start(), m.end(), " " if keep else ""
+
+    return _apply(text, edits(), "spaces")
+
+
+# --------------------------------------------------------------------------- simplify
+
+
+@lru_cache(maxsize=1)
+def _opencc():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> tuple[str, list[Change]]:
+    """Traditional to simplified characters (OpenCC ``t2s``), each changed run recorded.
+
+    >>> to_simplified("經濟發展")[0]
+    '经济发展'
+    """
+    converted = _opencc().convert(text)
+    if converted == text:
+        return text, []
+    edits: list[Edit] = []
+    if len(converted) == len(text):
+        i, n = 0, len(text)
+        while i < n:
+            if text[i] != converted[i]:
+                j = i
+                while j < n and text[j] != converted[j]:
+                    j += 1
+                edits.append((i, j, converted[i:j]))
+                i = j
+            else:
+                i += 1
+    else:  # phrase conversion changed the length: record line by line
+        conv = _opencc().convert
+        for s, e in _line_spans(text):
+            new = conv(text[s:e])
+            if new != text[s:e]:
+                edits.append((s, e, new))
+    return _apply(text, edits, "simplify")
+
+
+# --------------------------------------------------------------------------- unmask
+
+
+@dataclass(frozen=True)
+class MaskRule:
+    """Restore ``mask`` to ``replacement`` where ``left``/``right`` context regexes match."""
+
+    mask: str
+    replacement: str
+    left: re.Pattern | None
+    pattern: re.Pattern
+    note: str
+
+
+_GUARD_BEFORE = r"(?<![A-Za-z0-9+])"
+_GUARD_AFTER = r"(?![A-Za-z0-9])"
+
+
+@lru_cache(maxsize=8)
+def load_masks(path: str | Path | None = None) -> tuple[MaskRule, ...]:
+    """Read a mask table (CSV: mask, replacement, left, right, note), in file order.
+
+    >>> [r.replacement for r in load_masks() if r.mask == "XXXX"]
+    ['八项规定']
+    """
+    path = Path(path) if path is not None else MASKS_FILE
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise DictionaryError(f"{path}: cannot read mask table ({exc.strerror})") from None
+    needed = {"mask", "replacement", "left", "right"}
+    if rows and not needed <= set(rows[0]):
+        raise DictionaryError(f"{path}: header must have columns {sorted(needed)}")
+    rules = []
+    for lineno, row in enumerate(rows, 2):
+        mask, repl = (row.get("mask") or "").strip(), (row.get("replacement") or "").strip()
+        left, right = (row.get("left") or "").strip(), (row.get("right") or "").strip()
+        if not mask or not repl:
+            raise DictionaryError(f"{path}: line {lineno}: empty mask or replacement")
+        try:
+            left_re = re.compile(f"(?:{left})\\Z") if left else None
+            pat = re.compile(_GUARD_BEFORE + re.escape(mask) + _GUARD_AFTER + (f"(?={right})" if right else ""))
+        except re.error as exc:
+            raise DictionaryError(f"{path}: line {lineno}: bad context regex ({exc})") from None
+        rules.append(MaskRule(mask, repl, left_re, pat, (row.get("note") or "").strip()))
+    return tuple(rules)
+
+
+def unmask(text: str, *, rules: Sequence[MaskRule] | None = None) -> tuple[str, list[Change]]:
+    """Restore words a source masked with ASCII letters, only where the context is certain.
+
+    >>> unmask("深入学习贯彻X的二十大精神,构建“543X”新赛道,提高ZZ判断力")[0]
+    '深入学习贯彻党的二十大精神,构建“543X”新赛道,提高政治判断力'
+    """
+    rules = load_masks() if rules is None else rules
+    edits: list[Edit] = []
+    for rule in rules:
+        for m in rule.pattern.finditer(text):
+            if rule.left is not None and not rule.left.search(text, max(0, m.start() - 30), m.start()):
+                continue
+            edits.append((m.start(), m.end(), rule.replacement))
+    return _apply(text, edits, "unmask")
+
+
+# --------------------------------------------------------------------------- pipeline
+
+Step = Callable[[str], "tuple[str, list[Change]]"]
+
+#: Every step by name, in the order the pipeline runs them.
+STEPS: dict[str, Step] = {
+    "normalize": normalize,
+    "furniture": remove_furniture,
+    "duplicates": drop_duplicates,
+    "join_lines": join_broken_lines,
+    "spaces": remove_spaces,
+    "simplify": to_simplified,
+    "unmask": unmask,
+}
+
+#: Steps :func:`clean` runs by default; ``simplify`` and ``unmask`` are switched on by flags.
+DEFAULT_STEPS: tuple[str, ...] = ("normalize", "furniture", "duplicates", "join_lines", "spaces")
+
+
+def clean(
+    text: str,
+    *,
+    unmask: bool = False,
+    to_simplified: bool = False,
+    steps: Sequence[str] | None = None,
+) -> CleanResult:
+    """Run the cleaning steps over one document and record every change.
+
+    ``steps`` names the steps to run, in order (default ``DEFAULT_STEPS``);
+    ``to_simplified=True`` appends ``"simplify"`` and ``unmask=True`` appends
+    ``"unmask"`` when not already listed.
+
+    >>> r = clean("坚持X的全面领导,落实“1+6+X”功能。", unmask=True)
+    >>> r.text
+    '坚持党的全面领导,落实“1+6+X”功能。'
+    >>> [(c.before, c.after) for c in r.changes]
+    [('X', '党')]
+    """
+    names = list(DEFAULT_STEPS if steps is None else steps)
+    if to_simplified and "simplify" not in names:
+        names.append("simplify")
+    if unmask and "unmask" not in names:
+        names.append("unmask")
+    unknown = [n for n in names if n not in STEPS]
+    if unknown:
+        raise ValueError(f"unknown cleaning step(s) {unknown}; known: {list(STEPS)}")
+    changes: list[Change] = []
+    for name in names:
+        text, step_changes = STEPS[name](text)
+        changes.extend(step_changes)
+    return CleanResult(text, changes)
+
+
+# --------------------------------------------------------------------------- truncation
+
+_OPENERS = set("“‘（(《【「『〈[,，、—-")
+
+
+def looks_truncated(text: str) -> bool:
+    """True if a document seems cut off: it ends with "..."/"…" or in mid-sentence.
+
+    A short last line without punctuation (a date, a signature, a heading) is a
+    normal ending; a long last line must end with sentence-final punctuation.
+
+    >>> looks_truncated("全市生产总值增长6%。"), looks_truncated("推广数字化生产线121条、新增“")
+    (False, True)
+    >>> looks_truncated("提高...")
+    True
+    """
+    s = text.rstrip()
+    if not s:
+        return False
+    if _ELLIPSIS_END.search(s):
+        return True
+    last_line = s.rsplit("\n", 1)[-1].strip()
+    if last_line[-1] in _OPENERS:
+        return True
+    if _ends_sentence(last_line):
+        return False
+    return not _Para.of(last_line).is_title
