@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 import pytest
 
 from textmine.corpus import Corpus, load_corpus
 from textmine.errors import DictionaryError, MetadataError
-from textmine.frequency import kwic, load_slogans, slogan_frequency
+from textmine.frequency import dtm, kwic, load_slogans, slogan_frequency, term_frequency
 
 
 def counts(df: pd.DataFrame) -> dict[str, int]:
@@ -283,3 +285,92 @@ def test_kwic_rows_match_slogan_counts_and_carry_metadata(corpus):
     assert {"doc_id", "place", "level", "year"} <= set(df.columns)
     for doc_id, pos in zip(df["doc_id"], df["position"]):
         assert compact(corpus[doc_id].text[pos:pos + 6]).startswith("新质生产力")
+
+
+# --------------------------------------------------------------------------- document-term matrix
+
+
+class SpaceTokenizer:
+    """A stand-in with the Tokenizer batch interface: tokens are space-separated."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def tokenize_corpus(self, corpus):
+        self.calls += 1
+        return [doc.text.split() for doc in corpus]
+
+
+TOKEN_TEXTS = ["营商环境 发展 发展", "发展 新质生产力", "营商环境 改革 改革 改革"]
+
+
+def test_dtm_counts_tokens_per_document_with_sorted_vocabulary():
+    tok = SpaceTokenizer()
+    d = dtm(TOKEN_TEXTS, tokenizer=tok)
+    assert tok.calls == 1  # the batch interface is used
+    assert d.vocabulary == sorted({"营商环境", "发展", "新质生产力", "改革"})
+    assert d.doc_ids == ["doc0", "doc1", "doc2"]
+    assert sparse.isspmatrix_csr(d.matrix) and d.matrix.dtype.kind == "i"
+    expected = [[text.split().count(term) for term in d.vocabulary] for text in TOKEN_TEXTS]
+    assert d.matrix.toarray().tolist() == expected
+
+
+def test_dtm_min_df_keeps_terms_in_enough_documents():
+    # 发展 and 营商环境 occur in two documents each; 新质生产力 and 改革 in one
+    assert dtm(TOKEN_TEXTS, str.split, min_df=2).vocabulary == ["发展", "营商环境"]
+    assert dtm(TOKEN_TEXTS, str.split, min_df=0.5).vocabulary == ["发展", "营商环境"]
+
+
+def test_dtm_with_a_fixed_vocabulary_keeps_its_order_and_ignores_other_tokens():
+    d = dtm(TOKEN_TEXTS, str.split, vocabulary=["改革", "发展", "共同富裕"])
+    assert d.vocabulary == ["改革", "发展", "共同富裕"]
+    assert d.matrix.toarray().tolist() == [[0, 2, 0], [0, 1, 0], [3, 0, 0]]
+
+
+def test_dtm_feeds_scikit_learn_like_its_own_vectorizer():
+    d = dtm(TOKEN_TEXTS, str.split)
+    ours = TfidfTransformer().fit_transform(d.matrix).toarray()
+    vec = TfidfVectorizer(tokenizer=str.split, lowercase=False, token_pattern=None)
+    theirs = vec.fit_transform(TOKEN_TEXTS).toarray()
+    assert list(vec.get_feature_names_out()) == d.vocabulary
+    assert ours == pytest.approx(theirs)
+
+
+def test_dtm_to_gensim_uses_the_same_ids_as_the_matrix():
+    d = dtm(TOKEN_TEXTS, str.split)
+    bow, dictionary = d.to_gensim()
+    assert [dictionary[j] for j in range(len(d.vocabulary))] == d.vocabulary
+    assert bow == [sorted(dictionary.doc2bow(text.split())) for text in TOKEN_TEXTS]
+    assert dictionary.dfs[d.vocabulary.index("发展")] == 2
+    assert dictionary.num_docs == 3
+
+
+# --------------------------------------------------------------------------- term frequency
+
+
+def test_term_frequency_counts_ranks_and_document_frequency():
+    tf = term_frequency(TOKEN_TEXTS, str.split)
+    assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "rate"]
+    # hand count: 发展 3 (2 docs), 改革 3 (1 doc), 营商环境 2, 新质生产力 1; the tie goes to the smaller feature
+    assert "发展" < "改革"
+    assert tf[["feature", "frequency", "rank", "docfreq"]].values.tolist() == [
+        ["发展", 3, 1, 2],
+        ["改革", 3, 2, 1],
+        ["营商环境", 2, 3, 2],
+        ["新质生产力", 1, 4, 1],
+    ]
+    n_chars = sum(len(t.replace(" ", "")) for t in TOKEN_TEXTS)
+    assert tf.set_index("feature").loc["营商环境", "rate"] == pytest.approx(2 / n_chars * 10_000)
+
+
+def test_term_frequency_by_group_with_top_n():
+    frame = pd.DataFrame({"text": TOKEN_TEXTS, "level": ["县区", "县区", "地级市"]})
+    corpus = Corpus.from_dataframe(frame, clean=False)
+    tf = term_frequency(corpus, str.split, by="level", n=1)
+    assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "level", "rate"]
+    assert tf[["level", "feature", "frequency", "rank", "docfreq"]].values.tolist() == sorted([
+        ["县区", "发展", 3, 1, 2],
+        ["地级市", "改革", 3, 1, 1],
+    ])
+    county_chars = len("营商环境发展发展") + len("发展新质生产力")
+    assert tf.set_index("level").loc["县区", "rate"] == pytest.approx(3 / county_chars * 10_000)

@@ -26,7 +26,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import ahocorasick
 import numpy as np
@@ -51,7 +51,7 @@ CUSTOM_CATEGORY = "custom"
 
 _WS = re.compile(r"\s+")
 _PER = 10_000
-_SloganSource = "str | os.PathLike | Sequence[str] | Mapping[str, Any] | pd.DataFrame | None"
+_SAMPLE = 200_000  # characters used to order the automaton (speed only)
 
 
 # ---------------------------------------------------------------------------
@@ -183,7 +183,7 @@ class _PhraseCounter:
     occurrences of any of its forms (scanning matches by end position).
     """
 
-    def __init__(self, table: pd.DataFrame) -> None:
+    def __init__(self, table: pd.DataFrame, sample: str = "") -> None:
         forms: dict[str, list[int]] = {}
         n_forms = []
         for i, (slogan, variants) in enumerate(zip(table["slogan"], table["variants"])):
@@ -193,7 +193,11 @@ class _PhraseCounter:
                 forms.setdefault(form, []).append(i)
         self.n = len(table)
         self.automaton = ahocorasick.Automaton()
-        for form, ids in forms.items():
+        # Speed only: pyahocorasick scans a node's children in insertion order, so
+        # phrases starting with characters frequent in ``sample`` go in first.
+        freq = Counter(sample)
+        for form in sorted(forms, key=lambda f: -freq[f[0]]):
+            ids = forms[form]
             simple = len(ids) == 1 and n_forms[ids[0]] == 1 and not _has_border(form)
             # simple: every hit counts; otherwise (length, slogan ids) for the overlap check
             self.automaton.add_word(form, ids[0] if simple else (len(form), tuple(ids)))
@@ -246,13 +250,15 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
     """
     corpus = as_corpus(corpus_or_texts)
     table = load_slogans(slogans)
-    counter = _PhraseCounter(table)
     meta = _meta_frame(corpus)
     keys = _by_columns(by, meta)
     counts = np.zeros((len(corpus), len(table)), dtype=np.int64)
     n_chars = np.zeros(len(corpus), dtype=np.int64)
+    counter = None
     for row, doc in enumerate(corpus):
         compact = _compact(doc.text)
+        if counter is None:  # built once, ordered by the first document's characters
+            counter = _PhraseCounter(table, sample=compact[:_SAMPLE])
         n_chars[row] = len(compact)
         counts[row] = counter.count(compact)
     long = _long_frame(meta, table, counts, n_chars)
@@ -385,31 +391,39 @@ class DocumentTermMatrix:
         })
 
 
-def dtm(corpus_or_texts: Any, tokenizer: "Tokenizer | None" = None, min_df: int | float = 1,
+def dtm(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str], list[str]] | None" = None,
+        min_df: int | float = 1,
         vocabulary: Iterable[str] | None = None) -> DocumentTermMatrix:
     """Document-term matrix of token counts after policy tokenization (default ``Tokenizer()``).
 
-    Built one document at a time from ``tokenizer.tokenize_corpus(corpus)``.
+    Built one document at a time from ``tokenizer.tokenize_corpus(corpus)``;
+    any ``str -> list[str]`` callable works as a tokenizer too (e.g. ``str.split``).
     Terms are sorted (Python string order) unless ``vocabulary`` is given: then
     exactly those columns in that order, other tokens ignored, ``min_df`` not applied.
     ``min_df``: keep terms in at least this many documents (an int) or this
     share of documents (a float in (0, 1)).
 
-    >>> d = dtm(["发展新质生产力，发展数字经济"], vocabulary=["发展", "新质生产力", "营商环境"])
-    >>> d.matrix.toarray().tolist(), d.doc_ids
-    ([[2, 1, 0]], ['doc0'])
+    >>> d = dtm(["发展 新质生产力 发展", "营商环境 发展"], tokenizer=str.split)
+    >>> d.vocabulary, d.matrix.toarray().tolist(), d.doc_ids
+    (['发展', '新质生产力', '营商环境'], [[2, 1, 0], [1, 0, 1]], ['doc0', 'doc1'])
+    >>> from sklearn.feature_extraction.text import TfidfTransformer
+    >>> TfidfTransformer().fit_transform(d.matrix).shape
+    (2, 3)
     """
     corpus = as_corpus(corpus_or_texts)
-    tokens = _tokenizer(tokenizer).tokenize_corpus(corpus)
-    return _build_dtm(tokens, corpus.ids, min_df=min_df, vocabulary=vocabulary)
+    return _build_dtm(_token_lists(corpus, tokenizer), corpus.ids, min_df=min_df, vocabulary=vocabulary)
 
 
-def _tokenizer(tokenizer: "Tokenizer | None") -> "Tokenizer":
-    if tokenizer is not None:
-        return tokenizer
-    from .tokenize import Tokenizer
+def _token_lists(corpus: Corpus, tokenizer: "Tokenizer | Callable[[str], list[str]] | None") -> list[list[str]]:
+    """Tokens per document: ``tokenizer.tokenize_corpus(corpus)``, or any ``str -> list`` callable."""
+    if tokenizer is None:
+        from .tokenize import Tokenizer  # imported lazily: building it loads dictionaries
 
-    return Tokenizer()
+        tokenizer = Tokenizer()
+    batch = getattr(tokenizer, "tokenize_corpus", None)
+    if batch is not None:
+        return batch(corpus)
+    return [list(tokenizer(text)) for text in corpus.texts]
 
 
 def _build_dtm(token_lists: Iterable[Sequence[str]], doc_ids: list[str], *, min_df: int | float = 1,
@@ -460,7 +474,7 @@ def _min_docs(min_df: int | float, n_docs: int) -> int:
     return int(min_df)
 
 
-def term_frequency(corpus_or_texts: Any, tokenizer: "Tokenizer | None" = None,
+def term_frequency(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str], list[str]] | None" = None,
                    by: str | Sequence[str] | None = None, n: int | None = None) -> pd.DataFrame:
     """Token frequencies in the shape of quanteda's ``textstat_frequency``.
 
@@ -470,10 +484,9 @@ def term_frequency(corpus_or_texts: Any, tokenizer: "Tokenizer | None" = None,
     feature; ``rank`` is the 1-based position in that order, so ties get
     distinct, deterministic ranks. ``n`` keeps the top ``n`` per group.
 
-    >>> from textmine.tokenize import Tokenizer
-    >>> tok = Tokenizer()
-    >>> term_frequency(["发展数字经济，发展新质生产力"], tok, n=1)[["feature", "frequency", "rank"]].values.tolist()
-    [['发展', 2, 1]]
+    >>> tf = term_frequency(["发展 数字经济 发展", "发展 营商环境"], str.split)
+    >>> tf[["feature", "frequency", "rank", "docfreq"]].values.tolist()
+    [['发展', 3, 1, 2], ['数字经济', 1, 2, 1], ['营商环境', 1, 3, 1]]
     """
     corpus = as_corpus(corpus_or_texts)
     meta = _meta_frame(corpus)
