@@ -1,0 +1,233 @@
+"""GDP growth targets and past growth, read from short report sentences written by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from textmine.corpus import Corpus, Document, load_corpus
+from textmine.targets import gdp_mentions, growth_targets, parse_rate
+
+
+def one(text: str, **meta) -> dict:
+    """The growth_targets row of one document built from ``text`` (already clean)."""
+    corpus = Corpus([Document("d", text, meta, clean=False)])
+    return growth_targets(corpus).iloc[0].to_dict()
+
+
+def report(review: str, plan: str, **meta) -> dict:
+    return one(f"各位代表：\n一、2023年工作回顾\n{review}\n二、2024年工作安排\n{plan}\n", **meta)
+
+
+def nan(x) -> bool:
+    return isinstance(x, float) and math.isnan(x)
+
+
+# -- qualifiers ----------------------------------------------------------------
+
+def test_about_zuoyou():
+    row = one("今年主要预期目标是：地区生产总值增长6%左右，规上工业增加值增长7%。")
+    assert (row["target_value"], row["target_low"], row["target_high"], row["qualifier"]) == (6.0, 6.0, 6.0, "about")
+    assert row["status"] == "found"
+    assert row["target_sentence"] == "今年主要预期目标是：地区生产总值增长6%左右，规上工业增加值增长7%"
+
+
+@pytest.mark.parametrize("text, value", [
+    ("经济社会发展主要预期目标是：地区生产总值增长5.5%以上；一般公共预算收入增长5%左右。", 5.5),
+    ("今年全市GDP增长不低于7%。", 7.0),
+])
+def test_at_least(text, value):
+    row = one(text)
+    assert (row["target_value"], row["target_low"], row["qualifier"]) == (value, value, "at_least")
+    assert nan(row["target_high"])
+
+
+@pytest.mark.parametrize("text", [
+    "今年预期目标：地区生产总值增长5%-6%。",
+    "今年预期目标：地区生产总值增长5%到6%。",
+    "今年预期目标：地区生产总值增长5—6%。",
+    "今年预期目标：地区生产总值增长5%～6%。",
+])
+def test_range(text):
+    row = one(text)
+    assert (row["target_value"], row["target_low"], row["target_high"], row["qualifier"]) == (5.5, 5.0, 6.0, "range")
+
+
+def test_exact():
+    row = one("全市主要预期目标为：地区生产总值增长6%，规上工业增加值增长6%以上。")
+    assert (row["target_value"], row["qualifier"]) == (6.0, "exact")
+
+
+def test_national_gdp_and_plain_economic_growth():
+    assert one("今年发展主要预期目标是：国内生产总值增长5%左右。")["target_value"] == 5.0
+    assert one("今年经济增长预期目标为6.5%左右。")["target_value"] == 6.5
+
+
+def test_parse_rate_alone():
+    assert parse_rate("增长6%左右") == (6.0, 6.0, 6.0, "about")
+    assert parse_rate("回落1.5%") == (-1.5, -1.5, -1.5, "exact")
+    assert parse_rate("没有数字") is None
+
+
+# -- past growth -----------------------------------------------------------------
+
+def test_decline_is_negative_past_growth():
+    row = report("全年预计实现地区生产总值623.68亿元，下降9.6%（预计数，下同）。", "地区生产总值增长6.5%。")
+    assert row["past_growth"] == -9.6
+    assert row["target_value"] == 6.5
+
+
+def test_past_year_figure_in_the_review_is_not_the_target():
+    row = report("预计全市地区生产总值增长5.2%左右。", "今年主要预期目标是：地区生产总值增长6%左右。")
+    assert (row["past_growth"], row["past_qualifier"]) == (5.2, "about")
+    assert row["target_value"] == 6.0
+    assert row["past_sentence"] == "预计全市地区生产总值增长5.2%左右"
+
+
+def test_past_growth_without_sections_by_cue_words():
+    row = one("预计全市地区生产总值下降2.5%。今年预期目标是地区生产总值增长5%左右。")
+    assert (row["past_growth"], row["target_value"]) == (-2.5, 5.0)
+
+
+def test_last_years_target_quoted_in_the_review_is_not_past_growth():
+    row = report("全面完成地区生产总值增长6%的目标，预计全年实现地区生产总值增长6.3%。", "地区生产总值增长6%左右。")
+    assert row["past_growth"] == 6.3
+    looks = gdp_mentions(Corpus([Document("d", "一、2023年工作回顾\n全面完成地区生产总值增长6%的目标。\n"
+                                                "二、2024年工作安排\n扩大内需。", clean=False)]))
+    assert looks["lookalike"].tolist() == ["past target"]
+
+
+# -- look-alikes -----------------------------------------------------------------
+
+def test_ocean_gdp_is_not_the_target():
+    row = report("全市经济平稳。", "大力发展海洋经济，力争海洋生产总值增长8%。全年海洋经济生产总值增长5%以上。")
+    assert nan(row["target_value"]) and row["status"] == "no target stated"
+    assert "ocean GDP" in row["status_note"]
+
+
+def test_ocean_gdp_beside_the_real_target():
+    row = report("全市经济平稳。", "主要预期目标是：地区生产总值增长6%左右。力争海洋生产总值增长8%。")
+    assert row["target_value"] == 6.0
+
+
+@pytest.mark.parametrize("text", [
+    "今年主要预期目标：单位地区生产总值能耗下降3.2%。",
+    "今年主要预期目标：单位GDP能耗降低3%。",
+    "今年主要预期目标：万元GDP能耗下降2%。",
+])
+def test_energy_per_unit_of_gdp_is_neither_target_nor_decline(text):
+    row = one(text)
+    assert nan(row["target_value"]) and nan(row["past_growth"])
+
+
+def test_a_quarters_growth_is_not_annual_growth():
+    assert nan(one("一季度，全市地区生产总值增长4.5%。")["target_value"])
+    assert nan(one("上半年全市GDP同比增长5.1%。")["past_growth"])
+    row = one("全市生产总值由一季度下降10.3%到全年增长2.8%（预计数，下同）。")
+    assert row["past_growth"] == 2.8 and nan(row["target_value"])
+
+
+def test_a_countys_growth_is_not_the_citys():
+    text = "今年主要预期目标：支持晋江市地区生产总值增长8%，推动高新区GDP增长12%。"
+    row = one(text, place="泉州市", level="地级市")
+    assert nan(row["target_value"]) and "sub-area" in row["status_note"]
+
+
+def test_the_documents_own_place_is_not_a_sub_area():
+    row = one("今年主要预期目标：泉港区地区生产总值增长6.5%。", place="泉港区", level="县区")
+    assert row["target_value"] == 6.5
+
+
+def test_the_province_in_a_citys_report_is_another_area():
+    row = one("今年主要预期目标：全省地区生产总值增长5%，全市地区生产总值增长6%左右。", place="某市", level="地级市")
+    assert row["target_value"] == 6.0
+
+
+@pytest.mark.parametrize("text", [
+    "今年主要预期目标：规上工业增加值增长7%，固定资产投资增长8%，社会消费品零售总额增长6%。",
+    "今年主要预期目标：一般公共预算收入增长5%左右。",
+    "今年主要预期目标：数字经济增长20%。",
+    "今年主要预期目标：数字经济核心产业增加值占地区生产总值比重达到10%。",
+])
+def test_a_sectors_growth_is_not_gdp(text):
+    row = one(text)
+    assert nan(row["target_value"]) and row["status"] == "no target stated"
+
+
+def test_gdp_figure_in_a_list_with_fenbie():
+    assert one("今年目标：地区生产总值和规上工业增加值分别增长6%和7%。")["target_value"] == 6.0
+    row = one("今年目标：规上工业增加值、地区生产总值分别增长7%、6%左右。")
+    assert (row["target_value"], row["qualifier"]) == (6.0, "about")
+
+
+def test_per_capita_and_multi_year_average():
+    assert nan(one("今年目标：人均地区生产总值增长5%。")["target_value"])
+    assert nan(one("过去五年，全市地区生产总值年均增长6.5%。")["past_growth"])
+
+
+def test_gdp_amount_then_growth():
+    row = report("预计全年实现地区生产总值1800亿元左右、增长7.0%左右，高于年初目标任务1个百分点左右。", "扩大内需。")
+    assert (row["past_growth"], row["past_qualifier"]) == (7.0, "about")
+
+
+# -- stated absence ---------------------------------------------------------------
+
+def test_report_without_target_says_so():
+    row = report("预计全市地区生产总值增长5%。", "大力发展新质生产力。")
+    assert nan(row["target_value"]) and row["status"] == "no target stated" and row["past_growth"] == 5.0
+
+
+def test_truncated_report_has_no_plan_part():
+    row = one("各位代表：\n一、2023年工作回顾\n预计全市地区生产总值增长5%。\n（一）甲。", doctype="report")
+    assert row["status"] == "no plan part" and nan(row["target_value"])
+
+
+def test_target_in_review_wording_is_only_taken_from_the_plan_part():
+    # the plan part states the target; a figure with 目标 in the review is not it
+    row = report("年初提出地区生产总值增长6%的目标。预计全市地区生产总值增长4.5%。", "主要预期目标：地区生产总值增长5%左右。")
+    assert (row["target_value"], row["past_growth"]) == (5.0, 4.5)
+
+
+# -- the bundled corpus -------------------------------------------------------------
+
+# Read by hand from seeds/*.txt (grep -n "生产总值\|GDP" seeds/*.txt).
+EXPECTED = {
+    "quanzhou_2023_report": (None, None, 3.5, "no plan part"),           # truncated in the review
+    "quanzhou_2024_excerpt": (5.8, "exact", None, "found"),             # 全市生产总值增长5.8%
+    "quangang_2024_plan": (6.5, "exact", -9.6, "found"),                # 全区生产总值增长6.5%目标; 下降9.6%
+    "quanzhou_2021_news": (None, None, 2.8, "no target stated"),        # 由一季度下降10.3%到全年增长2.8%
+    "jinan_2024_report": (5.5, "at_least", 6.0, "found"),
+    "shenyang_2024_report": (6.0, "at_least", 6.0, "found"),
+    "fuzhou_2024_report": (6.0, "about", 5.3, "found"),
+    "benxi_2024_report": (6.0, "exact", 5.5, "found"),
+    "panjin_2024_report": (6.0, "about", 2.0, "found"),
+    "shangqiu_2024_report": (6.5, "about", 4.0, "found"),
+    "neijiang_2024_report": (None, None, 7.0, "no plan part"),           # truncated in the review
+}
+
+
+def test_bundled_corpus_has_a_row_for_every_document():
+    corpus = load_corpus()
+    table = growth_targets(corpus)
+    assert table["doc_id"].tolist() == corpus.ids
+    for row in table.to_dict("records"):
+        value, qualifier, past, status = EXPECTED[row["doc_id"]]
+        assert row["status"] == status, row["doc_id"]
+        if value is None:
+            assert nan(row["target_value"]) and pd.isna(row["target_sentence"]), row["doc_id"]
+        else:
+            assert (row["target_value"], row["qualifier"]) == (value, qualifier), row["doc_id"]
+            assert f"{value:g}%" in row["target_sentence"]
+        assert nan(row["past_growth"]) if past is None else row["past_growth"] == past, row["doc_id"]
+    assert table.loc[table["doc_id"] == "jinan_2024_report", "place"].item() == "济南市"
+
+
+def test_bundled_lookalikes_are_recorded_and_skipped():
+    m = gdp_mentions(load_corpus())
+    looks = m[m["role"] == "lookalike"]
+    fuzhou = looks[looks["doc_id"] == "fuzhou_2024_report"]
+    assert fuzhou[["value", "lookalike"]].values.tolist() == [[8.0, "ocean GDP"]]        # 力争海洋生产总值增长8%
+    shenyang = looks[looks["doc_id"] == "shenyang_2024_report"]
+    assert shenyang[["value", "lookalike"]].values.tolist() == [[-3.2, "per-unit GDP"]]   # 单位地区生产总值能耗下降3.2%
