@@ -293,7 +293,7 @@ def load_corpus(
     Every problem is a :class:`~textmine.errors.CorpusError` naming the file.
 
     >>> corpus = load_corpus()
-    >>> corpus.to_frame().set_index("doc_id").loc["jinan_2024_report", ["place", "level", "rank", "year"]].tolist()
+    >>> [corpus["jinan_2024_report"][k] for k in ("place", "level", "rank", "year")]
     ['济南市', '地级市', '副省级城市', 2024]
     """
     folder = bundled_seeds_dir() if path is None else Path(path)
