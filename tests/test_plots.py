@@ -1,0 +1,352 @@
+"""Figures: every label drawable with the bundled CJK font, data drawn where it should be, files reproducible."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from fontTools.ttLib import TTCollection
+from matplotlib import font_manager
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
+
+from textmine import plots
+from textmine.errors import TextmineError
+from textmine.fonts import font_path
+
+SC = "Noto Sans CJK SC"
+
+
+# --- the font, read independently with fontTools ------------------------------------------
+
+
+def _sc_face():
+    """(index, cmap) of the Simplified Chinese face, found by its name table."""
+    collection = TTCollection(str(font_path()), lazy=True)
+    for i, face in enumerate(collection.fonts):
+        if face["name"].getDebugName(1) == SC:
+            return i, set(face.getBestCmap())
+    raise AssertionError("no Noto Sans CJK SC face in the bundled collection")
+
+
+SC_INDEX, SC_CMAP = _sc_face()
+
+
+def _draw(fig) -> list[Text]:
+    """Render to PNG with missing-glyph warnings as errors; return the visible, non-empty texts."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=60)
+    glyph_warnings = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    assert not glyph_warnings, f"no glyph: {glyph_warnings}"
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def _assert_all_glyphs(fig) -> list[str]:
+    texts = _draw(fig)
+    assert texts
+    for t in texts:
+        missing = [ch for ch in t.get_text() if not ch.isspace() and ord(ch) not in SC_CMAP]
+        assert not missing, f"{t.get_text()!r}: no glyph for {missing}"
+        resolved = font_manager.findfont(t.get_fontproperties(), fallback_to_default=False)
+        assert str(resolved) == str(font_path()), f"{t.get_text()!r} resolves to {resolved}"
+        assert getattr(resolved, "face_index", 0) == SC_INDEX, f"{t.get_text()!r}: not the SC face"
+    return [t.get_text() for t in texts]
+
+
+# --- small tables, written out by hand --------------------------------------------------
+
+META = pd.DataFrame({
+    "doc_id": ["qz21", "qz24", "jn24", "qg24"],
+    "place": ["泉州市", "泉州市", "济南市", "泉港区"],
+    "province": ["福建省", "福建省", "山东省", "福建省"],
+    "level": ["地级市", "地级市", "地级市", "县区"],
+    "rank": ["地级市", "地级市", "副省级城市", "市辖区"],
+    "year": [2021, 2024, 2024, 2024],
+    "doctype": ["news", "excerpt", "report", "plan"],
+    "notes": ["", "", "", "truncated: ends early"],
+    "n_chars": [2000, 8000, 20000, 10000],
+})
+
+# counts by hand; rate = count / n_chars * 10,000
+COUNTS = {
+    "qz21": {"新质生产力": 0, "民营经济": 1, "营商环境": 2, "共同富裕": 0},
+    "qz24": {"新质生产力": 4, "民营经济": 6, "营商环境": 2, "共同富裕": 0},
+    "jn24": {"新质生产力": 10, "民营经济": 4, "营商环境": 8, "共同富裕": 0},
+    "qg24": {"新质生产力": 0, "民营经济": 3, "营商环境": 5, "共同富裕": 0},
+}
+CATEGORY = {"新质生产力": "产业", "民营经济": "市场主体", "营商环境": "改革", "共同富裕": "民生"}
+
+
+@pytest.fixture(scope="module")
+def freq() -> pd.DataFrame:
+    rows = []
+    for rec in META.to_dict("records"):
+        for slogan, count in COUNTS[rec["doc_id"]].items():
+            rows.append({**rec, "slogan": slogan, "category": CATEGORY[slogan], "count": count,
+                         "rate": count / rec["n_chars"] * 10_000})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def top_terms() -> pd.DataFrame:
+    rows = []
+    for rec in META.to_dict("records"):
+        # listed worst first: the chart must order by term_rank, not by row order
+        for rank, (term, score) in [(3, ("港口", 0.1)), (1, ("新质生产力", 0.5)), (2, ("民营企业", 0.3))]:
+            rows.append({"doc_id": rec["doc_id"], "place": rec["place"], "level": rec["level"],
+                         "rank": rec["rank"],
+                         "year": rec["year"], "doctype": rec["doctype"], "term": term, "tfidf": score,
+                         "term_rank": rank})
+    return pd.DataFrame(rows)
+
+
+KEYNESS = pd.DataFrame({
+    "feature": ["东北振兴", "老工业基地", "海丝", "民营经济", "冰雪"],
+    "target_count": [30, 12, 0, 5, 9],
+    "reference_count": [1, 0, 25, 40, 0],
+    "g2": [40.0, 18.5, 30.2, 12.0, 2.0],  # unsigned: the sign comes from effect
+    "effect": [3.1, 4.0, -4.5, -1.2, 3.0],
+})
+
+TOPIC_TERMS = pd.DataFrame({
+    "topic": [0, 0, 1, 1],
+    "rank": [1, 2, 1, 2],
+    "term": ["产业", "项目", "乡村", "农民"],
+    "weight": [0.05, 0.03, 0.06, 0.02],
+})
+
+PREVALENCE = pd.DataFrame({
+    "place": ["泉州市", "泉州市", "济南市", "济南市"],
+    "level": ["地级市"] * 4,
+    "topic": [0, 1, 0, 1],
+    "share": [0.6, 0.4, 0.25, 0.75],
+})
+
+
+def _heatmap_cells(ax) -> dict[tuple[int, int], str]:
+    return {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+
+
+# --- fonts ----------------------------------------------------------------------------------
+
+
+def test_import_registers_the_sc_face_first_in_the_global_rcparams():
+    assert matplotlib.rcParams["font.sans-serif"][0] == SC
+    assert matplotlib.rcParams["axes.unicode_minus"] is False
+    assert SC in {f.name for f in font_manager.fontManager.ttflist}
+
+
+def test_glyph_check_catches_a_label_the_font_cannot_draw():
+    fig = plots.Figure()
+    fig.add_subplot().set_title("泉州 ก")  # Thai is not in Noto Sans CJK
+    with pytest.raises(AssertionError, match="no glyph"):
+        _assert_all_glyphs(fig)
+
+
+def test_figures_keep_the_cjk_font_after_the_user_resets_rcparams(freq):
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        fig = plots.slogan_heatmap(freq)
+        _assert_all_glyphs(fig)
+
+
+# --- every figure: all glyphs present, CJK face used -----------------------------------------
+
+
+def test_every_figure_function_draws_all_its_labels_with_the_sc_face(freq, top_terms):
+    figures = [
+        plots.slogan_heatmap(freq),
+        plots.slogans_by_place(freq),
+        plots.slogans_by_group(freq, group="rank"),
+        plots.place_over_time(freq, "泉州市"),
+        plots.top_terms_grid(top_terms),
+        plots.keyness_chart(KEYNESS, target_label="辽宁省", reference_label="其他城市"),
+        plots.topic_terms_grid(TOPIC_TERMS, labels={0: "产业·项目", 1: "乡村·农民"}),
+        plots.topic_prevalence_heatmap(PREVALENCE, labels={0: "产业", 1: "乡村"}),
+        plots.corpus_overview(META),
+    ]
+    for fig in figures:
+        texts = _assert_all_glyphs(fig)
+        assert any(any("\u4e00" <= ch <= "\u9fff" for ch in s) for s in texts)  # Chinese was drawn
+
+
+# --- slogan heatmap ----------------------------------------------------------------------------
+
+
+def test_heatmap_annotates_each_cell_with_its_rate_and_marks_zero(freq):
+    fig = plots.slogan_heatmap(freq)
+    ax = fig.axes[0]
+    cols = [t.get_text() for t in ax.get_xticklabels()]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    # documents: 地级市 before 县区; within 地级市 the 副省级城市 first; Quanzhou twice, so years shown
+    assert cols == ["济南市", "泉州市\n2021\nnews", "泉州市\n2024\nexcerpt", "泉港区\nplan"]
+    assert "共同富裕" not in rows  # nobody mentions it
+    cells = _heatmap_cells(ax)
+    # 济南 新质生产力: 10 / 20,000 * 10,000 = 5.0;  泉州 2021 新质生产力: 0
+    assert cells[(rows.index("新质生产力"), 0)] == "5.0"
+    assert cells[(rows.index("新质生产力"), 1)] == "·"
+    # 泉州 2021 营商环境: 2 / 2,000 * 10,000 = 10.0
+    assert cells[(rows.index("营商环境"), 1)] == "10.0"
+    assert "per 10,000 characters" in ax.get_title(loc="left")
+
+
+def test_heatmap_keeps_unmentioned_slogans_on_request(freq):
+    fig = plots.slogan_heatmap(freq, drop_empty=False)
+    assert "共同富裕" in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+
+
+def test_heatmap_complains_about_a_table_without_rates(freq):
+    with pytest.raises(TextmineError, match="rate"):
+        plots.slogan_heatmap(freq.drop(columns="rate"))
+
+
+# --- key slogans by place ----------------------------------------------------------------------------
+
+
+def test_slogans_by_place_puts_each_slogan_in_a_panel_coloured_by_level(freq):
+    fig = plots.slogans_by_place(freq, ["新质生产力", "营商环境"])
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == ["新质生产力", "营商环境"]
+    labels = [t.get_text() for t in axes[0].get_yticklabels()]
+    # summed rate of the two slogans, smallest at the bottom:
+    # 泉州2021: 0+10=10, 泉州2024: 5+2.5=7.5, 济南: 5+4=9, 泉港: 0+5=5
+    assert labels == ["泉港区 plan", "泉州市 2024 excerpt", "济南市", "泉州市 2021 news"]
+    points = next(c for c in axes[1].collections if isinstance(c, PathCollection))
+    xs = points.get_offsets()[:, 0]
+    assert np.allclose(xs, [5.0, 2.5, 4.0, 10.0])
+    colors = [matplotlib.colors.to_hex(c) for c in points.get_facecolors()]
+    assert colors[0] == plots.LEVEL_COLORS["县区"].lower()
+    assert set(colors[1:]) == {plots.LEVEL_COLORS["地级市"].lower()}
+    legend_texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend_texts == ["地级市", "县区"]  # schema order, only levels present
+
+
+def test_slogans_by_place_names_an_unknown_slogan(freq):
+    with pytest.raises(TextmineError, match="东北振兴"):
+        plots.slogans_by_place(freq, ["东北振兴"])
+
+
+# --- comparison between groups -------------------------------------------------------------------------------
+
+
+def test_group_comparison_shows_group_sizes_points_and_means(freq):
+    fig = plots.slogans_by_group(freq, ["民营经济"], group="level")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["地级市\nn = 3", "县区\nn = 1"]
+    points = next(c for c in ax.collections if isinstance(c, PathCollection))
+    assert sorted(points.get_offsets()[:, 1]) == pytest.approx(sorted([5.0, 7.5, 2.0]))  # the 地级市 docs
+    means = [seg[0][1] for c in ax.collections if isinstance(c, LineCollection) for seg in c.get_segments()]
+    assert means == pytest.approx([(5.0 + 7.5 + 2.0) / 3, 3.0])
+
+
+# --- one place over the years ----------------------------------------------------------------------------
+
+
+def test_place_over_time_labels_each_document_and_warns_about_mixed_types(freq):
+    fig = plots.place_over_time(freq, "泉州市")
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["2021 news, 2,000 characters", "2024 excerpt, 8,000 characters"]
+    assert "differ in type" in ax.get_title(loc="left")
+    assert set(t.get_text() for t in ax.get_yticklabels()) == {"新质生产力", "民营经济", "营商环境"}
+
+
+def test_place_over_time_flags_truncated_documents(freq):
+    fig = plots.place_over_time(freq, "泉港区")
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["2024 plan (truncated), 10,000 characters"]
+    assert "differ in type" not in fig.axes[0].get_title(loc="left")
+
+
+def test_place_over_time_names_the_places_it_knows(freq):
+    with pytest.raises(TextmineError, match="泉州市"):
+        plots.place_over_time(freq, "厦门市")
+
+
+# --- keywords ---------------------------------------------------------------------------------------------
+
+
+def test_top_terms_grid_has_one_panel_per_document_best_term_on_top(top_terms):
+    fig = plots.top_terms_grid(top_terms, n=2, ncols=2)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 4
+    assert panels[0].get_title() == "济南市"
+    assert [t.get_text() for t in panels[0].get_yticklabels()] == ["民营企业", "新质生产力"]  # bottom to top
+
+
+def test_keyness_chart_signs_g2_by_effect_and_colours_the_two_sides():
+    fig = plots.keyness_chart(KEYNESS, n=2, target_label="辽宁省", reference_label="其他")
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    widths = [b.get_width() for b in bars]
+    # two most distinctive each side, bottom to top: 海丝 -30.2, 民营经济 -12 | 老工业基地 18.5, 东北振兴 40
+    assert widths == pytest.approx([-30.2, -12.0, 18.5, 40.0])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["海丝", "民营经济", "老工业基地", "东北振兴"]
+    target, reference = (matplotlib.colors.to_hex(c).lower() for c in plots.KEYNESS_COLORS)
+    assert [matplotlib.colors.to_hex(b.get_facecolor()) for b in bars] == [reference, reference, target, target]
+
+
+# --- topics -------------------------------------------------------------------------------------------------
+
+
+def test_topic_terms_grid_titles_panels_with_labels():
+    fig = plots.topic_terms_grid(TOPIC_TERMS, labels={0: "产业", 1: "乡村"}, n=2)
+    assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_visible()] == ["0: 产业", "1: 乡村"]
+
+
+def test_topic_prevalence_heatmap_annotates_percentages():
+    fig = plots.topic_prevalence_heatmap(PREVALENCE)
+    cells = _heatmap_cells(fig.axes[0])
+    rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert cells[(rows.index("泉州市"), 0)] == "60%"
+    assert cells[(rows.index("济南市"), 1)] == "75%"
+
+
+def test_corpus_overview_hatches_truncated_documents():
+    fig = plots.corpus_overview(META)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    bars = dict(zip(labels, ax.patches))
+    assert bars["泉港区 plan"].get_hatch() == "////"
+    assert bars["济南市"].get_hatch() is None
+    assert bars["济南市"].get_width() == 20000
+
+
+# --- saving --------------------------------------------------------------------------------------------------
+
+
+def test_same_figure_twice_gives_byte_identical_png(freq, tmp_path):
+    a = plots.save_figure(plots.slogan_heatmap(freq), tmp_path / "a.png")
+    b = plots.save_figure(plots.slogan_heatmap(freq), tmp_path / "b.png")
+    assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
+    assert a.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_svg_and_pdf_are_reproducible_too(freq, tmp_path):
+    for suffix in ("svg", "pdf"):
+        a = plots.save_figure(plots.slogans_by_place(freq), tmp_path / f"a.{suffix}")
+        b = plots.save_figure(plots.slogans_by_place(freq), tmp_path / f"b.{suffix}")
+        assert a.read_bytes() == b.read_bytes(), suffix
+
+
+def test_save_figure_refuses_an_unknown_format(freq, tmp_path):
+    with pytest.raises(TextmineError, match="jpg"):
+        plots.save_figure(plots.slogan_heatmap(freq), tmp_path / "a.jpg")
+
+
+def test_interrupted_save_leaves_no_file_behind(freq, tmp_path, monkeypatch):
+    import textmine._io as tio
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tio.os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        plots.save_figure(plots.slogan_heatmap(freq), tmp_path / "a.png")
+    assert list(tmp_path.iterdir()) == []

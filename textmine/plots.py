@@ -1,0 +1,752 @@
+"""Publication figures: one function per figure, a tidy DataFrame in, a matplotlib Figure out.
+
+Every function takes the long table an analysis returns (see :mod:`textmine.frequency`,
+:mod:`textmine.keywords`, :mod:`textmine.topics`) and draws it; none computes
+anything beyond ordering, labelling and (for group comparisons) a displayed mean.
+No function writes files: :func:`save_figure` does that, atomically and reproducibly
+(same input, byte-identical PNG).
+
+Chinese labels render with the bundled Noto Sans CJK SC font, registered on import
+(:mod:`textmine.fonts`). Colours are fixed per administrative level
+(:data:`LEVEL_COLORS`) so every figure of a paper speaks the same language.
+Figures are built without pyplot (no global figure state, no GUI backend needed).
+
+>>> import pandas as pd
+>>> freq = pd.DataFrame({"doc_id": ["a", "a", "b", "b"], "place": ["甲市", "甲市", "乙区", "乙区"],
+...                      "level": ["地级市", "地级市", "县区", "县区"],
+...                      "slogan": ["新质生产力", "营商环境"] * 2, "rate": [2.0, 1.0, 0.0, 3.5]})
+>>> fig = slogan_heatmap(freq)
+>>> [t.get_text() for t in fig.axes[0].get_xticklabels()]
+['甲市', '乙区']
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping, Sequence
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ._io import write_bytes_atomic
+from .errors import TextmineError
+from .fonts import CJK_FAMILY, register_cjk_font
+from .schema import DOCTYPES, LEVELS, RANKS
+
+register_cjk_font()
+
+#: Colour per administrative level (Okabe-Ito palette, colour-blind safe), in schema order.
+LEVEL_COLORS: dict[str, str] = {
+    "国家": "#CC79A7",
+    "省级": "#009E73",
+    "地级市": "#0072B2",
+    "县级市": "#E69F00",
+    "县区": "#D55E00",
+}
+#: Colour per document type.
+DOCTYPE_COLORS: dict[str, str] = {
+    "report": "#0072B2",
+    "excerpt": "#56B4E9",
+    "plan": "#E69F00",
+    "news": "#999999",
+}
+#: Colour of anything whose level is unknown.
+OTHER_COLOR = "#7F7F7F"
+#: Two colours of a keyness chart: distinctive of the target / of the reference.
+KEYNESS_COLORS = ("#D55E00", "#0072B2")
+
+RATE_UNIT = "per 10,000 characters"
+
+#: rcParams every textmine figure is drawn and saved with. The font family is
+#: named explicitly so a later change of the global rcParams cannot lose it.
+PLOT_RC: dict[str, object] = {
+    "font.family": [CJK_FAMILY, "DejaVu Sans"],
+    "axes.unicode_minus": False,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "figure.titlesize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "textmine",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+}
+
+_META = ("place", "province", "level", "rank", "year", "doctype", "notes")
+
+
+# ---------------------------------------------------------------------------
+# saving
+
+
+def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path:
+    """Write ``fig`` to ``path`` atomically; the format follows the suffix (png, pdf, svg).
+
+    Output is reproducible: no timestamps or software versions are embedded, so
+    the same figure gives byte-identical files. An interruption leaves no
+    half-written file behind.
+
+    >>> import tempfile, os
+    >>> fig = Figure(); _ = fig.add_subplot().plot([0, 1])
+    >>> save_figure(fig, os.path.join(tempfile.mkdtemp(), "a.png")).suffix
+    '.png'
+    """
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    metadata = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
+                "svg": {"Creator": None, "Date": None}}
+    if fmt not in metadata:
+        raise TextmineError(f"{path}: cannot save a figure as {fmt!r}; use .png, .pdf or .svg")
+    buf = io.BytesIO()
+    with matplotlib.rc_context(PLOT_RC):
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata[fmt], facecolor="white")
+    return write_bytes_atomic(path, buf.getvalue())
+
+
+# ---------------------------------------------------------------------------
+# slogans
+
+
+def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence[str] | None = None,
+                   drop_empty: bool = True, annotate: bool = True, title: str | None = None) -> Figure:
+    """Slogan × document heatmap of mentions per 10,000 characters, cells annotated.
+
+    ``freq`` is the per-document table of ``slogan_frequency`` (``doc_id``, metadata,
+    ``slogan``, ``rate``; ``category`` if present groups the rows). Documents run
+    left to right by level, rank and place; slogans top to bottom by category and
+    mean rate. ``drop_empty`` leaves out slogans no document mentions.
+    """
+    _require(freq, ["slogan", value], "slogan_heatmap")
+    key = _doc_key(freq)
+    data = freq if slogans is None else freq[freq["slogan"].isin(list(slogans))]
+    table = data.pivot_table(index="slogan", columns=key, values=value, aggfunc="sum", fill_value=0.0)
+    if drop_empty:
+        table = table[table.sum(axis=1) > 0]
+    if table.empty:
+        raise TextmineError("slogan_heatmap: no slogan is mentioned in any document; nothing to plot")
+    meta = _docs_meta(data, key)
+    cols = [c for c in _order_docs(meta) if c in table.columns]
+    rows, categories = _order_slogans(data, table)
+    table = table.loc[rows, cols]
+    labels = _doc_labels(meta, sep="\n")
+
+    n_rows, n_cols = table.shape
+    with _style():
+        fig = _figure(2.2 + 0.62 * n_cols + (1.0 if categories else 0), 1.5 + 0.27 * n_rows)
+        ax = fig.add_subplot()
+        values = table.to_numpy(dtype=float)
+        image = ax.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0, interpolation="nearest")
+        ax.set_xticks(range(n_cols), [labels[c] for c in cols])
+        ax.set_yticks(range(n_rows), list(table.index))
+        ax.tick_params(axis="x", top=True, bottom=False, labeltop=True, labelbottom=False, length=0)
+        ax.tick_params(axis="y", length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        if annotate:
+            _annotate_cells(ax, values, fmt="{:.1f}", zero="·", cmap_max=np.nanmax(values))
+        if categories:
+            _mark_categories(ax, categories, n_cols)
+        bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 6 / max(n_rows, 1)) if n_rows > 6 else 1.0,
+                           aspect=25, pad=0.02)
+        bar.set_label(f"mentions {RATE_UNIT}" if value == "rate" else value)
+        note = " (· = not mentioned)" if annotate else ""
+        ax.set_title(title or f"Slogan mentions {RATE_UNIT}, by document{note}", loc="left", pad=10)
+    return fig
+
+
+def slogans_by_place(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产力", "民营经济", "营商环境"), *,
+                     title: str | None = None) -> Figure:
+    """Dot plot: selected slogans (one panel each) per document, coloured by administrative level.
+
+    Documents are sorted by their summed rate over the chosen slogans; each
+    panel has its own x scale starting at zero.
+    """
+    _require(freq, ["slogan", "rate"], "slogans_by_place")
+    slogans = _check_slogans(freq, slogans, "slogans_by_place")
+    key = _doc_key(freq)
+    data = freq[freq["slogan"].isin(slogans)]
+    wide = data.pivot_table(index=key, columns="slogan", values="rate", aggfunc="sum", fill_value=0.0)
+    wide = wide.reindex(columns=slogans, fill_value=0.0)
+    meta = _docs_meta(data, key)
+    order = list(wide.sum(axis=1).sort_values(kind="stable").index)  # largest at the top
+    labels = _doc_labels(meta)
+    colors = _level_colors(meta)
+    y = np.arange(len(order))
+
+    with _style():
+        fig = _figure(1.6 + 2.0 * len(slogans), 1.3 + 0.28 * len(order))
+        axes = fig.subplots(1, len(slogans), sharey=True, squeeze=False)[0]
+        for ax, slogan in zip(axes, slogans):
+            x = wide.loc[order, slogan].to_numpy(dtype=float)
+            c = [colors[k] for k in order]
+            ax.hlines(y, 0, x, color="#CCCCCC", linewidth=1, zorder=1)
+            ax.scatter(x, y, c=c, s=36, zorder=2, edgecolors="white", linewidths=0.5, clip_on=False)
+            ax.set_title(slogan)
+            ax.set_xlim(-0.025 * max(x.max(), 0.1), max(x.max() * 1.12, 0.1))
+            ax.set_xlabel(RATE_UNIT)
+            ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
+            ax.set_axisbelow(True)
+            ax.tick_params(axis="y", length=0)
+        axes[0].set_yticks(y, [labels[k] for k in order])
+        axes[0].set_ylim(-0.6, len(order) - 0.4)
+        _level_legend(fig, meta)
+        fig.suptitle(title or f"Key slogans by document ({RATE_UNIT}), coloured by administrative level",
+                     x=0.01, ha="left")
+    return fig
+
+
+def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产力", "民营经济", "营商环境"), *,
+                     group: str = "rank", title: str | None = None) -> Figure:
+    """Compare groups (``rank`` or ``level``) honestly: every document as a point, the group mean as a bar.
+
+    Tick labels give the number of documents per group, so a "group" of one
+    document is visibly a single document. Points are coloured by level.
+    """
+    _require(freq, ["slogan", "rate", group], "slogans_by_group")
+    slogans = _check_slogans(freq, slogans, "slogans_by_group")
+    key = _doc_key(freq)
+    data = freq[freq["slogan"].isin(slogans)]
+    meta = _docs_meta(data, key)
+    if group not in meta.columns:
+        meta[group] = data.groupby(key)[group].first()
+    groups = _vocab_order(meta[group].dropna().unique(), _vocab_for(group))
+    if not groups:
+        raise TextmineError(f"slogans_by_group: column {group!r} has no values; nothing to compare")
+    wide = data.pivot_table(index=key, columns="slogan", values="rate", aggfunc="sum", fill_value=0.0)
+    counts = meta[group].value_counts()
+    ticks = [f"{g}\nn = {int(counts.get(g, 0))}" for g in groups]
+    colors = _level_colors(meta)
+
+    with _style():
+        fig = _figure(1.2 + max(1.9, 0.75 * len(groups)) * len(slogans), 3.6)
+        axes = fig.subplots(1, len(slogans), squeeze=False)[0]
+        for ax, slogan in zip(axes, slogans):
+            for i, g in enumerate(groups):
+                members = [k for k in meta.index[meta[group] == g] if k in wide.index]
+                vals = wide.loc[members, slogan].to_numpy(dtype=float) if members else np.array([])
+                if len(vals):
+                    ax.hlines(vals.mean(), i - 0.32, i + 0.32, color="#333333", linewidth=1.6, zorder=2)
+                    ax.scatter(i + _spread(vals), vals, c=[colors[k] for k in members], s=28, zorder=3,
+                               edgecolors="white", linewidths=0.5, clip_on=False)
+            ax.set_xticks(range(len(groups)), ticks)
+            ax.set_xlim(-0.6, len(groups) - 0.4)
+            ax.set_title(slogan)
+            ax.set_ylim(bottom=0)
+            ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)
+            ax.set_axisbelow(True)
+        axes[0].set_ylabel(f"mentions {RATE_UNIT}")
+        handles = [Line2D([], [], color="#333333", linewidth=1.6, label="mean of the group's documents")]
+        _level_legend(fig, meta, extra=handles)
+        fig.suptitle(title or f"Key slogans by {group} ({RATE_UNIT}): points = documents (colour = level), "
+                     "line = group mean; n = documents per group",
+                     x=0.01, ha="left")
+    return fig
+
+
+def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | None = None, top: int = 12,
+                    title: str | None = None) -> Figure:
+    """One place's documents across years: slogan rates as a dot plot, one marker per document.
+
+    The legend names each document's year and type (and flags truncated ones
+    from ``notes``), and the subtitle warns when the documents are of different
+    types, because then differences mix change over time with document type.
+    ``top`` keeps the slogans with the highest rate in any of the documents.
+    """
+    _require(freq, ["slogan", "rate", "place"], "place_over_time")
+    data = freq[freq["place"] == place]
+    if data.empty:
+        places = ", ".join(map(str, pd.unique(freq["place"].dropna())))
+        raise TextmineError(f"place_over_time: no documents for place {place!r} (places: {places})")
+    key = _doc_key(data)
+    wide = data.pivot_table(index="slogan", columns=key, values="rate", aggfunc="sum", fill_value=0.0)
+    if slogans is not None:
+        wide = wide.reindex(list(slogans), fill_value=0.0)
+    else:
+        wide = wide[wide.max(axis=1) > 0]
+        wide = wide.loc[wide.max(axis=1).sort_values(ascending=False, kind="stable").index[:top]]
+    if wide.empty:
+        raise TextmineError(f"place_over_time: no slogan is mentioned in the documents of {place!r}")
+    meta = _docs_meta(data, key)
+    docs = list(meta.sort_values(["year", "doctype"], na_position="last", kind="stable").index) \
+        if "year" in meta.columns else list(meta.index)
+    wide = wide.loc[wide.max(axis=1).sort_values(kind="stable").index]  # largest at the top
+    markers = ["o", "s", "D", "^", "v", "P", "X"]
+    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+    y = np.arange(len(wide))
+    offsets = _spread(np.arange(len(docs), dtype=float)[::-1], width=min(0.3, 0.12 * (len(docs) - 1)))
+    doctypes = meta["doctype"].dropna().unique() if "doctype" in meta.columns else []
+    sizes = data.groupby(key)["n_chars"].first() if "n_chars" in data.columns else None
+
+    with _style():
+        fig = _figure(6.8, 1.9 + 0.36 * len(wide))
+        ax = fig.add_subplot()
+        ax.hlines(y, 0, wide.max(axis=1).to_numpy(dtype=float), color="#E2E2E2", linewidth=1, zorder=1)
+        for i, doc in enumerate(docs):
+            label = _time_label(meta.loc[doc])
+            if sizes is not None:
+                label += f", {int(sizes[doc]):,} characters"
+            ax.scatter(wide[doc].to_numpy(dtype=float), y + offsets[i], marker=markers[i % len(markers)], s=30,
+                       color=palette[i % len(palette)], label=label, zorder=3, edgecolors="white",
+                       linewidths=0.5, clip_on=False)
+        ax.set_yticks(y, list(wide.index))
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlim(left=-0.02 * max(float(wide.to_numpy().max()), 0.1))
+        ax.set_ylim(-0.6, len(wide) - 0.4)
+        ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.set_xlabel(f"mentions {RATE_UNIT}")
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=1 if len(docs) > 3 else len(docs),
+                   frameon=False)
+        heading = title or f"{place}: slogan mentions {RATE_UNIT}, by document and year"
+        if len(doctypes) > 1:
+            heading += "\nDocuments differ in type: differences mix change over time with document type"
+        ax.set_title(heading, loc="left")
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# keywords
+
+
+def top_terms_grid(terms: pd.DataFrame, *, n: int = 10, value: str = "tfidf", ncols: int = 4,
+                   title: str | None = None) -> Figure:
+    """Small multiples: the top ``n`` terms of each document (or group) as horizontal bars.
+
+    ``terms`` is the table of ``top_terms`` (a ``doc_id`` or ``place`` column, ``term``,
+    ``tfidf``, ``term_rank``; ``rank`` is the metadata column, not the term's position).
+    Bars are coloured by the document's administrative level.
+    """
+    _require(terms, ["term", value], "top_terms_grid")
+    key = _doc_key(terms)
+    meta = _docs_meta(terms, key)
+    order = _order_docs(meta)
+    labels = _doc_labels(meta)
+    colors = _level_colors(meta)
+    ncols = max(1, min(ncols, len(order)))
+    nrows = -(-len(order) // ncols)
+
+    with _style():
+        fig = _figure(1.9 * ncols + 0.4, 0.45 + (0.23 * n + 0.55) * nrows)
+        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+        for ax, doc in zip(axes, order):
+            part = terms[terms[key] == doc]
+            part = part.sort_values("term_rank" if "term_rank" in part.columns else value,
+                                    ascending="term_rank" in part.columns, kind="stable").head(n)
+            vals = part[value].to_numpy(dtype=float)[::-1]
+            ax.barh(np.arange(len(vals)), vals, color=colors[doc], height=0.72)
+            ax.set_yticks(np.arange(len(vals)), list(part["term"])[::-1])
+            ax.set_ylim(-0.6, n - 0.4)
+            ax.set_title(labels[doc], fontsize=9)
+            ax.tick_params(axis="y", length=0)
+            ax.tick_params(axis="x", labelsize=6.5)
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(2))
+        for ax in axes[len(order):]:
+            ax.set_visible(False)
+        _level_legend(fig, meta)
+        fig.suptitle(title or f"Top {n} terms per document by TF-IDF (bar colour = administrative level)",
+                     x=0.01, ha="left")
+    return fig
+
+
+def keyness_chart(kn: pd.DataFrame, *, n: int = 15, target_label: str = "target",
+                  reference_label: str = "reference", title: str | None = None) -> Figure:
+    """Distinctive terms of a target group against a reference: signed G² as diverging bars.
+
+    ``kn`` is the table of ``keyness`` (``feature``, ``g2``; the sign comes from ``g2``
+    if it is already signed, otherwise from ``effect`` or the counts). The ``n``
+    most distinctive terms on each side are shown; dotted lines mark G² = 3.84
+    (p = 0.05, one degree of freedom).
+    """
+    term_col = "feature" if "feature" in kn.columns else "term"
+    _require(kn, [term_col, "g2"], "keyness_chart")
+    signed = _signed_g2(kn)
+    table = pd.DataFrame({"term": kn[term_col].astype(str).to_numpy(), "g2": signed})
+    pos = table[table["g2"] > 0].sort_values("g2", ascending=False, kind="stable").head(n)
+    neg = table[table["g2"] < 0].sort_values("g2", kind="stable").head(n)
+    shown = pd.concat([neg, pos.iloc[::-1]])  # bottom to top: reference side, then target side
+    if shown.empty:
+        raise TextmineError("keyness_chart: no term is more frequent on either side; nothing to plot")
+    y = np.arange(len(shown))
+    colors = [KEYNESS_COLORS[0] if v > 0 else KEYNESS_COLORS[1] for v in shown["g2"]]
+
+    with _style():
+        fig = _figure(6.4, 1.5 + 0.22 * len(shown))
+        ax = fig.add_subplot()
+        ax.barh(y, shown["g2"].to_numpy(dtype=float), color=colors, height=0.72)
+        ax.set_yticks(y, list(shown["term"]))
+        ax.tick_params(axis="y", length=0)
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        for crit in (3.84, -3.84):
+            ax.axvline(crit, color="#777777", linewidth=0.7, linestyle=":")
+        ax.set_ylim(-0.6, len(shown) - 0.4)
+        ax.set_xlabel("signed log-likelihood G² (dotted: |G²| = 3.84, p = 0.05)")
+        ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(handles=[Patch(color=KEYNESS_COLORS[0], label=f"more frequent in {target_label}"),
+                           Patch(color=KEYNESS_COLORS[1], label=f"more frequent in {reference_label}")],
+                  loc="lower right", frameon=True, framealpha=0.9, edgecolor="#DDDDDD")
+        ax.set_title(title or f"Distinctive terms: {target_label} vs {reference_label} (signed G²)", loc="left")
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# topics
+
+
+def topic_terms_grid(terms: pd.DataFrame, *, labels: Mapping | pd.Series | pd.DataFrame | None = None,
+                     n: int = 10, ncols: int = 3, title: str | None = None) -> Figure:
+    """Small multiples: the top ``n`` words of each LDA topic, bar length = word weight in the topic.
+
+    ``terms`` is ``TopicModel.topic_terms()`` (``topic``, ``rank``, ``term``, ``weight``);
+    ``labels`` (topic → label) titles the panels.
+    """
+    _require(terms, ["topic", "term", "weight"], "topic_terms_grid")
+    names = _topic_names(terms["topic"], labels)
+    topics = sorted(pd.unique(terms["topic"]), key=_natural)
+    ncols = max(1, min(ncols, len(topics)))
+    nrows = -(-len(topics) // ncols)
+    palette = matplotlib.colormaps["tab10"]
+
+    with _style():
+        fig = _figure(2.35 * ncols + 0.3, 0.45 + (0.23 * n + 0.6) * nrows)
+        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+        for i, (ax, topic) in enumerate(zip(axes, topics)):
+            part = terms[terms["topic"] == topic]
+            part = part.sort_values("rank" if "rank" in part.columns else "weight",
+                                    ascending="rank" in part.columns, kind="stable").head(n)
+            vals = part["weight"].to_numpy(dtype=float)[::-1]
+            ax.barh(np.arange(len(vals)), vals, color=palette(i % 10), height=0.72)
+            ax.set_yticks(np.arange(len(vals)), list(part["term"])[::-1])
+            ax.set_ylim(-0.6, n - 0.4)
+            ax.set_title(names[topic], fontsize=8.5, loc="left")
+            ax.tick_params(axis="y", length=0)
+            ax.tick_params(axis="x", labelsize=6.5)
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(2))
+        for ax in axes[len(topics):]:
+            ax.set_visible(False)
+        fig.supxlabel("word weight in topic (probability)", fontsize=8)
+        fig.suptitle(title or f"LDA topics: top {n} words", x=0.01, ha="left")
+    return fig
+
+
+def topic_prevalence_heatmap(prev: pd.DataFrame, *, labels: Mapping | pd.Series | pd.DataFrame | None = None,
+                             title: str | None = None) -> Figure:
+    """Heatmap of topic shares per document (or place), annotated in percent.
+
+    ``prev`` has ``topic``, ``share`` and a ``doc_id`` or ``place`` column (the table
+    of ``TopicModel.prevalence()``); metadata columns, if present, order and label rows.
+    """
+    _require(prev, ["topic", "share"], "topic_prevalence_heatmap")
+    key = _doc_key(prev)
+    table = prev.pivot_table(index=key, columns="topic", values="share", aggfunc="sum", fill_value=0.0)
+    topics = sorted(table.columns, key=_natural)
+    meta = _docs_meta(prev, key)
+    rows = [r for r in _order_docs(meta) if r in table.index]
+    table = table.loc[rows, topics]
+    names = _topic_names(pd.Series(topics), labels)
+    row_labels = _doc_labels(meta)
+    values = table.to_numpy(dtype=float)
+
+    with _style():
+        fig = _figure(2.6 + 0.95 * len(topics), 1.9 + 0.3 * len(rows))
+        ax = fig.add_subplot()
+        image = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0, vmax=max(1e-9, values.max()),
+                          interpolation="nearest")
+        ax.set_xticks(range(len(topics)), [_wrap(names[t], 8) for t in topics])
+        ax.set_yticks(range(len(rows)), [row_labels[r] for r in rows])
+        ax.tick_params(axis="x", top=True, bottom=False, labeltop=True, labelbottom=False, length=0, labelsize=7)
+        ax.tick_params(axis="y", length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        _annotate_cells(ax, values * 100, fmt="{:.0f}%", zero="·", cmap_max=values.max() * 100, min_show=0.5)
+        bar = fig.colorbar(image, ax=ax, aspect=25, pad=0.02, format=matplotlib.ticker.PercentFormatter(1.0))
+        bar.set_label("share of the document's words")
+        ax.set_title(title or "Topic prevalence: share of each document's words per LDA topic (· = under 0.5%)",
+                     loc="left", pad=8)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# corpus
+
+
+def corpus_overview(frame: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Document lengths (non-whitespace characters after cleaning), coloured by document type.
+
+    ``frame`` is ``Corpus.to_frame()``. Documents whose ``notes`` mention truncation
+    are hatched, so short documents are not mistaken for short reports.
+    """
+    _require(frame, ["n_chars"], "corpus_overview")
+    key = _doc_key(frame)
+    meta = _docs_meta(frame, key)
+    order = _order_docs(meta)[::-1]
+    lengths = frame.groupby(key)["n_chars"].sum()
+    labels = _doc_labels(meta)
+    truncated = _truncated(meta)
+    doctypes = meta["doctype"] if "doctype" in meta.columns else pd.Series(index=meta.index, dtype=object)
+
+    with _style():
+        fig = _figure(6.4, 1.4 + 0.27 * len(order))
+        ax = fig.add_subplot()
+        for i, doc in enumerate(order):
+            dt = doctypes.get(doc)
+            ax.barh(i, float(lengths[doc]), color=DOCTYPE_COLORS.get(dt, OTHER_COLOR), height=0.7,
+                    hatch="////" if truncated.get(doc, False) else None, edgecolor="white", linewidth=0)
+        ax.set_yticks(range(len(order)), [labels[d] for d in order])
+        ax.tick_params(axis="y", length=0)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_xlabel("characters after cleaning (whitespace excluded)")
+        ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
+        ax.set_axisbelow(True)
+        present = [d for d in DOCTYPES if d in set(doctypes.dropna())]
+        handles = [Patch(color=DOCTYPE_COLORS[d], label=d) for d in present]
+        if any(truncated.values()):
+            handles.append(Patch(facecolor="#BBBBBB", hatch="////", edgecolor="white", label="truncated"))
+        fig.legend(handles=handles, loc="outside right upper", frameon=False, title="document type",
+                   title_fontsize=8)
+        ax.set_title(title or "Corpus: length of each document in characters, by document type", loc="left")
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# helpers: checking, ordering, labelling
+
+
+def _require(df: pd.DataFrame, columns: Iterable[str], func: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TextmineError(f"{func}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise TextmineError(f"{func}: the table lacks column(s) {', '.join(missing)} "
+                            f"(has: {', '.join(map(str, df.columns))})")
+    if df.empty:
+        raise TextmineError(f"{func}: the table is empty; nothing to plot")
+
+
+def _check_slogans(freq: pd.DataFrame, slogans: Sequence[str], func: str) -> list[str]:
+    slogans = [slogans] if isinstance(slogans, str) else list(slogans)
+    known = set(freq["slogan"])
+    absent = [s for s in slogans if s not in known]
+    if absent:
+        raise TextmineError(f"{func}: slogan(s) {', '.join(absent)} not in the table "
+                            f"(it has {len(known)} slogans, e.g. {', '.join(sorted(known)[:5])})")
+    return slogans
+
+
+def _doc_key(df: pd.DataFrame) -> str:
+    """The column identifying a document or group: ``doc_id`` if present, else ``place``, else ``group``."""
+    for col in ("doc_id", "place", "group"):
+        if col in df.columns:
+            return col
+    raise TextmineError(f"the table has no doc_id, place or group column (has: {', '.join(map(str, df.columns))})")
+
+
+def _docs_meta(df: pd.DataFrame, key: str) -> pd.DataFrame:
+    """One row per document (index = key) with whichever metadata columns the table carries."""
+    cols = [c for c in _META if c in df.columns and c != key]
+    meta = df.drop_duplicates(subset=[key])[[key, *cols]].set_index(key)
+    meta.index.name = None
+    if key == "place":
+        meta["place"] = meta.index
+    return meta
+
+
+def _vocab_for(column: str) -> Sequence[str]:
+    return {"level": tuple(LEVELS), "rank": tuple(RANKS), "doctype": tuple(DOCTYPES)}.get(column, ())
+
+
+def _vocab_order(values: Iterable, vocab: Sequence[str]) -> list:
+    values = list(values)
+    known = [v for v in vocab if v in values]
+    return known + sorted((v for v in values if v not in vocab), key=str)
+
+
+def _order_docs(meta: pd.DataFrame) -> list:
+    """Documents by level, rank (schema order), place, year."""
+    frame = pd.DataFrame(index=meta.index)
+    for col, vocab in (("level", LEVELS), ("rank", RANKS)):
+        ranks = {v: i for i, v in enumerate(vocab)}
+        frame[col] = [ranks.get(v, len(ranks)) for v in meta[col]] if col in meta.columns else 0
+    frame["place"] = meta["place"].astype(str).to_numpy() if "place" in meta.columns else ""
+    frame["year"] = pd.to_numeric(meta["year"], errors="coerce").fillna(0).to_numpy() if "year" in meta.columns else 0
+    frame["key"] = [str(k) for k in meta.index]
+    frame = frame.sort_values(["level", "rank", "place", "year", "key"], kind="stable")
+    return list(frame.index)
+
+
+def _order_slogans(data: pd.DataFrame, table: pd.DataFrame) -> tuple[list[str], list[tuple[str, int, int]]]:
+    """Slogans by category (busiest first) and mean rate; with the row span of each category."""
+    mean = table.mean(axis=1)
+    if "category" not in data.columns:
+        return list(mean.sort_values(ascending=False, kind="stable").index), []
+    cat = data.drop_duplicates("slogan").set_index("slogan")["category"].reindex(table.index)
+    cat = cat.astype(object).where(cat.notna(), "other").astype(str)
+    cat_order = mean.groupby(cat).sum().sort_values(ascending=False, kind="stable").index
+    rows: list[str] = []
+    spans: list[tuple[str, int, int]] = []
+    for c in cat_order:
+        members = mean[cat == c].sort_values(ascending=False, kind="stable").index
+        spans.append((c, len(rows), len(rows) + len(members)))
+        rows += list(members)
+    return rows, spans
+
+
+def _doc_labels(meta: pd.DataFrame, sep: str = " ") -> dict:
+    """Readable labels: the place, plus the year where a place has several documents,
+    plus the document type where it is not a full report."""
+    if "place" not in meta.columns:
+        return {k: str(k) for k in meta.index}
+    repeated = meta["place"].value_counts()
+    labels = {}
+    for key, row in meta.iterrows():
+        place = row["place"]
+        if place is None or (isinstance(place, float) and np.isnan(place)):
+            labels[key] = str(key)
+            continue
+        parts = [str(place)]
+        year = row.get("year")
+        if repeated.get(place, 0) > 1 and pd.notna(year):
+            parts.append(str(int(year)))
+        doctype = row.get("doctype")
+        if isinstance(doctype, str) and doctype != "report":
+            parts.append(doctype)
+        labels[key] = sep.join(parts)
+    if len(set(labels.values())) < len(labels):  # still ambiguous: fall back to ids
+        labels = {k: f"{v} ({k})" if list(labels.values()).count(v) > 1 else v for k, v in labels.items()}
+    return labels
+
+
+def _time_label(row: pd.Series) -> str:
+    parts = [str(int(row["year"]))] if pd.notna(row.get("year")) else []
+    if isinstance(row.get("doctype"), str):
+        parts.append(row["doctype"])
+    if _is_truncated(row.get("notes")):
+        parts.append("(truncated)")
+    return " ".join(parts) or str(row.name)
+
+
+def _is_truncated(notes) -> bool:
+    return isinstance(notes, str) and "truncated" in notes.lower()
+
+
+def _truncated(meta: pd.DataFrame) -> dict:
+    if "notes" not in meta.columns:
+        return {}
+    return {k: _is_truncated(v) for k, v in meta["notes"].items()}
+
+
+def _level_colors(meta: pd.DataFrame) -> dict:
+    if "level" not in meta.columns:
+        return {k: OTHER_COLOR for k in meta.index}
+    return {k: LEVEL_COLORS.get(v, OTHER_COLOR) for k, v in meta["level"].items()}
+
+
+def _level_legend(fig: Figure, meta: pd.DataFrame, extra: Sequence = ()) -> None:
+    handles = list(extra)
+    if "level" in meta.columns:
+        present = _vocab_order(meta["level"].dropna().unique(), tuple(LEVELS))
+        handles += [Line2D([], [], marker="o", linestyle="", markersize=6, markerfacecolor=LEVEL_COLORS.get(v, OTHER_COLOR),
+                           markeredgecolor="white", label=v) for v in present]
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False,
+                   title="administrative level" if "level" in meta.columns and not extra else None,
+                   title_fontsize=8)
+
+
+def _spread(values: np.ndarray, width: float = 0.22) -> np.ndarray:
+    """Deterministic horizontal offsets so points of one group do not sit on top of each other."""
+    if len(values) <= 1:
+        return np.zeros(len(values))
+    ranks = np.argsort(np.argsort(values, kind="stable"), kind="stable")
+    return np.linspace(-width, width, len(values))[ranks]
+
+
+def _signed_g2(kn: pd.DataFrame) -> np.ndarray:
+    g2 = kn["g2"].to_numpy(dtype=float)
+    if (g2 < 0).any():
+        return g2
+    if "effect" in kn.columns:
+        sign = np.sign(kn["effect"].to_numpy(dtype=float))
+    elif {"target_count", "reference_count"} <= set(kn.columns):
+        t = kn["target_count"].to_numpy(dtype=float)
+        r = kn["reference_count"].to_numpy(dtype=float)
+        sign = np.sign(t / max(t.sum(), 1) - r / max(r.sum(), 1))
+    else:
+        return g2
+    return np.abs(g2) * sign
+
+
+def _topic_names(topics: pd.Series, labels) -> dict:
+    base = {t: f"topic {t}" for t in pd.unique(topics)}
+    if labels is None:
+        return base
+    if isinstance(labels, pd.DataFrame):
+        label_col = "label" if "label" in labels.columns else labels.columns[-1]
+        labels = dict(zip(labels["topic"], labels[label_col]))
+    elif isinstance(labels, pd.Series):
+        labels = labels.to_dict()
+    return {t: f"{t}: {labels[t]}" if t in labels else name for t, name in base.items()}
+
+
+def _natural(value):
+    return (0, value, "") if isinstance(value, (int, np.integer)) else (1, 0, str(value))
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a label after ``width`` characters at a separator (· / space), for tick labels."""
+    if len(text) <= width:
+        return text
+    for sep in ("·", " ", "、", "/"):
+        if sep in text:
+            parts, line, out = text.split(sep), "", []
+            for p in parts:
+                cand = f"{line}{sep}{p}" if line else p
+                if len(cand) > width and line:
+                    out.append(line)
+                    line = p
+                else:
+                    line = cand
+            out.append(line)
+            return "\n".join(out)
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+
+
+def _annotate_cells(ax, values: np.ndarray, *, fmt: str, zero: str, cmap_max: float, min_show: float = 1e-12) -> None:
+    threshold = 0.6 * cmap_max if cmap_max > 0 else np.inf
+    size = 7 if values.shape[1] <= 14 else 6
+    for (i, j), v in np.ndenumerate(values):
+        text = fmt.format(v) if v >= min_show else zero
+        if text:
+            ax.text(j, i, text, ha="center", va="center", fontsize=size,
+                    color="white" if v >= threshold else ("#333333" if v >= min_show else "#999999"))
+
+
+def _mark_categories(ax, spans: list[tuple[str, int, int]], n_cols: int) -> None:
+    for name, start, end in spans:
+        if start > 0:
+            ax.axhline(start - 0.5, color="white", linewidth=2.5)
+        ax.annotate(name, xy=(1.0, (start + end - 1) / 2), xycoords=("axes fraction", "data"),
+                    xytext=(6, 0), textcoords="offset points", ha="left", va="center", fontsize=7.5,
+                    color="#444444")
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    with matplotlib.rc_context(PLOT_RC):
+        yield
+
+
+def _figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(round(width, 2), round(height, 2)), layout="constrained", dpi=100)
