@@ -14,8 +14,8 @@ cleaning removed or rewrote in each document::
 Steps, in the order :func:`clean` runs them (``DEFAULT_STEPS`` plus the two optional ones):
 
 ``normalize`` (:func:`normalize`)
-    Full-width digits, letters and ``％＋－．／`` become ASCII; Chinese punctuation
-    (，。：；！？（）“” …) is kept as is. Non-breaking, ideographic and other
+    Full-width digits, letters and symbols (``％＋－．／`` …) become ASCII; Chinese
+    punctuation (，。：；！？（）“” …) is kept as is. Non-breaking, ideographic and other
     spaces become " ", zero-width characters are removed, ``\\r\\n`` becomes ``\\n``.
 ``furniture`` (:func:`remove_furniture`)
     Web-page furniture: navigation bars, breadcrumbs, share/scan prompts, badges
