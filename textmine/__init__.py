@@ -1,3 +1,76 @@
-"""textmine: mining Chinese policy texts such as local government work reports."""
+"""textmine: mining Chinese policy texts such as local government work reports (政府工作报告).
+
+>>> import textmine
+>>> corpus = textmine.load_corpus()                      # the bundled seed corpus
+>>> freq = textmine.slogan_frequency(corpus, ["新质生产力", "营商环境"], by="level")
+>>> sorted(freq["level"].unique())
+['县区', '地级市']
+
+The public names below are imported lazily, so ``import textmine`` stays fast
+and loads gensim or matplotlib only when a topic model or a figure is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # errors
+    "TextmineError": "errors", "CorpusError": "errors", "MetadataError": "errors",
+    "DictionaryError": "errors",
+    # metadata vocabularies
+    "META_COLUMNS": "schema", "LEVELS": "schema", "RANKS": "schema", "DOCTYPES": "schema",
+    # corpus
+    "Document": "corpus", "Corpus": "corpus", "load_corpus": "corpus", "as_corpus": "corpus",
+    "split_collection": "split",
+    # cleaning
+    "clean": "clean", "CleanResult": "clean", "Change": "clean", "DEFAULT_STEPS": "clean",
+    "looks_truncated": "clean",
+    # tokenization
+    "Tokenizer": "tokenize", "split_terms": "tokenize", "TokenCache": "cache",
+    # frequency
+    "load_slogans": "frequency", "slogan_frequency": "frequency", "term_frequency": "frequency",
+    "dtm": "frequency", "DocumentTermMatrix": "frequency", "kwic": "frequency",
+    # keywords
+    "tfidf": "keywords", "top_terms": "keywords", "extract_keywords": "keywords",
+    "keyness": "keywords",
+    # topics
+    "TopicModel": "topics", "select_k": "topics", "topic_prevalence": "topics",
+    # reading reports as reports
+    "split_sections": "sections", "section_corpus": "sections", "paragraphs": "sections",
+    "growth_targets": "targets", "discover_slogans": "discover", "add_to_dictionary": "discover",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'textmine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from .cache import TokenCache
+    from .clean import DEFAULT_STEPS, Change, CleanResult, clean, looks_truncated
+    from .corpus import Corpus, Document, as_corpus, load_corpus
+    from .discover import add_to_dictionary, discover_slogans
+    from .errors import CorpusError, DictionaryError, MetadataError, TextmineError
+    from .frequency import DocumentTermMatrix, dtm, kwic, load_slogans, slogan_frequency, term_frequency
+    from .keywords import extract_keywords, keyness, tfidf, top_terms
+    from .schema import DOCTYPES, LEVELS, META_COLUMNS, RANKS
+    from .sections import paragraphs, section_corpus, split_sections
+    from .split import split_collection
+    from .targets import growth_targets
+    from .topics import TopicModel, select_k, topic_prevalence
