@@ -1,0 +1,172 @@
+"""Slogan discovery: quoted phrases, numbered formulas, cohesive n-grams, and the user dictionary."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from textmine.corpus import Corpus, Document, load_corpus
+from textmine.discover import (
+    add_to_dictionary,
+    discover_slogans,
+    is_formula,
+    is_junk,
+    numbered_formulas,
+    quoted_phrases,
+    token_ngrams,
+)
+from textmine.errors import DictionaryError
+
+
+def corpus_of(*texts: str, places: tuple[str, ...] | None = None) -> Corpus:
+    places = places or tuple(f"地{i}" for i in range(len(texts)))
+    return Corpus(Document(f"d{i}", t, {"place": p}, clean=False) for i, (t, p) in enumerate(zip(texts, places)))
+
+
+class ListTokenizer:
+    """Stands in for Tokenizer: returns token lists written by hand (stopwords already dropped)."""
+
+    def __init__(self, token_lists):
+        self.token_lists = token_lists
+
+    def tokenize_corpus(self, corpus, **kwargs):
+        return self.token_lists
+
+
+# -- quoted phrases and formulas ----------------------------------------------------
+
+def test_quoted_phrases_and_quoted_lists():
+    text = "传承“晋江经验”，聚焦“1+3”专项行动，实施“强产业、兴城市”双轮驱动，「放管服」改革。"
+    assert quoted_phrases(text) == ["晋江经验", "1+3", "强产业", "兴城市", "放管服"]
+
+
+def test_a_long_quotation_is_not_a_slogan():
+    assert quoted_phrases("他说：“我们要把这件事情办好办实办出成效来让群众满意”。") == []
+
+
+def test_numbered_formulas_without_quotes():
+    text = "落实六稳六保和两稳一保一防，坚持一企一策，推进1+6+X工作，召开二十届二中全会。"
+    assert numbered_formulas(text) == ["六稳六保", "两稳一保一防", "一企一策", "1+6+X"]
+
+
+@pytest.mark.parametrize("term, expected", [
+    ("六稳六保", True), ("两稳一保一防", True), ("1+3", True), ("三大比较优势", True),
+    ("两个确立", True), ("晋江经验", False), ("十四五", False),
+])
+def test_is_formula(term, expected):
+    assert is_formula(term) is expected
+
+
+@pytest.mark.parametrize("term", ["2024年", "3820", "30万元", "稳", "各位代表", "千方百计", "抓项目、促发展", ""])
+def test_junk(term):
+    assert is_junk(term)
+
+
+@pytest.mark.parametrize("term", ["晋江经验", "1+3", "放管服", "六稳六保"])
+def test_not_junk(term):
+    assert not is_junk(term)
+
+
+# -- the candidate table without tokenization -------------------------------------------
+
+def test_counts_places_and_kinds_without_ngrams():
+    texts = (
+        "传承弘扬“晋江经验”，落实“六稳六保”。晋江经验历久弥新。",
+        "学习“晋江经验”，千方百计稳增长。",
+        "落实六稳六保。",
+    )
+    df = discover_slogans(corpus_of(*texts, places=("泉州市", "泉州市", "福州市")), ngrams=False)
+    rows = {r["candidate"]: r for r in df.to_dict("records")}
+    assert set(rows) == {"晋江经验", "六稳六保"}              # 千方百计 is an idiom
+    assert (rows["晋江经验"]["kind"], rows["晋江经验"]["count"]) == ("quoted", sum(t.count("晋江经验") for t in texts))
+    assert (rows["晋江经验"]["n_docs"], rows["晋江经验"]["n_places"]) == (2, 1)
+    assert (rows["六稳六保"]["kind"], rows["六稳六保"]["count"], rows["六稳六保"]["n_places"]) == ("formula", 2, 2)
+    assert df["candidate"].tolist() == ["六稳六保", "晋江经验"]   # two places before one
+    assert rows["晋江经验"]["example"].startswith("d0: ")
+
+
+def test_min_count_and_top():
+    texts = ("“甲乙丙”“丁戊己”“丁戊己”", "“庚辛壬”")
+    df = discover_slogans(corpus_of(*texts), ngrams=False, min_count=1)
+    assert df["candidate"].tolist() == ["丁戊己", "庚辛壬", "甲乙丙"]
+    assert discover_slogans(corpus_of(*texts), ngrams=False, min_count=2)["candidate"].tolist() == ["丁戊己"]
+    assert len(discover_slogans(corpus_of(*texts), ngrams=False, min_count=1, top=2)) == 2
+
+
+def test_a_word_rarely_quoted_is_not_a_slogan():
+    # “人民” is quoted once in six uses (< 20%): an ordinary word, not a slogan
+    text = "牢记“人民”二字，人民至上，为了人民，依靠人民，人民满意，人民群众。推进“放管服”改革，深化放管服。"
+    df = discover_slogans(text, ngrams=False, min_count=1)
+    assert df["candidate"].tolist() == ["放管服"]
+
+
+def test_known_slogans_are_marked():
+    df = discover_slogans(["发展“新质生产力”。", "培育“新质生产力”，弘扬“甲乙经验”。“甲乙经验”"], ngrams=False)
+    marked = dict(zip(df["candidate"], df["in_slogans"].astype(bool)))
+    assert marked == {"新质生产力": True, "甲乙经验": False}      # 新质生产力 is in data/slogans.csv
+
+
+# -- n-grams of adjacent tokens -----------------------------------------------------------
+
+def test_cohesive_bigram_of_adjacent_tokens():
+    texts = ("弘扬晋江经验，推动晋江经验创新。", "学习晋江经验。")
+    tokens = [["弘扬", "晋江", "经验", "推动", "晋江", "经验", "创新"], ["学习", "晋江", "经验"]]
+    grams = token_ngrams(corpus_of(*texts), tokens)
+    assert grams == {"晋江经验": 3}
+
+
+def test_a_dropped_stopword_breaks_adjacency():
+    texts = ("晋江的经验。晋江的经验。",)
+    assert token_ngrams(corpus_of(*texts), [["晋江", "经验", "晋江", "经验"]]) == {}
+
+
+def test_cohesion_threshold():
+    # 加快 5 times, 建设 5 times, adjacent twice: 2 < 0.5 * 5
+    text = "加快建设。加快建设。加快。加快。加快。建设。建设。建设。"
+    tokens = [["加快", "建设", "加快", "建设", "加快", "加快", "加快", "建设", "建设", "建设"]]
+    assert token_ngrams(corpus_of(text), tokens) == {}
+    assert token_ngrams(corpus_of(text), tokens, cohesion=0.4) == {"加快建设": 2}
+
+
+def test_ngram_candidates_prefer_the_longer_phrase():
+    texts = ("深化放管服改革。", "推进放管服。")
+    tokens = [["深化", "放管", "服", "改革"], ["推进", "放管", "服"]]
+    df = discover_slogans(corpus_of(*texts), tokenizer=ListTokenizer(tokens))
+    assert df[["candidate", "kind", "count", "n_docs"]].values.tolist() == [["放管服", "ngram", 2, 2]]
+
+
+# -- the user dictionary ---------------------------------------------------------------------
+
+def test_add_to_dictionary_writes_and_merges(tmp_path):
+    path = tmp_path / "user_dict.txt"
+    add_to_dictionary(["晋江经验", "两稳一保一防"], path)
+    add_to_dictionary(["晋江经验", "海丝名城"], path, freq=10, tag="nz")
+    assert path.read_text(encoding="utf-8") == "晋江经验\n两稳一保一防\n海丝名城 10 nz\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["user_dict.txt"]      # no temporary file left
+
+
+@pytest.mark.parametrize("bad", ["晋江 经验", "", " "])
+def test_add_to_dictionary_rejects_terms_with_spaces(tmp_path, bad):
+    path = tmp_path / "user_dict.txt"
+    with pytest.raises(DictionaryError, match="user_dict.txt"):
+        add_to_dictionary([bad], path)
+    assert not path.exists()
+
+
+def test_user_dictionary_loads_in_the_tokenizer(tmp_path):
+    tokenize = pytest.importorskip("textmine.tokenize")
+    path = add_to_dictionary(["两稳一保一防"], tmp_path / "user_dict.txt")
+    tok = tokenize.Tokenizer(dictionaries=["policy", str(path)])
+    assert "两稳一保一防" in tok("全力做好两稳一保一防工作")
+
+
+# -- the bundled corpus -------------------------------------------------------------------------
+
+def test_bundled_corpus_finds_the_quanzhou_slogans():
+    df = discover_slogans(load_corpus(), ngrams=False)
+    found = set(df["candidate"])
+    assert {"晋江经验", "两个确立", "三篇大文章", "海丝名城"} <= found
+    assert not found & {"各位代表", "千方百计", "2024年"}
+    assert (df["count"] >= 2).all()
+    assert df["n_places"].is_monotonic_decreasing
