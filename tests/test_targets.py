@@ -231,3 +231,15 @@ def test_bundled_lookalikes_are_recorded_and_skipped():
     assert fuzhou[["value", "lookalike"]].values.tolist() == [[8.0, "ocean GDP"]]        # 力争海洋生产总值增长8%
     shenyang = looks[looks["doc_id"] == "shenyang_2024_report"]
     assert shenyang[["value", "lookalike"]].values.tolist() == [[-3.2, "per-unit GDP"]]   # 单位地区生产总值能耗下降3.2%
+
+
+def test_a_figure_without_cue_words_is_not_guessed():
+    row = one("全市地区生产总值增长6%。")
+    assert nan(row["target_value"]) and nan(row["past_growth"]) and row["status"] == "no target stated"
+    assert "without cue words" in row["status_note"]
+    assert gdp_mentions("全市地区生产总值增长6%。")["role"].tolist() == ["unclear"]
+
+
+def test_explicit_years_decide_without_sections():
+    row = one("2023年全市地区生产总值增长5.1%。2024年全市地区生产总值增长6%左右。", year=2024)
+    assert (row["past_growth"], row["target_value"], row["target_year"]) == (5.1, 6.0, 2024)

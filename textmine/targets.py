@@ -26,10 +26,13 @@ How a figure is read
    area's (全省/全国 in a city's report), a multi-year average (年均增长), and a
    past year's target quoted in the review (``…增长6%的目标``).
 5. Its *role*: with sections (:mod:`textmine.sections`), a figure in the plan
-   part is a target and one in the review part is past growth. A text without
-   numbered headings is read by cues: an explicit year (the target year vs the
-   year before), then target words (预期目标, 目标, 力争, 今年, 计划) against past
-   words in the figure's clause (预计, 去年, 上年, 同比, 比上年 …).
+   part is a target (unless its clause says 预计/去年/上年) and one in the review
+   part is past growth; figures in the preamble or conduct part are ``other``.
+   A text without a review or plan heading is read by cues: an explicit year
+   before the figure (the target year, or an earlier one), then past words in
+   the figure's clause (预计, 去年, 上年, 同比, 比上年 …), then target words in
+   its sentence (预期目标, 目标, 力争, 今年, 计划 …), then 全年/实现/完成 (past).
+   A figure with no cue at all is ``unclear`` and taken for neither.
 
 The target is the first target-role figure, preferring a sentence that
 announces the targets (预期目标, 主要目标); a document with none says so in
@@ -345,7 +348,7 @@ def _role_by_cues(m: Mention, target_year: int | None) -> str:
         return "target"
     if re.search(r"全年|实现|完成", m.clause):
         return "past"
-    return "target"
+    return "unclear"
 
 
 def _document_mentions(doc: Document) -> tuple[list[Mention], pd.DataFrame, str, str, int | None]:
@@ -353,7 +356,7 @@ def _document_mentions(doc: Document) -> tuple[list[Mention], pd.DataFrame, str,
     sections = split_sections(doc)
     verdict = sections["sectioning"].iloc[0]
     reason = sections["sectioning_reason"].iloc[0]
-    sectioned = verdict != "none"
+    sectioned = bool({"review", "plan"} & set(sections["part"]))
     mentions = find_mentions(text, doc.meta)
     target_year = _target_year(doc, sections, mentions)
     _assign_roles(mentions, sections, sectioned, target_year)
@@ -382,8 +385,9 @@ def gdp_mentions(corpus_or_text: Any) -> pd.DataFrame:
 
     Columns: ``doc_id, part, role, value, low, high, qualifier, lookalike,
     start, end, match, sentence``. ``role`` is ``target``, ``past``,
-    ``lookalike`` (see :data:`LOOKALIKES`; never used) or ``other`` (a figure
-    in the preamble or conduct part). Use it to audit :func:`growth_targets`.
+    ``lookalike`` (see :data:`LOOKALIKES`; never used), ``other`` (a figure
+    in the preamble or conduct part) or ``unclear`` (no cue word in a text
+    without sections). Use it to audit :func:`growth_targets`.
 
     >>> df = gdp_mentions("全市生产总值由一季度下降10.3%到全年增长2.8%。")
     >>> df[["role", "value"]].values.tolist(), df["lookalike"].fillna("-").tolist()
@@ -455,11 +459,16 @@ def growth_targets(corpus_or_text: Any) -> pd.DataFrame:
 def _status(target: Mention | None, sections: pd.DataFrame, verdict: str, reason: str,
             mentions: list[Mention]) -> tuple[str, str]:
     looks = sorted({m.lookalike for m in mentions if m.role == "lookalike" and m.lookalike})
-    seen = f"; look-alikes skipped: {', '.join(looks)}" if looks else ""
+    notes = [f"look-alikes skipped: {', '.join(looks)}"] if looks else []
+    unclear = sum(m.role == "unclear" for m in mentions)
+    if unclear:
+        notes.append(f"{unclear} GDP figure(s) without cue words not taken (see gdp_mentions)")
+    seen = "".join("; " + n for n in notes)
+    parts = set(sections["part"])
     if target is not None:
-        where = f"in the {target.part} part" if target.part else "by cue words (no sections)"
+        where = f"in the {target.part} part" if target.part else "by cue words (no review or plan heading)"
         return "found", where + seen
-    if verdict != "none" and "plan" not in set(sections["part"]):
+    if "review" in parts and "plan" not in parts:
         return "no plan part", f"sectioning {verdict}: {reason}" + seen
-    where = "in the plan part" if verdict != "none" else "in the text (no sections)"
+    where = "in the plan part" if "plan" in parts else "in the text (no review or plan heading)"
     return "no target stated", f"no GDP growth target {where}" + seen
