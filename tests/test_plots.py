@@ -185,8 +185,9 @@ def test_heatmap_annotates_each_cell_with_its_rate_and_marks_zero(freq):
     ax = fig.axes[0]
     cols = [t.get_text() for t in ax.get_xticklabels()]
     rows = [t.get_text() for t in ax.get_yticklabels()]
-    # documents: 地级市 before 县区; within 地级市 the 副省级城市 first; Quanzhou twice, so years shown
-    assert cols == ["济南市", "泉州市\n2021\nnews", "泉州市\n2024\nexcerpt", "泉港区\nplan"]
+    # documents: 地级市 before 县区; within 地级市 the 副省级城市 first; Quanzhou twice, so years shown;
+    # last line: length in thousand characters
+    assert cols == ["济南市\n20.0k", "泉州市\n2021\nnews\n2.0k", "泉州市\n2024\nexcerpt\n8.0k", "泉港区\nplan\n10.0k"]
     assert "共同富裕" not in rows  # nobody mentions it
     cells = _heatmap_cells(ax)
     # 济南 新质生产力: 10 / 20,000 * 10,000 = 5.0;  泉州 2021 新质生产力: 0
@@ -240,10 +241,18 @@ def test_group_comparison_shows_group_sizes_points_and_means(freq):
     fig = plots.slogans_by_group(freq, ["民营经济"], group="level")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["地级市\nn = 3", "县区\nn = 1"]
-    points = next(c for c in ax.collections if isinstance(c, PathCollection))
-    assert sorted(points.get_offsets()[:, 1]) == pytest.approx(sorted([5.0, 7.5, 2.0]))  # the 地级市 docs
+    points = [tuple(xy) for c in ax.collections if isinstance(c, PathCollection) for xy in c.get_offsets()]
+    metro = sorted(y for x, y in points if abs(x - 0) < 0.5)   # group 0: the 地级市 documents
+    district = [y for x, y in points if abs(x - 1) < 0.5]
+    assert metro == pytest.approx(sorted([5.0, 7.5, 2.0])) and district == pytest.approx([3.0])
     means = [seg[0][1] for c in ax.collections if isinstance(c, LineCollection) for seg in c.get_segments()]
     assert means == pytest.approx([(5.0 + 7.5 + 2.0) / 3, 3.0])
+    # different document types get different markers, and the legend says which
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"news", "excerpt", "report", "plan"} <= set(legend)
+    table = plots.figure_data(fig)
+    assert table.loc[table["doc_id"] == "qg24", "group_mean_rate"].tolist() == pytest.approx([3.0])
+    assert set(table["group_n_docs"]) == {3, 1}
 
 
 # --- one place over the years ----------------------------------------------------------------------------
@@ -316,6 +325,29 @@ def test_corpus_overview_hatches_truncated_documents():
     assert bars["泉港区 plan"].get_hatch() == "////"
     assert bars["济南市"].get_hatch() is None
     assert bars["济南市"].get_width() == 20000
+
+
+# --- the numbers behind each figure -------------------------------------------------------------
+
+
+def test_figure_data_holds_exactly_the_cells_the_heatmap_shows(freq):
+    fig = plots.slogan_heatmap(freq, top=2)
+    table = plots.figure_data(fig)
+    # the two slogans with the highest mean rate: 营商环境 (10+2.5+4+5)/4, 民营经济 (5+7.5+2+3)/4
+    assert set(table["slogan"]) == {"营商环境", "民营经济"}
+    assert len(table) == 2 * 4
+    assert "top 2 of 3 slogans" in fig.axes[0].get_title(loc="left")
+
+
+def test_figure_data_of_a_keyness_chart_lists_the_bars_top_to_bottom():
+    table = plots.figure_data(plots.keyness_chart(KEYNESS, n=1))
+    assert table["feature"].tolist() == ["东北振兴", "海丝"]
+    assert table["side"].tolist() == ["target", "reference"]
+
+
+def test_figure_data_refuses_a_foreign_figure():
+    with pytest.raises(TextmineError, match="not drawn by textmine"):
+        plots.figure_data(plots.Figure())
 
 
 # --- saving --------------------------------------------------------------------------------------------------

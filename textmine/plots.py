@@ -57,6 +57,8 @@ DOCTYPE_COLORS: dict[str, str] = {
     "plan": "#E69F00",
     "news": "#999999",
 }
+#: Marker per document type (where a figure distinguishes them by shape).
+DOCTYPE_MARKERS: dict[str, str] = {"report": "o", "excerpt": "s", "plan": "D", "news": "^"}
 #: Colour of anything whose level is unknown.
 OTHER_COLOR = "#7F7F7F"
 #: Two colours of a keyness chart: distinctive of the target / of the reference.
@@ -114,18 +116,33 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path
     return write_bytes_atomic(path, buf.getvalue())
 
 
+def figure_data(fig: Figure) -> pd.DataFrame:
+    """The table a textmine figure draws: its rows, in display order (write it beside the figure).
+
+    >>> freq = pd.DataFrame({"doc_id": ["a", "b"], "slogan": ["营商环境"] * 2, "rate": [1.0, 0.0]})
+    >>> figure_data(slogan_heatmap(freq))[["doc_id", "rate"]].values.tolist()
+    [['a', 1.0], ['b', 0.0]]
+    """
+    data = getattr(fig, "textmine_data", None)
+    if data is None:
+        raise TextmineError("this figure was not drawn by textmine.plots: it carries no data table")
+    return data.copy()
+
+
 # ---------------------------------------------------------------------------
 # slogans
 
 
 def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence[str] | None = None,
-                   drop_empty: bool = True, annotate: bool = True, title: str | None = None) -> Figure:
+                   top: int | None = 30, drop_empty: bool = True, annotate: bool = True,
+                   title: str | None = None) -> Figure:
     """Slogan × document heatmap of mentions per 10,000 characters, cells annotated.
 
     ``freq`` is the per-document table of ``slogan_frequency`` (``doc_id``, metadata,
     ``slogan``, ``rate``; ``category`` if present groups the rows). Documents run
     left to right by level, rank and place; slogans top to bottom by category and
-    mean rate. ``drop_empty`` leaves out slogans no document mentions.
+    mean rate. ``drop_empty`` leaves out slogans no document mentions; ``top`` keeps
+    the slogans with the highest mean rate (None: all).
     """
     _require(freq, ["slogan", value], "slogan_heatmap")
     key = _doc_key(freq)
@@ -135,15 +152,24 @@ def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence
         table = table[table.sum(axis=1) > 0]
     if table.empty:
         raise TextmineError("slogan_heatmap: no slogan is mentioned in any document; nothing to plot")
+    n_candidates = len(table)
+    if top is not None and len(table) > top:
+        table = table.loc[table.mean(axis=1).sort_values(ascending=False, kind="stable").index[:top]]
     meta = _docs_meta(data, key)
     cols = [c for c in _order_docs(meta) if c in table.columns]
     rows, categories = _order_slogans(data, table)
     table = table.loc[rows, cols]
     labels = _doc_labels(meta, sep="\n")
+    if "n_chars" in data.columns:
+        sizes = data.groupby(key)["n_chars"].first()
+        labels = {k: f"{v}\n{sizes[k] / 1000:.1f}k" for k, v in labels.items()}
+    shown = _rows_in_order(data, {"slogan": rows, key: cols})
 
     n_rows, n_cols = table.shape
+    longest_category = max((len(line) for c, _, _ in categories for line in _wrap(c, 22).split("\n")), default=0)
     with _style():
-        fig = _figure(2.2 + 0.62 * n_cols + (1.0 if categories else 0), 1.5 + 0.27 * n_rows)
+        fig = _figure(2.2 + 0.66 * n_cols + (0.35 + 0.055 * min(longest_category, 24) if categories else 0),
+                      1.5 + 0.27 * n_rows)
         ax = fig.add_subplot()
         values = table.to_numpy(dtype=float)
         image = ax.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0, interpolation="nearest")
@@ -157,12 +183,14 @@ def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence
             _annotate_cells(ax, values, fmt="{:.1f}", zero="·", cmap_max=np.nanmax(values))
         if categories:
             _mark_categories(ax, categories, n_cols)
-        bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 6 / max(n_rows, 1)) if n_rows > 6 else 1.0,
-                           aspect=25, pad=0.02)
+        bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 8 / n_rows) if n_rows > 8 else 1.0, aspect=25, pad=0.02)
         bar.set_label(f"mentions {RATE_UNIT}" if value == "rate" else value)
-        note = " (· = not mentioned)" if annotate else ""
-        ax.set_title(title or f"Slogan mentions {RATE_UNIT}, by document{note}", loc="left", pad=10)
-    return fig
+        what = f"top {n_rows} of {n_candidates} slogans by mean rate" if n_rows < n_candidates else "slogans"
+        notes = [what] + (["dot = not mentioned"] if annotate else [])
+        if "n_chars" in data.columns:
+            notes.append("k = document length in thousand characters")
+        ax.set_title(title or f"Slogan mentions {RATE_UNIT}, by document\n({'; '.join(notes)})", loc="left", pad=10)
+    return _attach(fig, shown)
 
 
 def slogans_by_place(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产力", "民营经济", "营商环境"), *,
@@ -203,15 +231,17 @@ def slogans_by_place(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
         _level_legend(fig, meta)
         fig.suptitle(title or f"Key slogans by document ({RATE_UNIT}), coloured by administrative level",
                      x=0.01, ha="left")
-    return fig
+    return _attach(fig, _rows_in_order(data, {"slogan": slogans, key: order[::-1]}))
 
 
 def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产力", "民营经济", "营商环境"), *,
                      group: str = "rank", title: str | None = None) -> Figure:
-    """Compare groups (``rank`` or ``level``) honestly: every document as a point, the group mean as a bar.
+    """Compare groups (``rank`` or ``level``) honestly: every document as a point, the group mean as a line.
 
     Tick labels give the number of documents per group, so a "group" of one
-    document is visibly a single document. Points are coloured by level.
+    document is visibly a single document. Point colour = administrative level,
+    point shape = document type. The table behind the figure (:func:`figure_data`)
+    adds ``group_n_docs`` and ``group_mean_rate`` (mean of the documents' rates).
     """
     _require(freq, ["slogan", "rate", group], "slogans_by_group")
     slogans = _check_slogans(freq, slogans, "slogans_by_group")
@@ -227,18 +257,24 @@ def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
     counts = meta[group].value_counts()
     ticks = [f"{g}\nn = {int(counts.get(g, 0))}" for g in groups]
     colors = _level_colors(meta)
+    doctypes = meta["doctype"] if "doctype" in meta.columns else pd.Series(None, index=meta.index, dtype=object)
+    present_types = _vocab_order(doctypes.dropna().unique(), tuple(DOCTYPES))
+    marker_of = {d: DOCTYPE_MARKERS.get(d, "o") for d in present_types}
 
     with _style():
-        fig = _figure(1.2 + max(1.9, 0.75 * len(groups)) * len(slogans), 3.6)
+        fig = _figure(1.2 + max(1.9, 0.75 * len(groups)) * len(slogans), 3.7)
         axes = fig.subplots(1, len(slogans), squeeze=False)[0]
         for ax, slogan in zip(axes, slogans):
             for i, g in enumerate(groups):
                 members = [k for k in meta.index[meta[group] == g] if k in wide.index]
-                vals = wide.loc[members, slogan].to_numpy(dtype=float) if members else np.array([])
-                if len(vals):
-                    ax.hlines(vals.mean(), i - 0.32, i + 0.32, color="#333333", linewidth=1.6, zorder=2)
-                    ax.scatter(i + _spread(vals), vals, c=[colors[k] for k in members], s=28, zorder=3,
-                               edgecolors="white", linewidths=0.5, clip_on=False)
+                if not members:
+                    continue
+                vals = wide.loc[members, slogan].to_numpy(dtype=float)
+                ax.hlines(vals.mean(), i - 0.32, i + 0.32, color="#333333", linewidth=1.6, zorder=2)
+                xs = i + _spread(vals)
+                for x, v, k in zip(xs, vals, members):
+                    ax.scatter([x], [v], color=colors[k], marker=marker_of.get(doctypes.get(k), "o"), s=28,
+                               zorder=3, edgecolors="white", linewidths=0.5, clip_on=False)
             ax.set_xticks(range(len(groups)), ticks)
             ax.set_xlim(-0.6, len(groups) - 0.4)
             ax.set_title(slogan)
@@ -246,12 +282,23 @@ def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
             ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)
             ax.set_axisbelow(True)
         axes[0].set_ylabel(f"mentions {RATE_UNIT}")
-        handles = [Line2D([], [], color="#333333", linewidth=1.6, label="mean of the group's documents")]
-        _level_legend(fig, meta, extra=handles)
-        fig.suptitle(title or f"Key slogans by {group} ({RATE_UNIT}): points = documents (colour = level), "
-                     "line = group mean; n = documents per group",
-                     x=0.01, ha="left")
-    return fig
+        handles = [Line2D([], [], color="#333333", linewidth=1.6, label="group mean")]
+        shapes = []
+        if len(present_types) > 1:
+            shapes = [Line2D([], [], marker=marker_of[d], linestyle="", color="#777777", markersize=5.5,
+                             markeredgecolor="white", label=d) for d in present_types]
+        _level_legend(fig, meta, extra=handles, sections=[("type:", shapes)])
+        years = meta["year"].dropna().unique() if "year" in meta.columns else []
+        which = f"{int(years[0])} documents" if len(years) == 1 else "documents"
+        fig.suptitle(title or f"Key slogans by {group}, {which} ({RATE_UNIT}): points = documents, "
+                     "line = group mean, n = documents per group", x=0.01, ha="left")
+    shown = _rows_in_order(data, {"slogan": slogans})
+    shown = shown.assign(**{group: shown[key].map(meta[group])})
+    stats = shown.groupby([group, "slogan"])["rate"].agg(["size", "mean"])
+    pairs = pd.MultiIndex.from_arrays([shown[group], shown["slogan"]])
+    shown["group_n_docs"] = stats["size"].reindex(pairs).to_numpy()
+    shown["group_mean_rate"] = stats["mean"].reindex(pairs).to_numpy()
+    return _attach(fig, shown)
 
 
 def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | None = None, top: int = 12,
@@ -313,7 +360,7 @@ def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | 
         if len(doctypes) > 1:
             heading += "\nDocuments differ in type: differences mix change over time with document type"
         ax.set_title(heading, loc="left")
-    return fig
+    return _attach(fig, _rows_in_order(data, {"slogan": list(wide.index[::-1]), key: docs}))
 
 
 # ---------------------------------------------------------------------------
@@ -336,6 +383,7 @@ def top_terms_grid(terms: pd.DataFrame, *, n: int = 10, value: str = "tfidf", nc
     colors = _level_colors(meta)
     ncols = max(1, min(ncols, len(order)))
     nrows = -(-len(order) // ncols)
+    shown = []
 
     with _style():
         fig = _figure(1.9 * ncols + 0.4, 0.45 + (0.23 * n + 0.55) * nrows)
@@ -344,6 +392,7 @@ def top_terms_grid(terms: pd.DataFrame, *, n: int = 10, value: str = "tfidf", nc
             part = terms[terms[key] == doc]
             part = part.sort_values("term_rank" if "term_rank" in part.columns else value,
                                     ascending="term_rank" in part.columns, kind="stable").head(n)
+            shown.append(part)
             vals = part[value].to_numpy(dtype=float)[::-1]
             ax.barh(np.arange(len(vals)), vals, color=colors[doc], height=0.72)
             ax.set_yticks(np.arange(len(vals)), list(part["term"])[::-1])
@@ -354,10 +403,10 @@ def top_terms_grid(terms: pd.DataFrame, *, n: int = 10, value: str = "tfidf", nc
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(2))
         for ax in axes[len(order):]:
             ax.set_visible(False)
-        _level_legend(fig, meta)
+        _level_legend(fig, meta, marker="s")
         fig.suptitle(title or f"Top {n} terms per document by TF-IDF (bar colour = administrative level)",
                      x=0.01, ha="left")
-    return fig
+    return _attach(fig, pd.concat(shown))
 
 
 def keyness_chart(kn: pd.DataFrame, *, n: int = 15, target_label: str = "target",
@@ -372,7 +421,7 @@ def keyness_chart(kn: pd.DataFrame, *, n: int = 15, target_label: str = "target"
     term_col = "feature" if "feature" in kn.columns else "term"
     _require(kn, [term_col, "g2"], "keyness_chart")
     signed = _signed_g2(kn)
-    table = pd.DataFrame({"term": kn[term_col].astype(str).to_numpy(), "g2": signed})
+    table = pd.DataFrame({"term": kn[term_col].astype(str).to_numpy(), "g2": signed}, index=kn.index)
     pos = table[table["g2"] > 0].sort_values("g2", ascending=False, kind="stable").head(n)
     neg = table[table["g2"] < 0].sort_values("g2", kind="stable").head(n)
     shown = pd.concat([neg, pos.iloc[::-1]])  # bottom to top: reference side, then target side
@@ -398,7 +447,9 @@ def keyness_chart(kn: pd.DataFrame, *, n: int = 15, target_label: str = "target"
                            Patch(color=KEYNESS_COLORS[1], label=f"more frequent in {reference_label}")],
                   loc="lower right", frameon=True, framealpha=0.9, edgecolor="#DDDDDD")
         ax.set_title(title or f"Distinctive terms: {target_label} vs {reference_label} (signed G²)", loc="left")
-    return fig
+    drawn = kn.loc[shown.index[::-1]].assign(signed_g2=shown["g2"].to_numpy()[::-1],
+                                            side=np.where(shown["g2"].to_numpy()[::-1] > 0, "target", "reference"))
+    return _attach(fig, drawn)
 
 
 # ---------------------------------------------------------------------------
@@ -418,6 +469,7 @@ def topic_terms_grid(terms: pd.DataFrame, *, labels: Mapping | pd.Series | pd.Da
     ncols = max(1, min(ncols, len(topics)))
     nrows = -(-len(topics) // ncols)
     palette = matplotlib.colormaps["tab10"]
+    shown = []
 
     with _style():
         fig = _figure(2.35 * ncols + 0.3, 0.45 + (0.23 * n + 0.6) * nrows)
@@ -426,6 +478,7 @@ def topic_terms_grid(terms: pd.DataFrame, *, labels: Mapping | pd.Series | pd.Da
             part = terms[terms["topic"] == topic]
             part = part.sort_values("rank" if "rank" in part.columns else "weight",
                                     ascending="rank" in part.columns, kind="stable").head(n)
+            shown.append(part.assign(label=names[topic]))
             vals = part["weight"].to_numpy(dtype=float)[::-1]
             ax.barh(np.arange(len(vals)), vals, color=palette(i % 10), height=0.72)
             ax.set_yticks(np.arange(len(vals)), list(part["term"])[::-1])
@@ -438,7 +491,7 @@ def topic_terms_grid(terms: pd.DataFrame, *, labels: Mapping | pd.Series | pd.Da
             ax.set_visible(False)
         fig.supxlabel("word weight in topic (probability)", fontsize=8)
         fig.suptitle(title or f"LDA topics: top {n} words", x=0.01, ha="left")
-    return fig
+    return _attach(fig, pd.concat(shown))
 
 
 def topic_prevalence_heatmap(prev: pd.DataFrame, *, labels: Mapping | pd.Series | pd.DataFrame | None = None,
@@ -471,11 +524,12 @@ def topic_prevalence_heatmap(prev: pd.DataFrame, *, labels: Mapping | pd.Series 
         for spine in ax.spines.values():
             spine.set_visible(False)
         _annotate_cells(ax, values * 100, fmt="{:.0f}%", zero="·", cmap_max=values.max() * 100, min_show=0.5)
-        bar = fig.colorbar(image, ax=ax, aspect=25, pad=0.02, format=matplotlib.ticker.PercentFormatter(1.0))
+        bar = fig.colorbar(image, ax=ax, aspect=25, pad=0.02, format=matplotlib.ticker.PercentFormatter(1.0, decimals=0))
         bar.set_label("share of the document's words")
-        ax.set_title(title or "Topic prevalence: share of each document's words per LDA topic (· = under 0.5%)",
+        ax.set_title(title or "Topic prevalence: share of each document's words per LDA topic (dot = under 0.5%)",
                      loc="left", pad=8)
-    return fig
+    drawn = _rows_in_order(prev, {key: rows, "topic": topics})
+    return _attach(fig, drawn.assign(label=drawn["topic"].map(names)))
 
 
 # ---------------------------------------------------------------------------
@@ -517,7 +571,7 @@ def corpus_overview(frame: pd.DataFrame, *, title: str | None = None) -> Figure:
         fig.legend(handles=handles, loc="outside right upper", frameon=False, title="document type",
                    title_fontsize=8)
         ax.set_title(title or "Corpus: length of each document in characters, by document type", loc="left")
-    return fig
+    return _attach(fig, _rows_in_order(frame, {key: order[::-1]}))
 
 
 # ---------------------------------------------------------------------------
@@ -653,16 +707,31 @@ def _level_colors(meta: pd.DataFrame) -> dict:
     return {k: LEVEL_COLORS.get(v, OTHER_COLOR) for k, v in meta["level"].items()}
 
 
-def _level_legend(fig: Figure, meta: pd.DataFrame, extra: Sequence = ()) -> None:
-    handles = list(extra)
+def _level_legend(fig: Figure, meta: pd.DataFrame, extra: Sequence = (), *, marker: str = "o",
+                  sections: Sequence[tuple[str, Sequence]] = ()) -> None:
+    """One legend row below the figure: ``extra`` handles, the levels present, then any other sections.
+
+    With more than one section each gets a text header ("level:", "type:"), so
+    colours and shapes are never confused.
+    """
+    levels = []
     if "level" in meta.columns:
         present = _vocab_order(meta["level"].dropna().unique(), tuple(LEVELS))
-        handles += [Line2D([], [], marker="o", linestyle="", markersize=6, markerfacecolor=LEVEL_COLORS.get(v, OTHER_COLOR),
-                           markeredgecolor="white", label=v) for v in present]
+        levels = [Line2D([], [], marker=marker, linestyle="", markersize=6.5 if marker == "s" else 6,
+                         markerfacecolor=LEVEL_COLORS.get(v, OTHER_COLOR), markeredgecolor="white", label=v)
+                  for v in present]
+    groups = [("level:", levels)] + [(name, list(h)) for name, h in sections if h]
+    groups = [(name, h) for name, h in groups if h]
+    handles = list(extra)
+    if len(groups) == 1 and not extra:
+        fig.legend(handles=groups[0][1], loc="outside lower center", ncols=len(groups[0][1]), frameon=False,
+                   title="administrative level", title_fontsize=8)
+        return
+    for name, h in groups:
+        handles += [Line2D([], [], linestyle="", label=name if name != "level:" else "level:")] + list(h)
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False,
-                   title="administrative level" if "level" in meta.columns and not extra else None,
-                   title_fontsize=8)
+                   handletextpad=0.3, columnspacing=1.0)
 
 
 def _spread(values: np.ndarray, width: float = 0.22) -> np.ndarray:
@@ -729,7 +798,7 @@ def _annotate_cells(ax, values: np.ndarray, *, fmt: str, zero: str, cmap_max: fl
     for (i, j), v in np.ndenumerate(values):
         text = fmt.format(v) if v >= min_show else zero
         if text:
-            ax.text(j, i, text, ha="center", va="center", fontsize=size,
+            ax.text(j, i, text, ha="center", va="center", fontsize=size, in_layout=False,
                     color="white" if v >= threshold else ("#333333" if v >= min_show else "#999999"))
 
 
@@ -737,9 +806,26 @@ def _mark_categories(ax, spans: list[tuple[str, int, int]], n_cols: int) -> None
     for name, start, end in spans:
         if start > 0:
             ax.axhline(start - 0.5, color="white", linewidth=2.5)
-        ax.annotate(name, xy=(1.0, (start + end - 1) / 2), xycoords=("axes fraction", "data"),
+        ax.annotate(_wrap(name, 22), xy=(1.0, (start + end - 1) / 2), xycoords=("axes fraction", "data"),
                     xytext=(6, 0), textcoords="offset points", ha="left", va="center", fontsize=7.5,
                     color="#444444")
+
+
+def _rows_in_order(df: pd.DataFrame, orders: Mapping[str, Sequence]) -> pd.DataFrame:
+    """Rows of ``df`` whose values are in the given orders, sorted by them (first column first)."""
+    out = df
+    for col, values in orders.items():
+        out = out[out[col].isin(list(values))]
+    positions = {col: {v: i for i, v in enumerate(values)} for col, values in orders.items()}
+    sort_keys = pd.DataFrame({f"_o{i}": out[col].map(positions[col]) for i, col in enumerate(orders)},
+                             index=out.index)
+    order = sort_keys.sort_values(list(sort_keys.columns), kind="stable").index
+    return out.loc[order].reset_index(drop=True)
+
+
+def _attach(fig: Figure, table: pd.DataFrame) -> Figure:
+    fig.textmine_data = table.reset_index(drop=True)
+    return fig
 
 
 @contextmanager
