@@ -256,6 +256,14 @@ def _verdict(sections: list[Section], doctype: str | None) -> tuple[str, str]:
     return "full", "review and plan parts found" + note
 
 
+def document_sections(doc: Document) -> tuple[str, list[Section], str, str]:
+    """``(text, sections, sectioning, sectioning_reason)`` of one document (its text read once)."""
+    text = doc.text
+    sections = _sections_of(text)
+    verdict, reason = _verdict(sections, doc.meta.get("doctype"))
+    return text, sections, verdict, reason
+
+
 def split_sections(corpus_or_text: Any) -> pd.DataFrame:
     """One row per section of every document, with its part and headings.
 
@@ -274,9 +282,7 @@ def split_sections(corpus_or_text: Any) -> pd.DataFrame:
     """
     rows = []
     for doc in as_corpus(corpus_or_text):
-        text = doc.text
-        sections = _sections_of(text)
-        verdict, reason = _verdict(sections, doc.meta.get("doctype"))
+        text, sections, verdict, reason = document_sections(doc)
         for s in sections:
             rows.append({
                 "doc_id": doc.doc_id, "section_no": s.section_no, "part": s.part, "heading": s.heading,
@@ -302,27 +308,20 @@ def section_corpus(corpus_or_text: Any) -> Corpus:
     [('doc0#0', 'review', '一、2023年工作回顾\\n稳住经济。'), ('doc0#1', 'plan', '二、2024年工作安排\\n发展新质生产力。')]
     """
     corpus = as_corpus(corpus_or_text)
-    table = split_sections(corpus)
     docs = []
     for doc in corpus:
-        text = doc.text
-        for row in table[table["doc_id"] == doc.doc_id].to_dict("records"):
-            meta = {**doc.meta, **_section_meta(doc.doc_id, row)}
-            docs.append(Document(f"{doc.doc_id}#{row['section_no']}", text[row["start"]:row["end"]], meta, clean=False))
+        text, sections, verdict, _ = document_sections(doc)
+        for sec in sections:
+            meta = {**doc.meta, **_section_meta(doc.doc_id, sec, verdict)}
+            docs.append(Document(f"{doc.doc_id}#{sec.section_no}", text[sec.start:sec.end], meta, clean=False))
     return Corpus(docs, corpus.missing)
 
 
-def _section_meta(parent_id: str, row: dict) -> dict:
+def _section_meta(parent_id: str, sec: Section, verdict: str) -> dict:
     return {
-        "parent_id": parent_id, "section_no": int(row["section_no"]), "part": row["part"],
-        "heading": _none(row["heading"]), "subheading": _none(row["subheading"]), "level": int(row["level"]),
-        "sectioning": row["sectioning"],
+        "parent_id": parent_id, "section_no": sec.section_no, "part": sec.part, "heading": sec.heading,
+        "subheading": sec.subheading, "level": sec.level, "sectioning": verdict,
     }
-
-
-def _none(value: Any) -> Any:
-    """None for a missing cell (pandas turns None into NaN in string columns)."""
-    return None if value is None or (isinstance(value, float) and value != value) else value
 
 
 # ---------------------------------------------------------------------------
@@ -373,18 +372,17 @@ def paragraphs(corpus_or_text: Any, min_chars: int = 20, *, headings: bool = Fal
     [('doc0#p0', 'review', '经济运行稳中向好，全年增长5%。'), ('doc0#p1', 'plan', '加快发展新质生产力。')]
     """
     corpus = as_corpus(corpus_or_text)
-    table = split_sections(corpus)
     docs = []
     for doc in corpus:
-        text = doc.text
+        text, sections, verdict, _ = document_sections(doc)
         k = 0
-        for row in table[table["doc_id"] == doc.doc_id].to_dict("records"):
-            section_text = text[row["start"]:row["end"]]
+        for sec in sections:
+            section_text = text[sec.start:sec.end]
             for a, b in split_paragraphs(section_text):
                 body = section_text[a:b]
                 if n_chars(body) < min_chars or (not headings and _is_heading_line(body)):
                     continue
-                meta = {**doc.meta, **_section_meta(doc.doc_id, row), "paragraph_no": k}
+                meta = {**doc.meta, **_section_meta(doc.doc_id, sec, verdict), "paragraph_no": k}
                 docs.append(Document(f"{doc.doc_id}#p{k}", body, meta, clean=False))
                 k += 1
     return Corpus(docs, corpus.missing)
@@ -396,13 +394,10 @@ def sectioning_summary(corpus_or_text: Any) -> pd.DataFrame:
     >>> sectioning_summary("没有标题的新闻。")[["doc_id", "sectioning", "parts"]].values.tolist()
     [['doc0', 'none', 'other']]
     """
-    corpus = as_corpus(corpus_or_text)
-    table = split_sections(corpus)
     rows = []
-    for doc in corpus:
-        sub = table[table["doc_id"] == doc.doc_id]
-        parts = list(dict.fromkeys(sub["part"]))
-        rows.append({**{c: doc.meta.get(c) for c in META_COLUMNS}, "sectioning": sub["sectioning"].iloc[0],
-                     "sectioning_reason": sub["sectioning_reason"].iloc[0], "parts": ",".join(parts),
-                     "n_sections": len(sub)})
+    for doc in as_corpus(corpus_or_text):
+        _, sections, verdict, reason = document_sections(doc)
+        parts = ",".join(dict.fromkeys(s.part for s in sections))
+        rows.append({**{c: doc.meta.get(c) for c in META_COLUMNS}, "sectioning": verdict,
+                     "sectioning_reason": reason, "parts": parts, "n_sections": len(sections)})
     return pd.DataFrame(rows, columns=[*META_COLUMNS, "sectioning", "sectioning_reason", "parts", "n_sections"])

@@ -54,7 +54,7 @@ import pandas as pd
 
 from .corpus import Document, as_corpus
 from .schema import META_COLUMNS
-from .sections import split_sections
+from .sections import Section, document_sections
 
 #: Qualifiers of a rate and the words that set them.
 QUALIFIERS: dict[str, str] = {
@@ -308,12 +308,11 @@ def _last_period_end(lead: str) -> int:
 # roles
 
 
-def _assign_roles(mentions: list[Mention], sections: pd.DataFrame | None, sectioned: bool,
+def _assign_roles(mentions: list[Mention], sections: list[Section], sectioned: bool,
                   target_year: int | None) -> None:
     for m in mentions:
-        if sectioned and sections is not None:
-            row = sections[(sections["start"] <= m.start) & (sections["end"] > m.start)]
-            m.part = row["part"].iloc[0] if len(row) else None
+        if sectioned:
+            m.part = next((s.part for s in sections if s.start <= m.start < s.end), None)
         if m.lookalike and m.lookalike != "past target?":
             m.role = "lookalike"
             continue
@@ -351,25 +350,21 @@ def _role_by_cues(m: Mention, target_year: int | None) -> str:
     return "unclear"
 
 
-def _document_mentions(doc: Document) -> tuple[list[Mention], pd.DataFrame, str, str, int | None]:
-    text = doc.text
-    sections = split_sections(doc)
-    verdict = sections["sectioning"].iloc[0]
-    reason = sections["sectioning_reason"].iloc[0]
-    sectioned = bool({"review", "plan"} & set(sections["part"]))
+def _document_mentions(doc: Document) -> tuple[list[Mention], list[Section], str, str, int | None]:
+    text, sections, verdict, reason = document_sections(doc)
+    sectioned = bool({"review", "plan"} & {s.part for s in sections})
     mentions = find_mentions(text, doc.meta)
     target_year = _target_year(doc, sections, mentions)
     _assign_roles(mentions, sections, sectioned, target_year)
     return mentions, sections, verdict, reason, target_year
 
 
-def _target_year(doc: Document, sections: pd.DataFrame, mentions: list[Mention]) -> int | None:
+def _target_year(doc: Document, sections: list[Section], mentions: list[Mention]) -> int | None:
     year = doc.meta.get("year")
     if year is not None and not (isinstance(year, float) and math.isnan(year)):
         return int(year)
-    plan = sections[sections["part"] == "plan"]["heading"].dropna()
-    for heading in plan:
-        found = _YEAR.search(heading)
+    for s in sections:
+        found = _YEAR.search(s.heading or "") if s.part == "plan" else None
         if found:
             return int(found.group(1))
     years = [y for m in mentions for y in m.years]
@@ -456,7 +451,7 @@ def growth_targets(corpus_or_text: Any) -> pd.DataFrame:
     return frame
 
 
-def _status(target: Mention | None, sections: pd.DataFrame, verdict: str, reason: str,
+def _status(target: Mention | None, sections: list[Section], verdict: str, reason: str,
             mentions: list[Mention]) -> tuple[str, str]:
     looks = sorted({m.lookalike for m in mentions if m.role == "lookalike" and m.lookalike})
     notes = [f"look-alikes skipped: {', '.join(looks)}"] if looks else []
@@ -464,7 +459,7 @@ def _status(target: Mention | None, sections: pd.DataFrame, verdict: str, reason
     if unclear:
         notes.append(f"{unclear} GDP figure(s) without cue words not taken (see gdp_mentions)")
     seen = "".join("; " + n for n in notes)
-    parts = set(sections["part"])
+    parts = {s.part for s in sections}
     if target is not None:
         where = f"in the {target.part} part" if target.part else "by cue words (no review or plan heading)"
         return "found", where + seen
