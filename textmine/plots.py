@@ -308,7 +308,8 @@ def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | 
     The legend names each document's year and type (and flags truncated ones
     from ``notes``), and the subtitle warns when the documents are of different
     types, because then differences mix change over time with document type.
-    ``top`` keeps the slogans with the highest rate in any of the documents.
+    ``top`` keeps the slogans mentioned most often in the place's documents (by
+    total ``count`` when the table has it, else by the highest rate).
     """
     _require(freq, ["slogan", "rate", "place"], "place_over_time")
     data = freq[freq["place"] == place]
@@ -321,7 +322,12 @@ def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | 
         wide = wide.reindex(list(slogans), fill_value=0.0)
     else:
         wide = wide[wide.max(axis=1) > 0]
-        wide = wide.loc[wide.max(axis=1).sort_values(ascending=False, kind="stable").index[:top]]
+        # most mentioned first (total count across the place's documents, then highest rate): a single
+        # mention in a short document makes a high rate, not a salient slogan
+        total = data.groupby("slogan")["count"].sum().reindex(wide.index) if "count" in data.columns \
+            else wide.max(axis=1)
+        ranking = pd.DataFrame({"total": total, "peak": wide.max(axis=1)})
+        wide = wide.loc[ranking.sort_values(["total", "peak"], ascending=False, kind="stable").index[:top]]
     if wide.empty:
         raise TextmineError(f"place_over_time: no slogan is mentioned in the documents of {place!r}")
     meta = _docs_meta(data, key)

@@ -1,0 +1,209 @@
+"""Write the analysis notebooks of this folder, without outputs (run: python notebooks/build_notebooks.py).
+
+The notebooks are generated so that they stay small, diff well and never carry
+stale outputs; every cell calls textmine's functions (no analysis code lives in
+a notebook). tests/test_notebooks.py runs each of them top to bottom.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from textmine._io import write_text_atomic  # noqa: E402
+
+SETUP = """\
+%matplotlib inline
+import pandas as pd
+import textmine
+from textmine import plots
+
+pd.set_option("display.max_columns", 20)
+pd.set_option("display.width", 160)
+corpus = textmine.load_corpus()   # the bundled corpus; load_corpus("folder/") reads your own"""
+
+
+def corpus_and_cleaning() -> list:
+    return [
+        new_markdown_cell(
+            "# 01 · The corpus and what cleaning does\n\n"
+            "The bundled corpus holds 11 documents: Quanzhou (泉州) across three years -- a 2021 news article, "
+            "the 2023 work report (truncated) and a 2024 excerpt (摘登) --, the 2024 plan report of its "
+            "Quangang district (泉港区), and the 2024 work reports of seven cities from a collection (合集). "
+            "They are not like-for-like: keep the document type (`doctype`) and the notes in view whenever "
+            "you compare."),
+        new_code_cell(SETUP),
+        new_markdown_cell("One row per document: the shared metadata columns and `n_chars`, the number of "
+                          "non-whitespace characters after cleaning (the denominator of every per-10,000 rate)."),
+        new_code_cell('corpus.to_frame()[["doc_id", "place", "level", "rank", "year", "doctype", "n_chars", "notes"]]'),
+        new_code_cell("plots.corpus_overview(corpus.to_frame())"),
+        new_markdown_cell("The collection's table of contents lists reports whose text it does not hold; "
+                          "they are not silently dropped but listed here."),
+        new_code_cell("pd.DataFrame(corpus.missing)"),
+        new_markdown_cell("## Cleaning\n\nEvery change cleaning makes is recorded (step, what was removed or "
+                          "replaced, and where), so a reader can audit it. Here, how many changes each step "
+                          "made in each document:"),
+        new_code_cell('changes = corpus.cleaning_changes()\n'
+                      'changes.groupby(["doc_id", "step"]).size().unstack(fill_value=0)'),
+        new_code_cell("changes.head(10)"),
+        new_markdown_cell("Raw text against cleaned text for the start of one document (site furniture and "
+                          "PDF line breaks go; the words stay):"),
+        new_code_cell('doc = corpus["quanzhou_2023_report"]\nprint(doc.raw[:300])\nprint("-" * 40)\n'
+                      'print(doc.text[:300])'),
+        new_markdown_cell("`clean()` works on any string too:"),
+        new_code_cell('from textmine.clean import clean\n\n'
+                      'result = clean("加快发展新质\\n生产力，优化营商环境。")\n'
+                      'result.text, result.to_frame()'),
+    ]
+
+
+def slogans() -> list:
+    return [
+        new_markdown_cell(
+            "# 02 · Slogans: how often does each document use them?\n\n"
+            "`slogan_frequency` counts exact phrases (and their listed variants) in the cleaned text, ignoring "
+            "whitespace, and divides by the document's length: **mentions per 10,000 characters**. No word "
+            "segmentation is involved, so the counts are what `str.count` would find."),
+        new_code_cell(SETUP),
+        new_code_cell("freq = textmine.slogan_frequency(corpus)\n"
+                      'freq[["doc_id", "place", "slogan", "category", "count", "n_chars", "rate"]].head()'),
+        new_markdown_cell("The slogan × document heatmap (the most used slogans; column labels give each "
+                          "document's length -- in a short document one mention is a high rate):"),
+        new_code_cell("plots.slogan_heatmap(freq)"),
+        new_markdown_cell("Three slogans of 2024, document by document, coloured by administrative level:"),
+        new_code_cell('plots.slogans_by_place(freq, ["新质生产力", "民营经济", "营商环境"])'),
+        new_markdown_cell("Comparing ranks of city honestly: with one or two documents per group, the group "
+                          "mean is shown with every document behind it. Only the 2024 documents, so that "
+                          "years are not pooled."),
+        new_code_cell('plots.slogans_by_group(freq[freq["year"] == 2024], ["新质生产力", "民营经济", "营商环境"], '
+                      'group="rank")'),
+        new_markdown_cell("Pooled per group instead (counts and characters added up; `n_docs` says how many "
+                          "documents stand behind each rate):"),
+        new_code_cell('textmine.slogan_frequency(corpus, ["新质生产力", "民营经济", "营商环境"], by="level")'),
+        new_markdown_cell("Quanzhou across the years. Its three documents differ in type (news article, "
+                          "truncated report, excerpt), so a difference between years is not a trend:"),
+        new_code_cell('plots.place_over_time(freq, "泉州市")'),
+        new_markdown_cell("Reading the mentions in context (keyword in context):"),
+        new_code_cell('textmine.kwic(corpus, "新质生产力", window=15).head(10)'),
+        new_markdown_cell("The numbers behind any figure, ready to save as CSV:"),
+        new_code_cell('plots.figure_data(plots.slogans_by_place(freq)).head()'),
+    ]
+
+
+def keywords() -> list:
+    return [
+        new_markdown_cell(
+            "# 03 · Keywords: TF-IDF and keyness\n\n"
+            "Terms come from textmine's policy-aware tokenizer (a policy dictionary keeps 新质生产力 or "
+            "营商环境 in one piece; stopwords, numbers and punctuation are dropped). TF-IDF asks which terms "
+            "weigh most in a document given the rest of the corpus; keyness asks which terms a group of "
+            "documents uses significantly more than another."),
+        new_code_cell(SETUP),
+        new_code_cell('tok = textmine.Tokenizer()\ntok("加快发展新质生产力，持续优化营商环境")'),
+        new_markdown_cell("The ten highest-TF-IDF terms of each document. Place names come first: TF-IDF finds "
+                          "what is particular to a document, and a city's own name is."),
+        new_code_cell("top = textmine.top_terms(corpus, n=10, tokenizer=tok)\n"
+                      'top[["doc_id", "place", "term", "tfidf", "term_rank"]].head(12)'),
+        new_code_cell("plots.top_terms_grid(top)"),
+        new_markdown_cell("By province instead of by document (the mean of the documents' TF-IDF vectors):"),
+        new_code_cell('textmine.top_terms(corpus, n=5, by="province", tokenizer=tok)'),
+        new_markdown_cell("## Keyness\n\nThe three Liaoning (辽宁) work reports against the other full work "
+                          "reports: signed G² (positive = more frequent in Liaoning), with p-values and Log "
+                          "Ratio as effect size. Excerpts, plan reports and news are left out so that like is "
+                          "compared with like."),
+        new_code_cell('kn = textmine.keyness(corpus, {"province": "辽宁省", "doctype": "report"},\n'
+                      '                      lambda d: d["doctype"] == "report" and d["province"] != "辽宁省",\n'
+                      "                      tokenizer=tok)\n"
+                      'kn[["feature", "target_count", "reference_count", "g2", "p_value", "log_ratio"]].head(10)'),
+        new_code_cell('plots.keyness_chart(kn, target_label="辽宁省 reports", reference_label="other reports")'),
+        new_markdown_cell("Keywords of a single document, with IDF learned from this corpus:"),
+        new_code_cell('textmine.extract_keywords("fuzhou_2024_report", corpus, n=10, tokenizer=tok)'
+                      '[["term", "score", "count"]]'),
+    ]
+
+
+def topics() -> list:
+    return [
+        new_markdown_cell(
+            "# 04 · Topics (LDA)\n\n"
+            "Eleven documents are far too few for LDA, but a work report is a sequence of paragraphs that each "
+            "take up one task. With fewer than 50 documents `TopicModel` therefore fits paragraphs and maps "
+            "them back to their reports: a report's topic shares are the share of its words each topic "
+            "accounts for. The seed makes the result reproducible."),
+        new_code_cell(SETUP),
+        new_code_cell("tm = textmine.TopicModel(k=6, seed=0).fit(corpus)\ntm"),
+        new_code_cell("tm.labels()"),
+        new_code_cell("plots.topic_terms_grid(tm.topic_terms(10), labels=tm.labels())"),
+        new_markdown_cell("Which documents spend their words on which topic:"),
+        new_code_cell('prevalence = tm.prevalence(by=["doc_id", "place", "level", "rank", "year", "doctype"])\n'
+                      "plots.topic_prevalence_heatmap(prevalence, labels=tm.labels())"),
+        new_markdown_cell("Prevalence by administrative level (paragraphs weighted by their length):"),
+        new_code_cell('tm.prevalence(by="level")'),
+        new_markdown_cell("Choosing K: `textmine.select_k(corpus, range(3, 11), seed=0)` fits one model per K "
+                          "and compares their coherence (c_v); it takes a while, so it is not run here. "
+                          "`TopicModel(k=\"auto\")` does the same inside `fit`."),
+    ]
+
+
+def reading_reports() -> list:
+    return [
+        new_markdown_cell(
+            "# 05 · Reading reports as reports: sections, growth targets, new slogans\n\n"
+            "A work report reviews the past year, then sets this year's targets and tasks. Knowing which "
+            "part a sentence stands in tells a target from a result."),
+        new_code_cell(SETUP),
+        new_markdown_cell("How well each document could be divided into its parts (`full` for a complete "
+                          "report; `partial` for truncated ones, excerpts and plan reports; `none` for news):"),
+        new_code_cell("from textmine.sections import sectioning_summary\n"
+                      'sectioning_summary(corpus)[["doc_id", "doctype", "sectioning", "parts", "n_sections"]]'),
+        new_code_cell('textmine.split_sections(corpus["fuzhou_2024_report"])'
+                      '[["section_no", "part", "level", "heading", "subheading"]].head(12)'),
+        new_markdown_cell("## GDP growth targets\n\nThe target for the coming year and the past year's growth, "
+                          "with the sentence each was read from and a `status` when none is stated -- check "
+                          "them against the sentences before using them."),
+        new_code_cell('targets = textmine.growth_targets(corpus)\n'
+                      'targets[["doc_id", "place", "target_value", "qualifier", "past_growth", "status"]]'),
+        new_code_cell('targets.loc[targets["doc_id"] == "jinan_2024_report", ["target_sentence", "past_sentence"]]'
+                      ".T"),
+        new_markdown_cell("## Slogans the list does not hold yet\n\nCandidates from quotation marks, numbered "
+                          "formulas and tokens that always occur together, ranked by how many places use them:"),
+        new_code_cell("candidates = textmine.discover_slogans(corpus, min_count=3)\n"
+                      'candidates[~candidates["in_slogans"]].head(15)'),
+    ]
+
+
+NOTEBOOKS = {
+    "01_corpus_and_cleaning.ipynb": corpus_and_cleaning,
+    "02_slogans.ipynb": slogans,
+    "03_keywords_tfidf.ipynb": keywords,
+    "04_topics.ipynb": topics,
+    "05_reading_reports.ipynb": reading_reports,
+}
+
+
+def build(name: str) -> nbformat.NotebookNode:
+    """The notebook ``name`` with ids numbered in order (stable diffs) and no outputs."""
+    nb = new_notebook(cells=NOTEBOOKS[name](), metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    })
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"c{i:02d}"
+    nbformat.validate(nb)
+    return nb
+
+
+def main() -> None:
+    for name in NOTEBOOKS:
+        path = write_text_atomic(HERE / name, nbformat.writes(build(name)) + "\n")
+        print(f"wrote {path.relative_to(HERE.parent)}")
+
+
+if __name__ == "__main__":
+    main()
