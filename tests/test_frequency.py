@@ -374,3 +374,31 @@ def test_term_frequency_by_group_with_top_n():
     ])
     county_chars = len("营商环境发展发展") + len("发展新质生产力")
     assert tf.set_index("level").loc["县区", "rate"] == pytest.approx(3 / county_chars * 10_000)
+
+
+# --------------------------------------------------------------------------- with the policy tokenizer
+
+
+@pytest.fixture
+def token_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTMINE_CACHE_DIR", str(tmp_path / "tokens"))
+
+
+def test_dtm_default_tokenizer_is_the_policy_tokenizer(token_cache):
+    from textmine.tokenize import Tokenizer
+
+    texts = ["加快发展新质生产力，持续优化营商环境。", "营商环境是生产力，营商环境更优。"]
+    d = dtm(texts)
+    tok = Tokenizer()
+    token_lists = [tok(t) for t in texts]
+    assert "新质生产力" in d.vocabulary and "营商环境" in d.vocabulary
+    assert d.vocabulary == sorted({t for tokens in token_lists for t in tokens})
+    assert d.matrix.toarray().tolist() == [[tokens.count(t) for t in d.vocabulary] for tokens in token_lists]
+
+
+def test_term_frequency_on_the_bundled_corpus_by_level(corpus, token_cache):
+    tf = term_frequency(corpus, by="level", n=5)
+    assert set(tf["level"]) == set(corpus.to_frame()["level"])
+    for _, group in tf.groupby("level"):
+        assert group["rank"].tolist() == [1, 2, 3, 4, 5]
+        assert group["frequency"].is_monotonic_decreasing
