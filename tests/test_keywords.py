@@ -342,3 +342,72 @@ def test_keyness_of_slogans_uses_character_totals():
     assert (row["target_total"], row["reference_total"]) == (15, 17)
     assert row["g2"] == pytest.approx(g2_by_hand(2, 1, 15, 17))
     assert row["log_ratio"] == pytest.approx(math.log2((2 / 15) / (1 / 17)))
+
+
+def test_keyness_min_docs_keeps_what_the_group_shares():
+    # target t1 + t2: 营商 in both documents, 泉州 only in t1; reference r
+    texts = ["营商 营商 泉州 泉州 泉州", "营商 营商 改革", "改革 改革 改革 开放"]
+    corpus = Corpus.from_texts(texts, ids=["t1", "t2", "r"])
+    everything = keyness(corpus, ["t1", "t2"], tokenizer=WS, min_count=1)
+    shared = keyness(corpus, ["t1", "t2"], tokenizer=WS, min_count=1, min_docs=2)
+    assert "泉州" in everything["feature"].tolist()
+    assert shared["feature"].tolist() == ["营商"]  # 改革/开放 lean to the reference, which has 1 document
+    assert shared[["target_docfreq", "reference_docfreq"]].values.tolist() == [[2, 0]]
+
+
+# ---------------------------------------------------------------------------
+# with textmine's policy Tokenizer
+
+
+@pytest.fixture()
+def tok(tmp_path, monkeypatch):
+    from textmine.tokenize import Tokenizer
+
+    monkeypatch.setenv("TEXTMINE_CACHE_DIR", str(tmp_path / "tokens"))  # keep the user's cache untouched
+    return Tokenizer()
+
+
+def test_tfidf_with_the_policy_tokenizer_equals_scikit_learn_on_text(tok):
+    texts = ["加快发展新质生产力，优化营商环境。", "持续优化营商环境，推进乡村振兴。", "推进乡村振兴，建设美丽乡村。"]
+    sk = TfidfVectorizer(tokenizer=tok, lowercase=False, token_pattern=None, preprocessor=None, sublinear_tf=True)
+    expected = sk.fit_transform(texts).toarray()
+    result = tfidf(texts, tok)
+    assert result.vocabulary == sk.get_feature_names_out().tolist()
+    assert "新质生产力" in result.vocabulary and "营商环境" in result.vocabulary  # dictionary terms stay whole
+    np.testing.assert_allclose(result.matrix.toarray(), expected)
+
+
+def test_keywords_respect_policy_dictionary_and_stopwords(tok):
+    text = "加快发展新质生产力。因地制宜发展新质生产力。新质生产力是创新起主导作用的先进生产力。"
+    for method in ("textrank", "tfidf"):
+        kw = extract_keywords(text, method=method, tokenizer=tok)
+        assert kw["term"].iloc[0] == "新质生产力"
+        assert kw["count"].iloc[0] == text.count("新质生产力") == 3
+        assert not {"加快", "新质", "是", "的"} & set(kw["term"])  # stopwords, pieces of the term absent
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    from textmine.corpus import load_corpus
+
+    return load_corpus()
+
+
+def test_each_place_is_recognisable_in_its_distinctive_terms(bundled, tok):
+    table = keyness(bundled, by="place", tokenizer=tok, n=10)
+    top = table.groupby("place")["feature"].agg(list)
+    for place, own in {"济南市": "济南", "沈阳市": "沈阳", "福州市": "福州", "本溪市": "本溪",
+                       "盘锦市": "盘锦", "商丘市": "商丘", "内江市": "内江", "泉州市": "泉州"}.items():
+        assert own in top[place][:3], (place, top[place])
+    assert {"辽河", "精细化工"} <= set(top["盘锦市"])  # Panjin: Liao River oilfield, fine chemicals
+    assert {"泉城", "黄河"} <= set(top["济南市"])  # Jinan: 'city of springs', Yellow River
+    assert (table["g2"] > 0).all() and (table["p_value"] < 0.01).all()
+
+
+def test_sub_provincial_contrast_without_place_names(bundled, tok):
+    table = keyness(bundled, {"rank": "副省级城市"}, {"rank": "地级市"}, tokenizer=tok, min_docs=2)
+    assert (table["target_docs"].iloc[0], table["reference_docs"].iloc[0]) == (2, 7)  # Jinan, Shenyang vs 3 Quanzhou documents, Benxi, Panjin, Shangqiu, Neijiang
+    top = table.head(10)
+    assert (top["target_docfreq"] == 2).all()  # shared by Jinan and Shenyang, not one city's own names
+    assert not {"济南", "沈阳"} & set(table["feature"])
+    assert {"数字", "国际"} <= set(top["feature"])

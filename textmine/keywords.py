@@ -373,6 +373,9 @@ def extract_keywords(
     ``method="textrank"``: PageRank (``damping``) on the graph whose nodes are the
     document's tokens and whose edges join tokens less than ``window`` positions
     apart inside one sentence, weighted by how often they do. Needs no corpus.
+    TextRank measures centrality inside the text, not distinctiveness: on a work
+    report its leaders are the words the report is built around (建设, 发展, 项目).
+    For what sets a report apart, use ``"tfidf"`` with a corpus, or :func:`keyness`.
 
     Both use textmine's tokenizer, hence the policy dictionary and stopwords.
 
@@ -526,16 +529,18 @@ class _Counts:
 
 
 def _token_counts(corpus: Corpus, tokenizer: TokenizerLike | None) -> _Counts:
-    tokens = _token_lists(corpus, _resolve_tokenizer(tokenizer))
+    """Token counts per document (CSR built one document at a time) and tokens per document."""
     vocab: dict[str, int] = {}
-    rows, cols = [], []
-    for r, doc_tokens in enumerate(tokens):
-        for t in doc_tokens:
-            rows.append(r)
-            cols.append(vocab.setdefault(t, len(vocab)))
-    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(tokens), len(vocab)))
-    matrix.sum_duplicates()
-    return _Counts(matrix, list(vocab), np.array([len(t) for t in tokens], dtype=float))
+    indptr, indices, data, totals = [0], [], [], []
+    for tokens in _token_lists(corpus, _resolve_tokenizer(tokenizer)):
+        for term, count in Counter(tokens).items():
+            indices.append(vocab.setdefault(term, len(vocab)))
+            data.append(count)
+        indptr.append(len(indices))
+        totals.append(len(tokens))
+    matrix = sparse.csr_matrix((np.asarray(data, dtype=float), np.asarray(indices, dtype=np.int64),
+                                np.asarray(indptr, dtype=np.int64)), shape=(len(totals), len(vocab)))
+    return _Counts(matrix, list(vocab), np.asarray(totals, dtype=float))
 
 
 def _slogan_counts(corpus: Corpus, slogans: Any) -> _Counts:
@@ -615,6 +620,7 @@ def keyness(
     slogans: Any = None,
     n: int | None = None,
     min_count: int = 5,
+    min_docs: int = 1,
     yates: bool = True,
 ) -> pd.DataFrame:
     """Features a target group of documents uses significantly more (or less) than a reference.
@@ -635,7 +641,11 @@ def keyness(
     tiny next to totals, so G² and chi-square hardly change.
 
     Features with ``target_count + reference_count < min_count`` are left out (tests on
-    a handful of occurrences mean little). Rows are sorted by the signed ``measure``
+    a handful of occurrences mean little). ``min_docs`` is a dispersion filter for group
+    contrasts: a feature must occur in at least that many documents of the side it is
+    characteristic of (``target_docfreq`` or ``reference_docfreq``). With a handful of
+    documents per group, ``min_docs=2`` removes what one document alone says -- chiefly
+    its place names -- and leaves what the group shares. Rows are sorted by the signed ``measure``
     (``"g2"`` or ``"chi2"``), most characteristic of the target first; ``n`` keeps that
     many per comparison; ``p_value`` is the p-value of ``measure``. Statistics: see
     :func:`keyness_statistics`.
@@ -653,7 +663,7 @@ def keyness(
         raise TextmineError("keyness needs either target= (with an optional reference=) or by=, not both")
     corpus = as_corpus(corpus_or_texts)
     counts = _token_counts(corpus, tokenizer) if features == "tokens" else _slogan_counts(corpus, slogans)
-    settings = dict(measure=measure, n=n, min_count=min_count, yates=yates)
+    settings = dict(measure=measure, n=n, min_count=min_count, min_docs=min_docs, yates=yates)
     if target is not None:
         mask = _select(corpus, target, "target")
         ref = ~mask if reference is None else _select(corpus, reference, "reference")
@@ -674,9 +684,7 @@ def keyness(
     return pd.concat(frames, ignore_index=True)
 
 
-def _compare(counts: _Counts, target: np.ndarray, reference: np.ndarray, target_label: str,
-             reference_label: str, *, measure: str, n: int | None, min_count: int, yates: bool) -> pd.DataFrame:
-    """Keyness table of one target mask against one reference mask."""
+def _check_groups(target: np.ndarray, reference: np.ndarray, target_label: str, reference_label: str) -> None:
     if not target.any():
         raise CorpusError(f"keyness: target {target_label!r} selects no documents")
     if not reference.any():
@@ -684,13 +692,23 @@ def _compare(counts: _Counts, target: np.ndarray, reference: np.ndarray, target_
     if (target & reference).any():
         raise CorpusError(f"keyness: target {target_label!r} and reference {reference_label!r} "
                           f"share {int((target & reference).sum())} documents")
-    a = np.asarray(counts.matrix[target].sum(axis=0)).ravel()
-    b = np.asarray(counts.matrix[reference].sum(axis=0)).ravel()
+
+
+def _compare(counts: _Counts, target: np.ndarray, reference: np.ndarray, target_label: str,
+             reference_label: str, *, measure: str, n: int | None, min_count: int, min_docs: int,
+             yates: bool) -> pd.DataFrame:
+    """Keyness table of one target mask against one reference mask."""
+    _check_groups(target, reference, target_label, reference_label)
+    sub_t, sub_r = counts.matrix[target], counts.matrix[reference]
+    a, b = np.asarray(sub_t.sum(axis=0)).ravel(), np.asarray(sub_r.sum(axis=0)).ravel()
+    df_t, df_r = np.asarray((sub_t > 0).sum(axis=0)).ravel(), np.asarray((sub_r > 0).sum(axis=0)).ravel()
     tt, tr = counts.totals[target].sum(), counts.totals[reference].sum()
     if tt == 0 or tr == 0:
         raise TextmineError(f"keyness: the {'target' if tt == 0 else 'reference'} documents have "
                             f"nothing to count (total 0)")
-    keep = (a + b >= max(int(min_count), 1))
+    over = a * tr - b * tt  # > 0: relatively more frequent in the target
+    spread = np.where(over > 0, df_t, np.where(over < 0, df_r, np.maximum(df_t, df_r)))
+    keep = (a + b >= max(int(min_count), 1)) & (spread >= int(min_docs))
     stats = keyness_statistics(a[keep], b[keep], tt, tr, yates=yates)
     table = pd.DataFrame({
         "target": target_label, "reference": reference_label,
@@ -698,16 +716,18 @@ def _compare(counts: _Counts, target: np.ndarray, reference: np.ndarray, target_
         "feature": pd.Series(np.asarray(counts.features, dtype=object)[keep], dtype=object),
         "target_count": a[keep].astype(int), "reference_count": b[keep].astype(int),
         "target_total": int(tt), "reference_total": int(tr),
+        "target_docfreq": df_t[keep].astype(int), "reference_docfreq": df_r[keep].astype(int),
     })
     table = pd.concat([table, stats], axis=1)
     table["p_value"] = table["p_g2" if measure == "g2" else "p_chi2"]
-    table = table.drop(columns=["p_g2", "p_chi2"])
     table = table.sort_values([measure, "feature"], ascending=[False, True], kind="mergesort")
     if n is not None:
         table = table.head(int(n))
     table = table.reset_index(drop=True)
     table["feature_rank"] = np.arange(1, len(table) + 1)
-    columns = ["target", "reference", "target_docs", "reference_docs", "feature", "target_count",
-               "reference_count", "target_total", "reference_total", "log_ratio", "g2", "chi2",
-               "p_value", "direction", "feature_rank"]
-    return table[columns]
+    return table[_KEYNESS_COLUMNS]
+
+
+_KEYNESS_COLUMNS = ["target", "reference", "target_docs", "reference_docs", "feature", "target_count",
+                    "reference_count", "target_total", "reference_total", "target_docfreq",
+                    "reference_docfreq", "log_ratio", "g2", "chi2", "p_value", "direction", "feature_rank"]
