@@ -1,0 +1,131 @@
+"""Token cache: JSON on disk, checksummed, never pickle; tokenizing twice does not redo the work."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from textmine.cache import ENV_VAR, TokenCache, default_cache_dir
+from textmine.tokenize import Tokenizer
+
+TEXTS = ["推进乡村振兴,发展新质生产力", "持续优化营商环境", "推进乡村振兴,发展新质生产力"]
+EXPECTED = [["乡村振兴", "发展", "新质生产力"], ["营商环境"], ["乡村振兴", "发展", "新质生产力"]]
+
+
+def entries(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*/*.json.gz"))
+
+
+def test_put_then_get_round_trips(tmp_path):
+    cache = TokenCache(tmp_path)
+    key = TokenCache.key("推进乡村振兴", "fp")
+    assert cache.get(key) is None
+    cache.put(key, ["乡村振兴"])
+    assert cache.get(key) == ["乡村振兴"]
+    assert (cache.hits, cache.misses) == (1, 1)
+
+
+def test_key_depends_on_text_and_fingerprint():
+    keys = {TokenCache.key("甲", "f"), TokenCache.key("乙", "f"), TokenCache.key("甲", "g")}
+    assert len(keys) == 3
+    assert all(len(k) == 64 for k in keys)  # sha256 hex
+
+
+def test_entries_are_gzipped_json_with_a_checksum(tmp_path):
+    cache = TokenCache(tmp_path)
+    key = TokenCache.key("优化营商环境", "fp")
+    cache.put(key, ["营商环境"])
+    (path,) = entries(tmp_path)
+    record = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
+    assert record["tokens"] == ["营商环境"]
+    assert record["key"] == key
+    assert len(record["sha256"]) == 64
+
+
+def test_truncated_entry_is_detected_removed_and_rebuilt(tmp_path):
+    tok = Tokenizer()
+    assert tok.tokenize_corpus(TEXTS, cache_dir=tmp_path) == EXPECTED
+    path = entries(tmp_path)[0]
+    good = path.read_bytes()
+    path.write_bytes(good[: len(good) // 2])
+    cache = TokenCache(tmp_path)
+    assert tok.tokenize_corpus(TEXTS, cache=cache) == EXPECTED
+    assert cache.rebuilt == 1
+    assert path.read_bytes() == good  # written again, whole
+
+
+def test_tampered_tokens_fail_the_checksum(tmp_path):
+    cache = TokenCache(tmp_path)
+    key = TokenCache.key("优化营商环境", "fp")
+    cache.put(key, ["营商环境"])
+    path = cache.path(key)
+    record = json.loads(gzip.decompress(path.read_bytes()))
+    record["tokens"] = ["营商", "环境"]  # valid JSON, wrong content
+    path.write_bytes(gzip.compress(json.dumps(record, ensure_ascii=False).encode("utf-8")))
+    assert cache.get(key) is None
+    assert not path.exists()
+    assert cache.rebuilt == 1
+
+
+def test_an_entry_under_another_key_is_refused(tmp_path):
+    cache = TokenCache(tmp_path)
+    a, b = TokenCache.key("甲", "fp"), TokenCache.key("乙", "fp")
+    cache.put(a, ["甲"])
+    cache.path(b).parent.mkdir(parents=True, exist_ok=True)
+    cache.path(b).write_bytes(cache.path(a).read_bytes())
+    assert cache.get(b) is None
+
+
+def test_tokenizing_twice_reads_the_cache_instead_of_the_engine(tmp_path, monkeypatch):
+    tok = Tokenizer()
+    assert tok.tokenize_corpus(TEXTS, cache_dir=tmp_path) == EXPECTED
+    assert len(entries(tmp_path)) == 2  # the repeated text is stored once
+
+    def no_engine(self, text):
+        raise AssertionError("the engine ran although every document was cached")
+
+    monkeypatch.setattr(Tokenizer, "cut", no_engine)
+    cache = TokenCache(tmp_path)
+    assert tok.tokenize_corpus(TEXTS, cache=cache) == EXPECTED
+    assert (cache.hits, cache.misses) == (3, 0)
+
+
+def test_other_settings_do_not_reuse_entries(tmp_path):
+    Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
+    cache = TokenCache(tmp_path)
+    tokens = Tokenizer(drop_stopwords=False).tokenize_corpus(TEXTS[:2], cache=cache)
+    assert tokens == [["推进", "乡村振兴", "发展", "新质生产力"], ["持续", "优化", "营商环境"]]
+    assert cache.hits == 0
+
+
+def test_cache_false_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    assert Tokenizer().tokenize_corpus(TEXTS, cache=False) == EXPECTED
+    assert entries(tmp_path) == []
+
+
+def test_cache_directory_argument_then_environment_then_home(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "from_env"))
+    assert TokenCache(tmp_path / "explicit").directory == tmp_path / "explicit"
+    assert TokenCache().directory == tmp_path / "from_env"
+    Tokenizer().tokenize_corpus(["优化营商环境"])
+    assert len(entries(tmp_path / "from_env")) == 1
+    monkeypatch.delenv(ENV_VAR)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_cache_dir() == tmp_path / "home" / ".cache" / "textmine" / "tokens"
+
+
+def test_no_temporary_files_are_left_behind(tmp_path):
+    Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(".json.gz")]
+    assert leftovers == []
+
+
+def test_unwritable_cache_warns_and_still_tokenizes(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    with pytest.warns(UserWarning, match="cannot write the token cache"):
+        assert Tokenizer().tokenize_corpus(TEXTS, cache_dir=blocker / "cache") == EXPECTED

@@ -1,0 +1,303 @@
+"""Tokenizer: policy terms stay whole, engines agree, filters, private jieba state, pickling."""
+
+from __future__ import annotations
+
+import csv
+import pickle
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from textmine.errors import DictionaryError
+from textmine.tokenize import (
+    DEFAULT_STOPWORD_FILES,
+    POLICY_CATEGORIES,
+    POLICY_DICTIONARY,
+    Tokenizer,
+    load_dictionary,
+    load_policy_terms,
+    read_stopwords,
+    split_terms,
+)
+
+SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+FRAME = "我们要大力推进{term}工作。"
+CATEGORIES = {"economy", "innovation", "reform_opening", "rural", "ecology", "livelihood", "governance",
+              "party_building"}
+#: terms a policy researcher expects as one unit (from the design brief)
+EXPECTED_TERMS = """新质生产力 民营经济 营商环境 高质量发展 乡村振兴 共同富裕 数字经济 专精特新 放管服 新发展格局
+双循环 碳达峰 碳中和 晋江经验 一带一路 海丝名城 链长制 招商引资 稳中求进 全面从严治党 八项规定 中央八项规定
+河长制 双减 一网通办 一件事一次办 专项债 城市更新 老旧小区改造 制造强市 科技创新 产业链 供应链 创新链 实体经济
+现代化产业体系 战略性新兴产业 未来产业 人工智能 两山理论 绿水青山就是金山银山 蓝天碧水净土""".split()
+
+
+@pytest.fixture(scope="module")
+def policy_terms() -> list[str]:
+    return load_dictionary("policy")
+
+
+# -- the shipped dictionary ---------------------------------------------------
+
+
+def test_policy_term_is_one_token():
+    assert Tokenizer()("发展新质生产力") == ["发展", "新质生产力"]
+
+
+def test_shipped_dictionary_has_the_terms_researchers_expect(policy_terms):
+    missing = [t for t in EXPECTED_TERMS if t not in policy_terms]
+    assert missing == []
+    assert len(policy_terms) >= 200
+    assert len(policy_terms) == len(set(policy_terms)), "a term is listed twice"
+
+
+def test_dictionary_txt_and_csv_list_the_same_terms(policy_terms):
+    with open(POLICY_CATEGORIES, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["term"] for r in rows] == policy_terms
+    assert {r["category"] for r in rows} == CATEGORIES
+    frame = load_policy_terms()
+    assert list(frame.columns) == ["term", "category"]
+    assert frame.loc[frame["term"] == "碳达峰", "category"].item() == "ecology"
+
+
+def test_dictionary_terms_are_plain_chinese(policy_terms):
+    # jieba only keeps Han characters (with ASCII rules of its own) inside one word
+    assert [t for t in policy_terms if not re.fullmatch(r"[\u4e00-\u9fd5]{2,}", t)] == []
+
+
+@pytest.mark.parametrize("engine", ["jieba", "rjieba"])
+@pytest.mark.parametrize("hmm", [False, True])
+def test_every_policy_term_is_one_token_inside_a_sentence(engine, hmm, policy_terms):
+    tok = Tokenizer(engine=engine, hmm=hmm)
+    table = split_terms(policy_terms, tok, frame=FRAME)
+    assert table.loc[table["split"], "term"].tolist() == []
+    # the frame is neutral: the words around the term are cut as they are alone
+    before, after = FRAME.split("{term}")
+    around = tok.cut(before), tok.cut(after)
+    assert around == (["我们", "要", "大力", "推进"], ["工作", "。"])
+    disturbed = [t for t in policy_terms if tok.cut(FRAME.format(term=t)) != around[0] + [t] + around[1]]
+    assert disturbed == []
+
+
+def test_terms_do_not_break_ordinary_neighbouring_words(policy_terms):
+    # 算力 is a policy term, but 打算力争 is still 打算|力争
+    assert "算力" in policy_terms
+    sentence = "我们打算力争明年完成任务"
+    assert Tokenizer(engine="jieba").cut(sentence) == ["我们", "打算", "力争", "明年", "完成", "任务"]
+    assert Tokenizer(engine="jieba", dictionaries=()).cut(sentence) == Tokenizer(engine="jieba").cut(sentence)
+
+
+def test_split_terms_reports_what_the_plain_base_dictionary_cuts():
+    table = split_terms(["新质生产力", "人工智能"], Tokenizer(dictionaries=()))
+    assert list(table.columns) == ["term", "tokens", "n_tokens", "split"]
+    assert table["tokens"].tolist() == [["新", "质", "生产力"], ["人工智能"]]
+    assert table["n_tokens"].tolist() == [3, 1]
+    assert table["split"].tolist() == [True, False]
+
+
+def test_split_terms_reads_a_dictionary_file(tmp_path):
+    path = tmp_path / "user.txt"
+    path.write_text("新质生产力\n两稳一保一防 20 nz\n", encoding="utf-8")
+    table = split_terms(path, Tokenizer(dictionaries=("policy",)))
+    assert table.set_index("term")["split"].to_dict() == {"新质生产力": False, "两稳一保一防": True}
+
+
+# -- user dictionaries and extra terms -----------------------------------------
+
+
+def test_user_dictionary_file_and_extra_terms(tmp_path):
+    path = tmp_path / "mine.txt"
+    path.write_text("# my slogans\n两稳一保一防 50 nz\n\n三大比较优势\n", encoding="utf-8")
+    text = "落实两稳一保一防,发挥三大比较优势,推进强产业兴城市"
+    assert Tokenizer(dictionaries=("policy", path), extra_terms=["强产业兴城市"])(text) == [
+        "两稳一保一防", "发挥", "三大比较优势", "强产业兴城市"]
+    assert "两稳一保一防" not in Tokenizer()(text)
+
+
+def test_malformed_dictionary_line_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("晋江经验\n海丝 名城 12\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match=r"bad\.txt, line 2"):
+        Tokenizer(dictionaries=[path])
+
+
+def test_missing_dictionary_file_is_a_dictionary_error(tmp_path):
+    with pytest.raises(DictionaryError, match="not found"):
+        Tokenizer(dictionaries=[tmp_path / "nope.txt"])
+
+
+def test_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="engine"):
+        Tokenizer(engine="thulac")
+
+
+# -- engines -------------------------------------------------------------------
+
+
+def test_auto_engine_is_rjieba_without_hmm_and_jieba_with_it():
+    assert Tokenizer().engine_name == "rjieba"
+    assert Tokenizer(hmm=True).engine_name == "jieba"
+    assert Tokenizer(engine="jieba").engine_name == "jieba"
+    assert Tokenizer(engine="rjieba", hmm=True).engine_name == "rjieba"
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
+def test_engines_give_identical_raw_tokens_on_every_seed(seed):
+    text = seed.read_text(encoding="utf-8")
+    jieba_tokens = Tokenizer(engine="jieba").cut(text)
+    rjieba_tokens = Tokenizer(engine="rjieba").cut(text)
+    assert "".join(jieba_tokens) == text  # nothing lost: tokens tile the text
+    assert jieba_tokens == rjieba_tokens
+
+
+def test_explicit_engines_give_the_same_filtered_tokens():
+    text = "2023年,泉州坚持稳中求进工作总基调,推动民营经济高质量发展。"
+    # 2023 number, 年 总 single, 坚持 工作 推动 stopwords, punctuation
+    expected = ["泉州", "稳中求进", "基调", "民营经济", "高质量发展"]
+    assert Tokenizer(engine="jieba")(text) == expected
+    assert Tokenizer(engine="rjieba")(text) == expected
+
+
+# -- private jieba state -------------------------------------------------------
+
+
+def test_global_jieba_is_untouched():
+    import jieba
+
+    tok = Tokenizer(engine="jieba", extra_terms=["全局状态检查词"])
+    assert tok("发展新质生产力") == ["发展", "新质生产力"]
+    assert jieba.lcut("发展新质生产力", HMM=False) == ["发展", "新", "质", "生产力"]
+    assert "新质生产力" not in jieba.dt.FREQ
+    assert "全局状态检查词" not in jieba.dt.FREQ
+
+
+def test_loading_the_jieba_engine_prints_nothing(capfd):
+    import logging
+
+    level = logging.getLogger("jieba").level
+    Tokenizer(engine="jieba", extra_terms=["静默加载检查词"]).cut("静默加载检查词")
+    out, err = capfd.readouterr()
+    assert "prefix dict" not in err + out
+    assert logging.getLogger("jieba").level == level  # restored afterwards
+
+
+# -- filters -------------------------------------------------------------------
+
+NO_FILTERS = dict(drop_punct=False, drop_numbers=False, drop_single=False, drop_stopwords=False)
+
+
+def test_whitespace_tokens_are_always_dropped():
+    assert Tokenizer(**NO_FILTERS)("营商环境 \n 持续\t优化") == ["营商环境", "持续", "优化"]
+
+
+@pytest.mark.parametrize("token", ["2024", "5.4%", "12345", "3.5", "１２", "1,200"])
+def test_numbers_are_dropped(token):
+    assert not Tokenizer().keep(token)
+    assert Tokenizer(drop_numbers=False, drop_single=False).keep(token)
+
+
+def test_numbers_in_text_are_dropped():
+    text = "增长5.4%,投资12345亿元"
+    kept = Tokenizer(drop_punct=False, drop_single=False, drop_stopwords=False)(text)
+    # jieba cuts 5.4% into 5 . 4 %; the digits go, the symbols stay (drop_punct=False)
+    assert kept == ["增长", ".", "%", ",", "投资", "亿元"]
+    assert "12345" in Tokenizer(**NO_FILTERS)(text)
+
+
+def test_punctuation_is_dropped_as_an_option():
+    text = "“晋江经验”——民营经济!"
+    assert Tokenizer()(text) == ["晋江经验", "民营经济"]
+    assert Tokenizer(drop_punct=False, drop_single=False)(text) == ["“", "晋江经验", "”", "—", "—", "民营经济", "!"]
+
+
+def test_single_characters_are_dropped_as_an_option():
+    text = "推进乡村振兴和城市更新"
+    assert Tokenizer(drop_stopwords=False)(text) == ["推进", "乡村振兴", "城市更新"]
+    assert Tokenizer(drop_stopwords=False, drop_single=False)(text) == ["推进", "乡村振兴", "和", "城市更新"]
+
+
+def test_default_stopwords_cover_function_words_and_report_boilerplate():
+    text = "各位代表,我们要进一步加快推进营商环境建设"
+    assert Tokenizer()(text) == ["营商环境", "建设"]
+    assert Tokenizer(stopwords=None)(text) == ["各位", "代表", "我们", "进一步", "加快", "推进", "营商环境", "建设"]
+
+
+def test_stopwords_from_a_file_a_list_and_extra_words(tmp_path):
+    text = "我们推进营商环境建设"
+    path = tmp_path / "stop.txt"
+    path.write_text("# mine\n建设 推进\n", encoding="utf-8")
+    assert Tokenizer(stopwords=path)(text) == ["我们", "营商环境"]
+    assert Tokenizer(stopwords=["我们"])(text) == ["推进", "营商环境", "建设"]
+    assert Tokenizer(extra_stopwords=["建设"])(text) == ["营商环境"]
+    assert Tokenizer(stopwords=None, extra_stopwords=path)(text) == ["我们", "营商环境"]
+    assert Tokenizer(extra_stopwords=["建设"], drop_stopwords=False)(text) == ["我们", "推进", "营商环境", "建设"]
+
+
+def test_shipped_stopwords_are_single_tokens_and_never_policy_terms(policy_terms):
+    tok = Tokenizer()
+    for path in DEFAULT_STOPWORD_FILES:
+        words = sorted(read_stopwords(path))
+        assert len(words) > 100
+        assert sorted(set(words) & set(policy_terms)) == []
+        assert [w for w in words if tok.cut(w) != [w]] == [], path.name
+
+
+# -- fingerprint, pickling, scikit-learn ---------------------------------------
+
+
+def test_fingerprint_is_stable_and_follows_settings():
+    fp = Tokenizer().fingerprint
+    assert fp == Tokenizer().fingerprint
+    assert fp == Tokenizer(engine="jieba").fingerprint == Tokenizer(engine="rjieba").fingerprint
+    others = [Tokenizer(extra_terms=["两稳一保一防"]), Tokenizer(extra_stopwords=["发展"]), Tokenizer(stopwords=None),
+              Tokenizer(drop_single=False), Tokenizer(hmm=True), Tokenizer(dictionaries=())]
+    assert len({fp, *(t.fingerprint for t in others)}) == 1 + len(others)
+    # with HMM the engines differ, so the engine is part of the fingerprint
+    assert Tokenizer(engine="jieba", hmm=True).fingerprint != Tokenizer(engine="rjieba", hmm=True).fingerprint
+
+
+def test_pickled_tokenizer_rebuilds_its_engine():
+    tok = Tokenizer()
+    assert tok("发展新质生产力") == ["发展", "新质生产力"]
+    copy = pickle.loads(pickle.dumps(tok))
+    assert copy._cut is None  # the engine is not pickled
+    assert copy("发展新质生产力") == ["发展", "新质生产力"]
+    assert copy.fingerprint == tok.fingerprint
+
+
+def test_works_inside_sklearn_tfidf_and_survives_clone():
+    from sklearn.base import clone
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(tokenizer=Tokenizer(), lowercase=False, token_pattern=None)
+    vec = clone(vec).fit(["发展新质生产力", "优化营商环境,发展民营经济"])  # 优化: a report stopword
+    assert sorted(vec.vocabulary_) == ["发展", "新质生产力", "民营经济", "营商环境"]
+
+
+# -- corpora -------------------------------------------------------------------
+
+
+def test_tokenize_corpus_accepts_strings_documents_and_one_text():
+    tok = Tokenizer()
+    texts = ["推进乡村振兴", "优化营商环境", "推进乡村振兴"]
+    expected = [["乡村振兴"], ["营商环境"], ["乡村振兴"]]
+    assert tok.tokenize_corpus(texts, cache=False) == expected
+    docs = [SimpleNamespace(doc_id=f"d{i}", text=t) for i, t in enumerate(texts)]
+    assert tok.tokenize_corpus(docs, cache=False) == expected
+    assert tok.tokenize_corpus("推进乡村振兴", cache=False) == [["乡村振兴"]]
+    assert tok.tokenize_corpus([], cache=False) == []
+
+
+def test_tokenize_corpus_refuses_items_without_text():
+    with pytest.raises(TypeError, match="item 1"):
+        Tokenizer().tokenize_corpus(["推进乡村振兴", 42], cache=False)
+
+
+def test_parallel_tokenization_equals_serial():
+    texts = [p.read_text(encoding="utf-8")[:3000] for p in SEEDS]
+    tok = Tokenizer()
+    serial = tok.tokenize_corpus(texts, n_jobs=1, cache=False)
+    assert tok.tokenize_corpus(texts, n_jobs=2, cache=False) == serial
+    assert serial == [tok(t) for t in texts]

@@ -1,0 +1,164 @@
+"""On-disk cache of token lists: tokenizing a corpus twice does not redo the work.
+
+One gzip-compressed JSON file per document, named by the sha256 of the
+document text and the tokenizer's fingerprint (:meth:`TokenCache.key`). Each
+file records a sha256 checksum of its token list, so a corrupted or truncated
+entry is detected, removed and rebuilt instead of being read. Entries are
+never pickled: reading a cache file cannot run code.
+
+Where the cache lives, first match wins:
+
+1. ``TokenCache(directory)`` / ``Tokenizer.tokenize_corpus(..., cache_dir=...)``
+2. the environment variable ``TEXTMINE_CACHE_DIR``
+3. ``~/.cache/textmine/tokens``
+
+>>> import tempfile
+>>> cache = TokenCache(tempfile.mkdtemp())
+>>> k = TokenCache.key("发展新质生产力", "fingerprint")
+>>> cache.get(k) is None
+True
+>>> cache.put(k, ["发展", "新质生产力"])
+>>> cache.get(k)
+['发展', '新质生产力']
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+import zlib
+from pathlib import Path
+from typing import Sequence
+
+from ._io import write_bytes_atomic
+
+__all__ = ["TokenCache", "default_cache_dir", "ENV_VAR"]
+
+#: Environment variable naming the cache directory.
+ENV_VAR = "TEXTMINE_CACHE_DIR"
+#: Format tag written into every entry; bump the version when the layout changes.
+FORMAT = "textmine.tokens"
+VERSION = 1
+
+log = logging.getLogger(__name__)
+
+
+def default_cache_dir() -> Path:
+    """``$TEXTMINE_CACHE_DIR`` if set, else ``~/.cache/textmine/tokens``.
+
+    >>> isinstance(default_cache_dir(), Path)
+    True
+    """
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "textmine" / "tokens"
+
+
+def _checksum(tokens: Sequence[str]) -> str:
+    """sha256 of the canonical JSON form of a token list."""
+    blob = json.dumps(list(tokens), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class TokenCache:
+    """Token lists on disk, one checksummed ``.json.gz`` file per key.
+
+    ``hits``, ``misses`` and ``rebuilt`` (corrupted entries found and removed)
+    count what happened since the cache object was made.
+    """
+
+    def __init__(self, directory: str | os.PathLike | None = None) -> None:
+        self.directory = Path(directory).expanduser() if directory is not None else default_cache_dir()
+        self.hits = 0
+        self.misses = 0
+        self.rebuilt = 0
+
+    def __repr__(self) -> str:
+        return f"TokenCache({str(self.directory)!r})"
+
+    @staticmethod
+    def key(text: str, fingerprint: str) -> str:
+        """sha256 (hex) of a document text together with a tokenizer fingerprint.
+
+        >>> TokenCache.key("a", "f") == TokenCache.key("a", "f") != TokenCache.key("a", "g")
+        True
+        """
+        h = hashlib.sha256()
+        h.update(fingerprint.encode("utf-8"))
+        h.update(b"\0")
+        h.update(text.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def path(self, key: str) -> Path:
+        """File holding the entry for ``key`` (two-character fan-out directories)."""
+        return self.directory / key[:2] / f"{key}.json.gz"
+
+    def get(self, key: str) -> list[str] | None:
+        """The cached tokens for ``key``, or None if absent or corrupted (then removed)."""
+        path = self.path(key)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except OSError as exc:
+            log.warning("token cache %s: cannot read (%s); tokenizing again", path, exc.strerror)
+            self.misses += 1
+            return None
+        tokens = _decode(raw, key)
+        if tokens is None:
+            log.warning("token cache %s: corrupted or truncated entry; removing it and tokenizing again", path)
+            self._remove(path)
+            self.rebuilt += 1
+            self.misses += 1
+            return None
+        self.hits += 1
+        return tokens
+
+    def put(self, key: str, tokens: Sequence[str]) -> None:
+        """Store ``tokens`` under ``key`` (atomic write: never a half-written entry)."""
+        tokens = [str(t) for t in tokens]
+        record = {"format": FORMAT, "version": VERSION, "key": key,
+                  "sha256": _checksum(tokens), "tokens": tokens}
+        blob = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        write_bytes_atomic(self.path(key), gzip.compress(blob, mtime=0))
+
+    def __contains__(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def clear(self) -> int:
+        """Delete every entry; returns how many files were removed."""
+        n = 0
+        if not self.directory.is_dir():
+            return 0
+        for path in self.directory.glob("*/*.json.gz"):
+            self._remove(path)
+            n += 1
+        return n
+
+    @staticmethod
+    def _remove(path: Path) -> None:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def _decode(raw: bytes, key: str) -> list[str] | None:
+    """Token list of an entry, or None unless format, key and checksum all check out."""
+    try:
+        record = json.loads(gzip.decompress(raw).decode("utf-8"))
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("version") != VERSION:
+        return None
+    tokens = record.get("tokens")
+    if record.get("key") != key or not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        return None
+    if record.get("sha256") != _checksum(tokens):
+        return None
+    return tokens
