@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import pytest
 
 from textmine.corpus import Corpus, Document, load_corpus
@@ -124,8 +126,8 @@ def test_cohesion_threshold():
     # 加快 5 times, 建设 5 times, adjacent twice: 2 < 0.5 * 5
     text = "加快建设。加快建设。加快。加快。加快。建设。建设。建设。"
     tokens = [["加快", "建设", "加快", "建设", "加快", "加快", "加快", "建设", "建设", "建设"]]
-    assert token_ngrams(corpus_of(text), tokens) == {}
-    assert token_ngrams(corpus_of(text), tokens, cohesion=0.4) == {"加快建设": 2}
+    assert token_ngrams(corpus_of(text), tokens, edge=set()) == {}
+    assert token_ngrams(corpus_of(text), tokens, cohesion=0.4, edge=set()) == {"加快建设": 2}
 
 
 def test_ngram_candidates_prefer_the_longer_phrase():
@@ -169,3 +171,22 @@ def test_bundled_corpus_finds_the_quanzhou_slogans():
     assert not found & {"各位代表", "千方百计", "2024年"}
     assert (df["count"] >= 2).all()
     assert df["n_places"].is_monotonic_decreasing
+
+
+def test_ngrams_do_not_begin_or_end_with_an_edge_word():
+    texts = ("加快晋江经验推广。加快晋江经验推广。",)
+    tokens = [["加快", "晋江", "经验", "推广", "加快", "晋江", "经验", "推广"]]
+    grams = token_ngrams(corpus_of(*texts), tokens, edge={"加快", "推广"})
+    assert grams == {"晋江经验": 2}
+    assert "加快晋江经验" in token_ngrams(corpus_of(*texts), tokens, edge=set())
+
+
+def test_bundled_corpus_with_the_policy_tokenizer():
+    pytest.importorskip("textmine.tokenize")
+    df = discover_slogans(load_corpus(), cache=False)
+    rows = df.set_index("candidate")
+    assert rows.loc["社会消费品零售总额", "kind"] == "ngram"      # jieba splits it into four tokens
+    assert "社会消费品" not in rows.index                         # only ever inside the longer phrase
+    policy = (Path(__file__).resolve().parents[1] / "textmine" / "data" / "policy_terms.txt").read_text("utf-8")
+    assert ("专精特新" in policy.split()) and bool(rows.loc["专精特新", "in_dictionary"])
+    assert not any(c.startswith(("加快", "全面")) for c in df["candidate"][df["kind"] == "ngram"])

@@ -19,11 +19,13 @@ Candidate kinds (:data:`KINDS`):
     一企一策), digit formulas (1+3, 1+6+X), and numeral-measure phrases
     (三大比较优势, 两个确立) -- quoted or found by the tokenizer.
 ``ngram``
-    Two or three adjacent tokens that the tokenizer splits but that nearly
-    always occur together: the n-gram's count is at least ``cohesion`` times
+    Two to four adjacent tokens (at most 10 characters) that the tokenizer
+    splits but that nearly always occur together: the n-gram's count is at least ``cohesion`` times
     the count of its rarest token (营商 + 环境, 晋江 + 经验). Stopwords, which the
-    tokenizer drops, break adjacency; a bigram that only ever occurs inside a
-    longer candidate is dropped in favour of the longer one.
+    tokenizer drops, break adjacency, and so do the ``[edge]`` tokens of
+    ``discover_stop.txt`` (加快, 全面, 增长 …: no n-gram begins or ends with one).
+    An n-gram that only ever occurs inside a longer candidate is dropped in
+    favour of the longer one (社会消费品 inside 社会消费品零售总额).
 
 Counts are exact phrase counts on the cleaned text with whitespace removed,
 the semantics of :func:`textmine.frequency.slogan_frequency`, so a candidate
@@ -93,15 +95,36 @@ _WS = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=4)
-def load_stop_phrases(path: str | None = None) -> frozenset[str]:
-    """The stop phrases of ``path`` (default: ``textmine/data/discover_stop.txt``)."""
+def load_stop_lists(path: str | None = None) -> tuple[frozenset[str], frozenset[str]]:
+    """``(phrases, edge_tokens)`` of ``path`` (default: ``textmine/data/discover_stop.txt``).
+
+    Lines before any section header, and under ``[phrases]``, are stop phrases;
+    lines under ``[edge]`` are tokens that may not begin or end an n-gram.
+    """
     where = Path(path) if path else STOP_FILE
     try:
         text = read_text(where)
     except Exception as exc:
         raise DictionaryError(f"{where}: cannot read the stop-phrase list ({exc})") from None
-    lines = (line.strip() for line in text.split("\n"))
-    return frozenset(line for line in lines if line and not line.startswith("#"))
+    sections: dict[str, set[str]] = {"phrases": set(), "edge": set()}
+    current = "phrases"
+    for n, line in enumerate(text.split("\n"), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        header = re.fullmatch(r"\[(\w+)\]", line)
+        if header:
+            current = header.group(1)
+            if current not in sections:
+                raise DictionaryError(f"{where} line {n}: unknown section [{current}] (use [phrases] or [edge])")
+            continue
+        sections[current].add(line)
+    return frozenset(sections["phrases"]), frozenset(sections["edge"])
+
+
+def load_stop_phrases(path: str | None = None) -> frozenset[str]:
+    """The stop phrases of ``path`` (default: ``textmine/data/discover_stop.txt``)."""
+    return load_stop_lists(path)[0]
 
 
 def is_junk(term: str, stop: Iterable[str] | None = None) -> bool:
@@ -186,13 +209,16 @@ def _token_spans(text: str, tokens: Sequence[str]) -> list[tuple[str, int, int]]
 
 
 def token_ngrams(corpus: Corpus, token_lists: Sequence[Sequence[str]], *, cohesion: float = 0.5,
-                 max_chars: int = 8) -> Counter:
-    """Cohesive bigrams and trigrams of adjacent Chinese tokens, with their token-level counts.
+                 max_chars: int = 10, edge: Iterable[str] | None = None) -> Counter:
+    """Cohesive n-grams (2 to 4 tokens) of adjacent Chinese tokens, with their token-level counts.
 
     ``token_lists`` are the tokenizer's output for each document (in corpus
     order). Tokens are adjacent when nothing (no dropped stopword, no
-    punctuation) stands between them in the text.
+    punctuation) stands between them in the text. An n-gram that begins or
+    ends with an ``edge`` token (default: the ``[edge]`` list of
+    ``discover_stop.txt``) is skipped.
     """
+    edge = load_stop_lists()[1] if edge is None else frozenset(edge)
     unigrams: Counter = Counter()
     grams: Counter = Counter()
     han = re.compile(rf"[{_HAN}]+")
@@ -200,12 +226,14 @@ def token_ngrams(corpus: Corpus, token_lists: Sequence[Sequence[str]], *, cohesi
         text = doc.text
         spans = _token_spans(text, tokens)
         unigrams.update(t for t, _, _ in spans)
-        for n in (2, 3):
+        for n in (2, 3, 4):
             for i in range(len(spans) - n + 1):
                 window = spans[i:i + n]
                 if any(window[k][2] != window[k + 1][1] for k in range(n - 1)):
                     continue
                 if not all(han.fullmatch(t) for t, _, _ in window):
+                    continue
+                if window[0][0] in edge or window[-1][0] in edge:
                     continue
                 grams[tuple(t for t, _, _ in window)] += 1
     kept: Counter = Counter()
@@ -271,6 +299,7 @@ def discover_slogans(
     cohesion: float = 0.5,
     quoted_share: float = 0.2,
     ngrams: bool = True,
+    cache: bool = True,
 ) -> pd.DataFrame:
     """Candidate slogans, ranked by how many places use them, then by count.
 
@@ -281,7 +310,8 @@ def discover_slogans(
     own place), ``in_dictionary``/``in_slogans`` whether the tokenizer's
     dictionary or the shipped slogan list already holds it, ``example`` the
     first use in context. Candidates with ``count < min_count`` are dropped;
-    ``top`` keeps the first rows. ``ngrams=False`` skips tokenization.
+    ``top`` keeps the first rows. ``ngrams=False`` skips tokenization;
+    ``cache`` is passed to :meth:`Tokenizer.tokenize_corpus` (the token cache).
     ``max_chars``, ``cohesion`` and ``quoted_share``: see the module docstring.
 
     >>> df = discover_slogans(["落实“六稳”“六保”，两稳一保一防。", "两稳一保一防工作。"], ngrams=False)
@@ -302,8 +332,8 @@ def discover_slogans(
     tok = None
     if ngrams:
         tok = _default_tokenizer(tokenizer)
-        token_lists = tok.tokenize_corpus(corpus)
-        for phrase in token_ngrams(corpus, token_lists, cohesion=cohesion, max_chars=min(max_chars, 8)):
+        token_lists = tok.tokenize_corpus(corpus, cache=cache)
+        for phrase in token_ngrams(corpus, token_lists, cohesion=cohesion, max_chars=min(max_chars, 10)):
             if phrase not in kinds:
                 kinds[phrase] = "formula" if is_formula(phrase) else "ngram"
                 ngram_found.add(phrase)
