@@ -189,4 +189,5 @@ def test_bundled_corpus_with_the_policy_tokenizer():
     assert "社会消费品" not in rows.index                         # only ever inside the longer phrase
     policy = (Path(__file__).resolve().parents[1] / "textmine" / "data" / "policy_terms.txt").read_text("utf-8")
     assert ("专精特新" in policy.split()) and bool(rows.loc["专精特新", "in_dictionary"])
-    assert not any(c.startswith(("加快", "全面")) for c in df["candidate"][df["kind"] == "ngram"])
+    assert "固定资产投资" in rows.index
+    assert not {"自觉接受", "固定资产投资增长"} & set(rows.index)     # 自觉, 增长 are [edge] tokens
