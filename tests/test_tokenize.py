@@ -152,6 +152,14 @@ def test_engines_give_identical_raw_tokens_on_every_seed(seed):
     assert jieba_tokens == rjieba_tokens
 
 
+def test_engines_agree_on_dates_rare_characters_and_line_breaks():
+    # jieba-rs counts more code points as Han (㐀, 鿫, 𠀀) and splits \s differently in principle
+    text = "2024-05-19 㐀发展鿫新质生产力 AI+制造 5G网络①② Ｆ全角ＡＢ 𠀀字 \r\n end...\u3000〇 C++ 12.5% 100,000"
+    jieba_tokens = Tokenizer(engine="jieba").cut(text)
+    assert jieba_tokens == Tokenizer(engine="rjieba").cut(text)
+    assert jieba_tokens[:5] == ["2024", "-", "05", "-", "19"]
+
+
 def test_explicit_engines_give_the_same_filtered_tokens():
     text = "2023年,泉州坚持稳中求进工作总基调,推动民营经济高质量发展。"
     # 2023 number, 年 总 single, 坚持 工作 推动 stopwords, punctuation
@@ -163,24 +171,20 @@ def test_explicit_engines_give_the_same_filtered_tokens():
 # -- private jieba state -------------------------------------------------------
 
 
-def test_global_jieba_is_untouched():
-    import jieba
-
-    tok = Tokenizer(engine="jieba", extra_terms=["全局状态检查词"])
-    assert tok("发展新质生产力") == ["发展", "新质生产力"]
-    assert jieba.lcut("发展新质生产力", HMM=False) == ["发展", "新", "质", "生产力"]
-    assert "新质生产力" not in jieba.dt.FREQ
-    assert "全局状态检查词" not in jieba.dt.FREQ
-
-
-def test_loading_the_jieba_engine_prints_nothing(capfd):
+def test_global_jieba_is_untouched_and_loading_prints_nothing(capfd):
     import logging
 
+    import jieba
+
     level = logging.getLogger("jieba").level
-    Tokenizer(engine="jieba", extra_terms=["静默加载检查词"]).cut("静默加载检查词")
+    tok = Tokenizer(engine="jieba", extra_terms=["全局状态检查词"])  # a fresh engine, loaded now
+    assert tok("发展新质生产力全局状态检查词") == ["发展", "新质生产力", "全局状态检查词"]
     out, err = capfd.readouterr()
     assert "prefix dict" not in err + out
     assert logging.getLogger("jieba").level == level  # restored afterwards
+    assert jieba.lcut("发展新质生产力", HMM=False) == ["发展", "新", "质", "生产力"]
+    assert "新质生产力" not in jieba.dt.FREQ
+    assert "全局状态检查词" not in jieba.dt.FREQ
 
 
 # -- filters -------------------------------------------------------------------
@@ -192,7 +196,7 @@ def test_whitespace_tokens_are_always_dropped():
     assert Tokenizer(**NO_FILTERS)("营商环境 \n 持续\t优化") == ["营商环境", "持续", "优化"]
 
 
-@pytest.mark.parametrize("token", ["2024", "5.4%", "12345", "3.5", "１２", "1,200"])
+@pytest.mark.parametrize("token", ["2024", "5.4%", "12345", "3.5", "１２", "1,200", "2024-05-19", "09:16"])
 def test_numbers_are_dropped(token):
     assert not Tokenizer().keep(token)
     assert Tokenizer(drop_numbers=False, drop_single=False).keep(token)

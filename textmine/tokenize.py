@@ -86,7 +86,7 @@ TERM_FREQ_FLOOR = 100
 TOKENIZE_VERSION = 1
 
 _TAG = re.compile(r"[A-Za-z]+")
-_NUMBER = re.compile(r"[+\-−]?(?:\d+(?:[.,．，]\d+)*|\d*[.．]\d+)[%％‰]?")
+_NUMBER = re.compile(r"[+\-−]?(?:\d+(?:[.,．，:/\-]\d+)*|\d*[.．]\d+)[%％‰]?")
 
 
 class DictEntry(NamedTuple):
@@ -388,7 +388,7 @@ def _is_punct(token: str) -> bool:
 
 
 def _is_number(token: str) -> bool:
-    """2024, 5.4, 5.4%, 12,345, full-width digits ..."""
+    """2024, 5.4, 5.4%, 12,345, 2024-05-19, 09:16, full-width digits ..."""
     return _NUMBER.fullmatch(token) is not None
 
 
