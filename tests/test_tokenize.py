@@ -14,7 +14,6 @@ from textmine.errors import DictionaryError
 from textmine.tokenize import (
     DEFAULT_STOPWORD_FILES,
     POLICY_CATEGORIES,
-    POLICY_DICTIONARY,
     Tokenizer,
     load_dictionary,
     load_policy_terms,
