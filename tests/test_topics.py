@@ -82,14 +82,16 @@ print(h.hexdigest(), sorted(tm.dictionary_.token2id.items()))
 
 
 def test_fits_in_two_processes_with_different_hash_seeds_are_identical():
+    children = [subprocess.Popen([sys.executable, "-c", _CHILD.format(root=str(ROOT))], cwd=ROOT,
+                                 env={**os.environ, "PYTHONHASHSEED": hash_seed},
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for hash_seed in ("1", "2")]
     outputs = []
-    for hash_seed in ("1", "2"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        run = subprocess.run([sys.executable, "-c", _CHILD.format(root=str(ROOT))], env=env,
-                             capture_output=True, text=True, timeout=120, cwd=ROOT)
-        assert run.returncode == 0, run.stderr
-        outputs.append(run.stdout)
-    assert outputs[0] == outputs[1]
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        outputs.append(out)
+    assert outputs[0] and outputs[0] == outputs[1]
 
 
 # --- shares add up -------------------------------------------------------------------
@@ -234,6 +236,66 @@ def test_pyldavis_page_without_pyldavis_tells_how_to_install(fitted, tmp_path):
         pytest.skip("pyLDAvis is installed")
 
 
+# --- paragraphs and sections of real reports ---------------------------------------------
+
+REPORT_A = ("各位代表：\n一、2023年工作回顾\n"
+            "（一）科技创新能力持续增强。新建重点实验室，引进科技人才，研发投入稳步增长。\n"
+            "（二）营商环境持续优化。深化审批制度改革，政务服务事项全程网办，市场主体活力迸发。\n"
+            "二、2024年工作安排\n（一）加快科技创新。建设实验室和创新平台，培育科技人才，提高研发投入强度。\n"
+            "（二）优化营商环境。推进审批制度改革，提升政务服务水平，激发市场主体活力。")
+REPORT_B = ("一、2023年工作回顾\n（一）营商环境不断改善。审批事项大幅压减，政务服务更加便利，市场主体快速增长。\n"
+            "（二）科技创新取得突破。新增实验室两家，集聚科技人才，研发经费快速增长。\n"
+            "二、2024年工作安排\n（一）持续优化营商环境。深化审批改革，完善政务服务，服务市场主体。\n"
+            "（二）全力推动科技创新。布局实验室，引育科技人才，加大研发投入。")
+
+
+@pytest.fixture(scope="module")
+def two_reports() -> Corpus:
+    return Corpus([Document("a", REPORT_A, {"place": "甲市", "level": "地级市", "year": 2024}, clean=False),
+                   Document("b", REPORT_B, {"place": "乙区", "level": "县区", "year": 2024}, clean=False)])
+
+
+PARAGRAPH_SETTINGS = dict(no_below=2, min_docs=2, no_above=0.6, min_tokens=2, passes=5, cache=False)
+
+
+def test_paragraph_units_map_back_to_their_report_and_its_metadata(two_reports):
+    tm = TopicModel(k=2, unit="auto", **PARAGRAPH_SETTINGS).fit(two_reports)
+    assert tm.unit_ == "paragraph"  # two documents are far fewer than AUTO_PARAGRAPH_BELOW
+    units = tm.units_
+    # four numbered items per report, each one paragraph
+    assert units["unit_id"].tolist() == [f"{d}#p{i}" for d in "ab" for i in range(4)]
+    assert units["doc_id"].tolist() == ["a"] * 4 + ["b"] * 4
+    # the report's administrative level, not the heading level of the paragraph
+    assert units["level"].tolist() == ["地级市"] * 4 + ["县区"] * 4
+    assert units["part"].tolist() == ["review", "review", "plan", "plan"] * 2
+    by_level = tm.prevalence(by="level")
+    assert sorted(by_level["level"].unique()) == ["县区", "地级市"]
+    assert np.allclose(by_level.groupby("level")["share"].sum(), 1.0, atol=1e-9)
+    # a report's prevalence weights its paragraphs by their vocabulary tokens
+    a = tm.doc_topics().query("doc_id == 'a' and topic == 0")
+    expected = (a["share"] * a["n_tokens"]).sum() / a["n_tokens"].sum()
+    got = tm.prevalence(by="doc_id").query("doc_id == 'a' and topic == 0")["share"].iloc[0]
+    assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_section_units_are_the_numbered_items(two_reports):
+    tm = TopicModel(k=2, unit="section", **PARAGRAPH_SETTINGS).fit(two_reports)
+    # the bare part headings (一、2023年工作回顾) and the salutation have too few tokens
+    assert set(tm.dropped_["part"]) <= {"preamble", "review", "plan"}
+    assert len(tm.units_) == 8
+    assert set(tm.units_["doc_id"]) == {"a", "b"}
+
+
+def test_words_of_a_single_report_are_left_out_of_the_vocabulary(two_reports):
+    tm = TopicModel(k=2, unit="paragraph", **PARAGRAPH_SETTINGS).fit(two_reports)
+    vocab = set(tm.dictionary_.token2id)
+    assert {"营商环境", "科技人才", "实验室"} <= vocab  # in both reports
+    # 快速增长 is in two paragraphs, both of report b: enough for no_below, not for min_docs
+    assert "快速增长" not in vocab
+    one_report = TopicModel(k=2, unit="paragraph", **{**PARAGRAPH_SETTINGS, "min_docs": 1}).fit(two_reports)
+    assert "快速增长" in one_report.dictionary_.token2id
+
+
 # --- vocabulary and units ----------------------------------------------------------------
 
 
@@ -245,6 +307,9 @@ def test_dictionary_keeps_terms_by_document_frequency_with_sorted_ids():
     assert d.dfs[d.token2id["丁"]] == 2 and d.cfs[d.token2id["丁"]] == 3
     top1 = build_dictionary(texts, no_below=1, no_above=1.0, keep_n=1)
     assert list(top1.token2id) == ["甲"]
+    # texts 0-1 from report x, 2-3 from report y: 乙 is in both reports, 丙 and 丁 in one each
+    spread = build_dictionary(texts, no_below=1, no_above=1.0, groups=["x", "x", "y", "y"], min_groups=2)
+    assert sorted(spread.token2id) == sorted(["甲", "乙"])
 
 
 def test_units_with_too_few_vocabulary_tokens_are_dropped_and_listed():

@@ -13,7 +13,8 @@ one task (科技创新, 营商环境, 民生 …). So the model can be fitted on
 
 - ``unit="paragraph"``: the paragraphs of every report (:func:`textmine.sections.paragraphs`),
   each carrying its report's metadata (``doc_id`` = the report, ``unit_id`` = the paragraph);
-- ``unit="section"``: the paragraphs of one report part (``part``) joined into one unit;
+- ``unit="section"``: the numbered items (（一）, （二）…) of every report
+  (:func:`textmine.sections.section_corpus`), coarser than paragraphs;
 - ``unit="document"``: whole reports;
 - ``unit="auto"`` (default): paragraphs when the corpus has fewer than
   :data:`AUTO_PARAGRAPH_BELOW` (50) documents, whole documents otherwise.
@@ -22,9 +23,14 @@ Results are always mapped back to the reports: :meth:`TopicModel.prevalence`
 weights each unit by its token count, so a report's topic mixture is the share
 of its (modelled) words that each topic accounts for, whatever the unit.
 
-**Vocabulary.** Terms found in fewer than ``no_below`` units or in more than
-``no_above`` of them are dropped, then the ``keep_n`` most widespread terms are
-kept (ties: higher total count, then the term). Term ids follow the sorted
+**Vocabulary.** Terms found in fewer than ``no_below`` units, in fewer than
+``min_docs`` different reports (a word only one report uses -- its place name,
+its local projects -- marks the report, not a theme) or in more than ``no_above``
+of the units are dropped; then the ``keep_n`` most widespread terms are kept
+(ties: higher total count, then the term). ``no_above=None`` means 0.25 for
+paragraph and section units (a word in a quarter of all paragraphs, such as 发展,
+is report boilerplate, not a theme) and 0.5 for whole documents (where a policy
+term in most reports is still worth modelling). Term ids follow the sorted
 terms, so the dictionary does not depend on hash seeds or insertion order.
 Units left with fewer than ``min_tokens`` vocabulary tokens are dropped
 (listed in ``TopicModel.dropped_``).
@@ -66,7 +72,7 @@ import numpy as np
 import pandas as pd
 
 from ._io import write_text_atomic
-from .corpus import Corpus, Document, as_corpus
+from .corpus import Corpus, as_corpus
 from .errors import TextmineError
 from .schema import META_COLUMNS
 
@@ -84,7 +90,7 @@ _SIDECAR = "textmine_topics.json"
 _MODEL_FILE = "lda.gensim"
 _DICT_FILE = "dictionary.txt"
 _THETA_FILE = "doc_topics.npy"
-_UNIT_META = ("parent_id", "part")  # extra metadata a paragraph/section unit carries
+_UNIT_META = ("part", "section_no")  # unit metadata kept besides the report's (textmine.sections)
 
 TokenizerLike = Callable[[str], list]
 
@@ -120,45 +126,37 @@ def resolve_unit(unit: str, n_documents: int) -> str:
 
 
 def _unit_corpus(corpus: Corpus, unit: str, min_chars: int) -> Corpus:
-    """The corpus of modelling units: documents, paragraphs or sections (parts)."""
+    """The corpus of modelling units: documents, paragraphs or numbered sections."""
     if unit == "document":
         return corpus
-    from .sections import paragraphs
+    from .sections import paragraphs, section_corpus
 
-    paras = paragraphs(corpus, min_chars=min_chars)
-    return paras if unit == "paragraph" else _join_parts(paras)
-
-
-def _join_parts(paras: Corpus) -> Corpus:
-    """Join consecutive paragraphs of one report part into one section unit."""
-    groups: dict[tuple[str, Any], list[Document]] = {}
-    for doc in paras:
-        groups.setdefault((doc.meta["parent_id"], doc.meta.get("part")), []).append(doc)
-    units = []
-    for n, ((parent, part), docs) in enumerate(groups.items()):
-        meta = {k: v for k, v in docs[0].meta.items() if k != "doc_id"}
-        units.append(Document(f"{parent}#s{n}", "\n".join(d.text for d in docs), meta, clean=False))
-    return Corpus(units)
+    return paragraphs(corpus, min_chars=min_chars) if unit == "paragraph" else section_corpus(corpus)
 
 
-def _units_frame(units: Corpus, unit: str) -> pd.DataFrame:
-    """One row per unit: ``unit_id``, the report's ``doc_id``, metadata and (for parts) ``part``."""
-    extra = [c for c in ("part",) if unit != "document"]
+def _units_frame(units: Corpus, corpus: Corpus, unit: str) -> pd.DataFrame:
+    """One row per unit: ``unit_id``, its report's ``doc_id`` and metadata, and (for parts) ``part``, ``section_no``.
+
+    Report metadata is read from the parent report itself, so a unit's own keys
+    (e.g. a heading level) never shadow the report's ``level``.
+    """
+    extra = list(_UNIT_META) if unit != "document" else []
     rows = []
     for doc in units:
-        meta = doc.meta
-        doc_id = meta.get("parent_id") if unit != "document" else doc.doc_id
-        row = {"unit_id": doc.doc_id, "doc_id": doc_id}
-        row.update({c: meta.get(c) for c in META_COLUMNS if c != "doc_id"})
-        row.update({c: meta.get(c) for c in extra})
+        parent = corpus[doc.meta["parent_id"]] if unit != "document" else doc
+        row = {"unit_id": doc.doc_id, "doc_id": parent.doc_id}
+        row.update({c: parent.meta.get(c) for c in META_COLUMNS if c != "doc_id"})
+        row.update({c: doc.meta.get(c) for c in extra})
         rows.append(row)
     columns = ["unit_id", "doc_id", *[c for c in META_COLUMNS if c != "doc_id"], *extra]
     frame = pd.DataFrame(rows, columns=columns)
     frame["year"] = frame["year"].astype("Int64")
+    if "section_no" in frame.columns:
+        frame["section_no"] = frame["section_no"].astype("Int64")
     return frame
 
 
-def _tokenize(units: Corpus, tokenizer: Any, cache: bool) -> list[list[str]]:
+def _tokenize(units: Corpus, tokenizer: Any, cache: Any) -> list[list[str]]:
     """Token lists in unit order, through the tokenizer's (cached) corpus method when it has one."""
     if hasattr(tokenizer, "tokenize_corpus"):
         return [list(t) for t in tokenizer.tokenize_corpus(units, n_jobs=1, cache=cache)]
@@ -172,12 +170,15 @@ def _default_tokenizer():
 
 
 def build_dictionary(texts: Sequence[Sequence[str]], *, no_below: int = 2, no_above: float = 0.5,
-                     keep_n: int | None = 5000):
+                     keep_n: int | None = 5000, groups: Sequence[Any] | None = None,
+                     min_groups: int = 1):
     """A gensim ``Dictionary`` of the terms kept for LDA, ids in sorted-term order.
 
-    Keeps terms found in at least ``no_below`` texts and at most ``no_above`` (a
-    fraction) of them; then the ``keep_n`` with the highest document frequency
-    (ties: higher total count, then the term itself). ``dfs``/``cfs`` count the kept terms.
+    Keeps terms found in at least ``no_below`` texts, at most ``no_above`` (a
+    fraction) of them and, if ``groups`` (one label per text, e.g. its report) is
+    given, in at least ``min_groups`` different groups; then the ``keep_n`` with
+    the highest document frequency (ties: higher total count, then the term
+    itself). ``dfs``/``cfs`` count the kept terms.
 
     >>> d = build_dictionary([["乙", "甲"], ["甲", "丙"], ["甲", "乙"]], no_below=2, no_above=0.9)
     >>> sorted(d.token2id.items())     # 甲 is in every text (> 90 %), 丙 in one (< 2)
@@ -185,15 +186,20 @@ def build_dictionary(texts: Sequence[Sequence[str]], *, no_below: int = 2, no_ab
     """
     from gensim.corpora import Dictionary
 
-    if not 0 < no_above <= 1:
+    if no_above is None or not 0 < no_above <= 1:
         raise TextmineError(f"no_above must be a fraction in (0, 1], got {no_above!r}")
     n = len(texts)
     dfs: Counter = Counter()
     cfs: Counter = Counter()
-    for text in texts:
+    spread: dict[str, set] = {}
+    for i, text in enumerate(texts):
         cfs.update(text)
         dfs.update(set(text))
-    kept = [t for t, df in dfs.items() if no_below <= df <= no_above * n]
+        if groups is not None:
+            for term in set(text):
+                spread.setdefault(term, set()).add(groups[i])
+    kept = [t for t, df in dfs.items() if no_below <= df <= no_above * n
+            and (groups is None or len(spread[t]) >= min_groups)]
     kept.sort(key=lambda t: (-dfs[t], -cfs[t], t))
     if keep_n is not None:
         kept = kept[:keep_n]
@@ -204,25 +210,40 @@ def build_dictionary(texts: Sequence[Sequence[str]], *, no_below: int = 2, no_ab
     return dictionary
 
 
+def resolve_no_above(no_above: float | None, unit: str) -> float:
+    """The ``no_above`` fraction in force: ``None`` is 0.5 for documents, 0.25 for smaller units.
+
+    >>> resolve_no_above(None, "paragraph"), resolve_no_above(None, "document"), resolve_no_above(0.4, "section")
+    (0.25, 0.5, 0.4)
+    """
+    if no_above is not None:
+        return float(no_above)
+    return 0.5 if unit == "document" else 0.25
+
+
 def _prepare(corpus_or_texts: Any, *, unit: str, tokenizer: Any, min_chars: int, no_below: int,
-             no_above: float, keep_n: int | None, min_tokens: int, cache: bool) -> _Prepared:
+             no_above: float | None, min_docs: int, keep_n: int | None, min_tokens: int,
+             cache: Any) -> _Prepared:
     corpus = as_corpus(corpus_or_texts)
     if len(corpus) == 0:
         raise TextmineError("cannot fit a topic model on an empty corpus")
     kind = resolve_unit(unit, len(corpus))
     units = _unit_corpus(corpus, kind, min_chars)
+    if len(units) == 0:
+        raise TextmineError(f"no {kind} of {min_chars} or more characters in the corpus; lower min_chars")
     tok = _default_tokenizer() if tokenizer is None else tokenizer
     texts = _tokenize(units, tok, cache)
-    dictionary = build_dictionary(texts, no_below=no_below, no_above=no_above, keep_n=keep_n)
+    frame = _units_frame(units, corpus, kind)
+    dictionary = build_dictionary(texts, no_below=no_below, no_above=resolve_no_above(no_above, kind),
+                                  keep_n=keep_n, groups=frame["doc_id"].tolist(), min_groups=min_docs)
     bow = [dictionary.doc2bow(t) for t in texts]
-    frame = _units_frame(units, kind)
     frame["n_tokens"] = [sum(c for _, c in b) for b in bow]
     keep = (frame["n_tokens"] >= max(min_tokens, 1)).to_numpy()
     if not keep.any():
         raise TextmineError(
             f"no unit has {max(min_tokens, 1)} or more vocabulary tokens "
             f"({len(frame)} {kind} units, vocabulary of {len(dictionary)} terms); "
-            "lower min_tokens or no_below, or raise no_above")
+            "lower min_tokens, no_below or min_docs, or raise no_above")
     return _Prepared(
         unit=kind,
         units=frame[keep].reset_index(drop=True),
@@ -342,16 +363,22 @@ class TopicModel:
     - ``unit``: ``"auto"`` | ``"paragraph"`` | ``"section"`` | ``"document"`` (see module docs);
       ``min_chars``: shortest paragraph kept by the paragraph splitter.
     - ``tokenizer``: a :class:`textmine.tokenize.Tokenizer` (default: policy dictionary and
-      stopwords) or any callable ``str -> list[str]``; ``cache`` uses the tokenizer's disk cache.
-    - ``no_below``, ``no_above``, ``keep_n``: vocabulary filter (defaults suit a few hundred
-      paragraphs: a term must occur in 2 units, in at most half of them, 5,000 terms at most);
-      ``min_tokens``: units with fewer vocabulary tokens are dropped.
-    - ``seed``, ``passes``, ``iterations``, ``alpha``, ``eta``, ``chunksize`` (None: all units
-      in one chunk, so every pass updates once on the whole corpus): passed to ``LdaModel``.
+      stopwords) or any callable ``str -> list[str]``; ``cache`` goes to
+      ``Tokenizer.tokenize_corpus`` (True: the on-disk token cache; False; or a directory).
+    - ``no_below``, ``min_docs``, ``no_above``, ``keep_n``: vocabulary filter (see module
+      docs; the defaults suit a few hundred paragraphs from a dozen reports: a term must occur
+      in 2 units of 2 different reports and, for paragraphs, in at most a quarter of the
+      units; 5,000 terms at most); ``min_tokens``: units with fewer vocabulary tokens are dropped.
+    - ``seed``, ``passes``, ``iterations``, ``alpha``, ``eta``, ``chunksize``: passed to
+      ``LdaModel``. ``chunksize=64`` updates the topics after every 64 units (several
+      online updates per pass converge in fewer passes than one update on the whole
+      corpus); ``None`` puts all units in one chunk.
+    - ``k_range``, ``topn``, ``tol``: K selection for ``k="auto"`` (see :func:`select_k`).
 
     Learned: ``model_`` (gensim ``LdaModel``), ``dictionary_`` (gensim ``Dictionary``),
-    ``k_``, ``unit_``, ``units_`` (one row per modelled unit with ``n_tokens``),
-    ``dropped_``, ``doc_topic_`` (units x topics array), ``selection_``, ``fit_seconds_``.
+    ``k_``, ``unit_``, ``no_above_`` (the fraction in force), ``units_`` (one row per
+    modelled unit with ``n_tokens``), ``dropped_``, ``doc_topic_`` (units x topics array),
+    ``selection_`` (None unless ``k="auto"``), ``fit_seconds_``.
 
     >>> texts = ["科技 创新 产业 科技", "营商 环境 企业 环境", "科技 产业 创新 创新", "企业 营商 环境 企业"]
     >>> tm = TopicModel(k=2, unit="document", tokenizer=str.split, no_below=1, no_above=1.0,
@@ -368,25 +395,27 @@ class TopicModel:
         tokenizer: Any = None,
         seed: int = 0,
         no_below: int = 2,
-        no_above: float = 0.5,
+        min_docs: int = 2,
+        no_above: float | None = None,
         keep_n: int | None = 5000,
         min_tokens: int = 5,
-        min_chars: int = 30,
-        passes: int = 20,
-        iterations: int = 200,
+        min_chars: int = 20,
+        passes: int = 10,
+        iterations: int = 100,
         alpha: Any = "symmetric",
         eta: Any = None,
-        chunksize: int | None = None,
+        chunksize: int | None = 64,
         k_range: Iterable[int] = DEFAULT_K_RANGE,
         topn: int = 10,
         tol: float = 0.0,
-        cache: bool = True,
+        cache: Any = True,
     ) -> None:
         self.k = k
         self.unit = unit
         self.tokenizer = tokenizer
         self.seed = seed
         self.no_below = no_below
+        self.min_docs = min_docs
         self.no_above = no_above
         self.keep_n = keep_n
         self.min_tokens = min_tokens
@@ -409,7 +438,7 @@ class TopicModel:
     def _prepare(self, corpus_or_texts: Any) -> _Prepared:
         return _prepare(corpus_or_texts, unit=self.unit, tokenizer=self.tokenizer,
                         min_chars=self.min_chars, no_below=self.no_below, no_above=self.no_above,
-                        keep_n=self.keep_n, min_tokens=self.min_tokens, cache=self.cache)
+                        min_docs=self.min_docs, keep_n=self.keep_n, min_tokens=self.min_tokens, cache=self.cache)
 
     def fit(self, corpus_or_texts: Any) -> "TopicModel":
         """Tokenize, build the vocabulary, (choose K,) train LDA and infer unit shares. Returns self."""
@@ -429,6 +458,7 @@ class TopicModel:
         self.doc_topic_ = _infer_shares(self.model_, prep.bow)
         self.dictionary_ = prep.dictionary
         self.unit_ = prep.unit
+        self.no_above_ = resolve_no_above(self.no_above, prep.unit)
         self.units_ = prep.units
         self.dropped_ = prep.dropped
         self.tokenizer_fingerprint_ = prep.fingerprint
@@ -483,9 +513,11 @@ class TopicModel:
     # -- persistence --------------------------------------------------------------------
     def _settings(self) -> dict[str, Any]:
         params = {name: getattr(self, name) for name in (
-            "k", "unit", "seed", "no_below", "no_above", "keep_n", "min_tokens", "min_chars",
+            "k", "unit", "seed", "no_below", "min_docs", "no_above", "keep_n", "min_tokens", "min_chars",
             "passes", "iterations", "alpha", "eta", "chunksize", "topn", "tol", "cache")}
         params["k_range"] = [int(k) for k in self.k_range]
+        if not isinstance(params["cache"], bool):
+            params["cache"] = str(params["cache"])
         params["tokenizer"] = None if self.tokenizer is None else repr(self.tokenizer)
         for name in ("alpha", "eta"):
             if isinstance(params[name], np.ndarray):
@@ -557,6 +589,7 @@ class TopicModel:
         self.doc_topic_ = np.load(folder / _THETA_FILE, allow_pickle=False)
         self.k_ = int(sidecar["k_"])
         self.unit_ = sidecar["unit_"]
+        self.no_above_ = resolve_no_above(self.no_above, self.unit_)
         self.tokenizer_fingerprint_ = sidecar["tokenizer_fingerprint_"]
         self.fit_seconds_ = sidecar["fit_seconds_"]
         self.units_ = _from_records(sidecar["units_"])
@@ -666,8 +699,9 @@ def _records(frame: pd.DataFrame) -> dict[str, list]:
 
 def _from_records(data: dict[str, list]) -> pd.DataFrame:
     frame = pd.DataFrame(data["rows"], columns=data["columns"])
-    if "year" in frame.columns:
-        frame["year"] = frame["year"].astype("Int64")
+    for col in ("year", "section_no"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype("Int64")
     if "n_tokens" in frame.columns:
         frame["n_tokens"] = frame["n_tokens"].astype("int64")
     return frame
