@@ -356,7 +356,7 @@ def _build_rjieba(entries: Sequence[DictEntry]) -> Callable[[str, bool], list[st
 
 _BUILDERS = {"jieba": _build_jieba, "rjieba": _build_rjieba}
 _ENGINES: OrderedDict[tuple[str, str], Callable[[str, bool], list[str]]] = OrderedDict()
-_ENGINES_MAX = 4
+_ENGINES_MAX = 8  # an engine takes 60-80 MB
 _ENGINES_LOCK = threading.Lock()
 
 
