@@ -350,7 +350,8 @@ def test_dtm_to_gensim_uses_the_same_ids_as_the_matrix():
 
 def test_term_frequency_counts_ranks_and_document_frequency():
     tf = term_frequency(TOKEN_TEXTS, str.split)
-    assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "rate"]
+    assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "group", "rate"]
+    assert set(tf["group"]) == {"all"}
     # hand count: 发展 3 (2 docs), 改革 3 (1 doc), 营商环境 2, 新质生产力 1; the tie goes to the smaller feature
     assert "发展" < "改革"
     assert tf[["feature", "frequency", "rank", "docfreq"]].values.tolist() == [
@@ -367,13 +368,26 @@ def test_term_frequency_by_group_with_top_n():
     frame = pd.DataFrame({"text": TOKEN_TEXTS, "level": ["县区", "县区", "地级市"]})
     corpus = Corpus.from_dataframe(frame, clean=False)
     tf = term_frequency(corpus, str.split, by="level", n=1)
-    assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "level", "rate"]
+    assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "group", "level", "rate"]
+    assert (tf["group"] == tf["level"]).all()
     assert tf[["level", "feature", "frequency", "rank", "docfreq"]].values.tolist() == sorted([
         ["县区", "发展", 3, 1, 2],
         ["地级市", "改革", 3, 1, 1],
     ])
     county_chars = len("营商环境发展发展") + len("发展新质生产力")
     assert tf.set_index("level").loc["县区", "rate"] == pytest.approx(3 / county_chars * 10_000)
+
+
+def test_term_frequency_by_the_rank_metadata_column_keeps_it_apart_from_the_feature_rank():
+    frame = pd.DataFrame({"text": TOKEN_TEXTS, "rank": ["副省级城市", "副省级城市", "地级市"],
+                          "year": [2024, 2024, 2023]})
+    corpus = Corpus.from_dataframe(frame, clean=False)
+    tf = term_frequency(corpus, str.split, by=["rank", "year"], n=1)
+    assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "group", "year", "rate"]
+    assert tf[["group", "feature", "frequency", "rank"]].values.tolist() == [
+        ["副省级城市 | 2024", "发展", 3, 1],
+        ["地级市 | 2023", "改革", 3, 1],
+    ]
 
 
 # --------------------------------------------------------------------------- with the policy tokenizer

@@ -478,11 +478,15 @@ def term_frequency(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str],
                    by: str | Sequence[str] | None = None, n: int | None = None) -> pd.DataFrame:
     """Token frequencies in the shape of quanteda's ``textstat_frequency``.
 
-    Columns: ``feature, frequency, rank, docfreq``, the ``by`` column(s) (none
-    when ``by=None``), ``rate`` (per 10,000 non-whitespace characters of the
-    group's cleaned text). Sorted by group, then frequency (descending), then
-    feature; ``rank`` is the 1-based position in that order, so ties get
-    distinct, deterministic ranks. ``n`` keeps the top ``n`` per group.
+    Columns: ``feature, frequency, rank, docfreq, group`` as in quanteda
+    (``group`` is ``"all"`` when ``by=None``, else the group's values joined by
+    ``" | "``), then the ``by`` column(s) themselves, then ``rate`` (per 10,000
+    non-whitespace characters of the group's cleaned text). A ``by`` column
+    whose name clashes with a result column (the metadata column ``rank``
+    against quanteda's ``rank``) is only in ``group``. Sorted by group, then
+    frequency (descending), then feature; ``rank`` is the 1-based position in
+    that order, so ties get distinct, deterministic ranks. ``n`` keeps the top
+    ``n`` per group.
 
     >>> tf = term_frequency(["发展 数字经济 发展", "发展 营商环境"], str.split)
     >>> tf[["feature", "frequency", "rank", "docfreq"]].values.tolist()
@@ -494,18 +498,23 @@ def term_frequency(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str],
     d = dtm(corpus, tokenizer)
     n_chars = np.array([len(_compact(doc.text)) for doc in corpus], dtype=np.int64)
     frames = []
+    extra = [col for col in keys or () if col not in _TF_COLUMNS]
     for key, rows in _group_rows(meta, keys):
         frame = _group_frequency(d, rows, n_chars, n)
-        for pos, col in enumerate(keys or ()):
-            frame.insert(4 + pos, col, [key[pos]] * len(frame))
+        frame.insert(4, "group", " | ".join(str(v) for v in key) if keys else "all")
+        for pos, col in enumerate(extra):
+            frame.insert(5 + pos, col, [key[keys.index(col)]] * len(frame))
         frames.append(frame)
     if not frames:  # an empty corpus
         empty = _group_frequency(d, np.arange(0), n_chars, n)
-        frames = [empty.reindex(columns=list(empty.columns[:4]) + list(keys or ()) + ["rate"])]
+        frames = [empty.reindex(columns=list(empty.columns[:4]) + ["group"] + extra + ["rate"])]
     out = pd.concat(frames, ignore_index=True)
-    for col in keys or ():
+    for col in extra:
         out[col] = out[col].astype(meta[col].dtype)
     return out
+
+
+_TF_COLUMNS = ("feature", "frequency", "rank", "docfreq", "group", "rate")
 
 
 def _group_frequency(d: DocumentTermMatrix, rows: np.ndarray, n_chars: np.ndarray, n: int | None) -> pd.DataFrame:
