@@ -37,8 +37,16 @@ def test_notebook_is_stored_without_outputs_and_matches_its_generator(path):
         "notebook differs from notebooks/build_notebooks.py: run `python notebooks/build_notebooks.py`"
 
 
+@pytest.fixture(scope="module")
+def token_cache(tmp_path_factory):
+    """One temporary token cache for all notebooks (the kernels inherit the environment)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TEXTMINE_CACHE_DIR", str(tmp_path_factory.mktemp("tokens")))
+        yield
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_top_to_bottom_in_this_interpreter(path):
+def test_notebook_runs_top_to_bottom_in_this_interpreter(path, token_cache):
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable)"))
     client = NotebookClient(nb, kernel_name="python3", timeout=300,

@@ -26,8 +26,16 @@ def _run(argv: list[str]) -> tuple[int, str]:
     return code, err.getvalue()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def token_cache(tmp_path_factory):
+    """Token cache in a temporary folder: the user's own cache stays untouched."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TEXTMINE_CACHE_DIR", str(tmp_path_factory.mktemp("tokens")))
+        yield
+
+
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory) -> tuple[int, Path, str]:
+def bundled(token_cache, tmp_path_factory) -> tuple[int, Path, str]:
     out = tmp_path_factory.mktemp("figures")
     code, log = _run(["--out", str(out)])
     return code, out, log
@@ -103,10 +111,9 @@ def test_keyness_contrasts_the_province_with_most_reports(bundled):
 
 def test_same_input_gives_byte_identical_figures(bundled, tmp_path):
     _, out, _ = bundled
-    corpus = load_corpus()
-    report._slogan_figures(corpus, corpus.to_frame(), tmp_path, log=lambda _: None)
-    for stem in ("slogan_heatmap", "key_slogans_by_place", "key_slogans_by_rank", "place_over_time"):
-        assert (tmp_path / f"{stem}.png").read_bytes() == (out / f"{stem}.png").read_bytes(), stem
+    report._corpus_figures(load_corpus().to_frame(), tmp_path, log=lambda _: None)
+    assert (tmp_path / "corpus_overview.png").read_bytes() == (out / "corpus_overview.png").read_bytes()
+    assert (tmp_path / "corpus_overview.csv").read_bytes() == (out / "corpus_overview.csv").read_bytes()
 
 
 # --- errors ----------------------------------------------------------------------------------

@@ -185,7 +185,8 @@ def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence
             _mark_categories(ax, categories, n_cols)
         bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 8 / n_rows) if n_rows > 8 else 1.0, aspect=25, pad=0.02)
         bar.set_label(f"mentions {RATE_UNIT}" if value == "rate" else value)
-        what = f"top {n_rows} of {n_candidates} slogans by mean rate" if n_rows < n_candidates else "slogans"
+        what = (f"top {n_rows} of {n_candidates} slogans by mean rate" if n_rows < n_candidates
+                else f"{n_rows} slogans{' mentioned' if drop_empty else ''}")
         notes = [what] + (["dot = not mentioned"] if annotate else [])
         if "n_chars" in data.columns:
             notes.append("k = document length in thousand characters")
@@ -449,9 +450,9 @@ def keyness_chart(kn: pd.DataFrame, *, n: int = 15, target_label: str = "target"
         ax.set_xlabel("signed log-likelihood G² (dotted: |G²| = 3.84, p = 0.05)")
         ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
         ax.set_axisbelow(True)
-        ax.legend(handles=[Patch(color=KEYNESS_COLORS[0], label=f"more frequent in {target_label}"),
-                           Patch(color=KEYNESS_COLORS[1], label=f"more frequent in {reference_label}")],
-                  loc="lower right", frameon=True, framealpha=0.9, edgecolor="#DDDDDD")
+        fig.legend(handles=[Patch(color=KEYNESS_COLORS[0], label=f"more frequent in {target_label}"),
+                            Patch(color=KEYNESS_COLORS[1], label=f"more frequent in {reference_label}")],
+                   loc="outside lower center", ncols=2, frameon=False)
         ax.set_title(title or f"Distinctive terms: {target_label} vs {reference_label} (signed G²)", loc="left")
     drawn = kn.loc[shown.index[::-1]].assign(signed_g2=shown["g2"].to_numpy()[::-1],
                                             side=np.where(shown["g2"].to_numpy()[::-1] > 0, "target", "reference"))

@@ -137,9 +137,9 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     log(f"corpus: {len(corpus)} documents")
     frame = corpus.to_frame()
     groups = _keyness_groups(frame, target)  # checked first: a bad --target fails before the long steps
-    tokenizer = _tokenizer()
     outputs = _corpus_figures(frame, out, log)
     outputs += _slogan_figures(corpus, frame, out, log)
+    tokenizer = _tokenizer()  # one tokenizer (and token cache) for TF-IDF, keyness and topics
     outputs += _keyword_figures(corpus, groups, tokenizer, out, log)
     outputs += _topic_figures(corpus, tokenizer, out, log, k=topics, seed=seed)
     index = write_text_atomic(out / "README.md", _index(outputs, corpus, seed=seed))
