@@ -189,6 +189,9 @@ def test_select_k_scores_each_k_and_chooses_one_inside_the_range():
     assert chosen in (2, 3)
     assert chosen == int(table.loc[table["c_v"].idxmax(), "k"])
     assert f"K={chosen}" in table.attrs["reason"]
+    # c_v lies in [0, 1]: with a tolerance of 1 every K ties, and ties go to the smallest K
+    tied = select_k(tiny_corpus(), k_range=[3, 2], seed=7, tol=1.0, **SETTINGS)
+    assert tied.loc[tied["chosen"], "k"].tolist() == [2]
 
 
 def test_k_auto_keeps_the_selection_table_and_the_chosen_model():
@@ -197,6 +200,15 @@ def test_k_auto_keeps_the_selection_table_and_the_chosen_model():
     assert tm.k_ == chosen
     fixed = TopicModel(k=chosen, seed=7, **SETTINGS).fit(tiny_corpus())
     assert np.array_equal(tm.doc_topic_, fixed.doc_topic_)
+
+
+def test_select_k_can_average_coherence_over_several_seeds():
+    one = {seed: select_k(tiny_corpus(), k_range=[2, 3], seed=seed, **SETTINGS) for seed in (7, 8)}
+    both = select_k(tiny_corpus(), k_range=[2, 3], seed=7, n_seeds=2, **SETTINGS)
+    assert both.columns.tolist() == ["k", "c_v", "u_mass", "chosen", "c_v_sd"]
+    assert both["c_v"].tolist() == pytest.approx([(a + b) / 2 for a, b in zip(one[7]["c_v"], one[8]["c_v"])])
+    assert both["c_v_sd"].tolist() == pytest.approx(
+        [abs(a - b) / np.sqrt(2) for a, b in zip(one[7]["c_v"], one[8]["c_v"])])
 
 
 # --- saving ----------------------------------------------------------------------------
@@ -211,6 +223,14 @@ def test_save_and_load_give_back_the_same_results(fitted, tmp_path):
     assert np.array_equal(loaded.topic_term_matrix(), fitted.topic_term_matrix())
     fitted.save(folder)  # saving again replaces the model
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folders left
+
+
+def test_a_saved_k_selection_comes_back_with_the_model(tmp_path):
+    tm = TopicModel(k="auto", k_range=[2, 3], seed=7, **SETTINGS).fit(tiny_corpus())
+    loaded = TopicModel.load(tm.save(tmp_path / "auto"))
+    pd.testing.assert_frame_equal(loaded.selection_, tm.selection_)
+    assert loaded.selection_.attrs["reason"] == tm.selection_.attrs["reason"]
+    assert (loaded.k, loaded.k_range, loaded.k_) == ("auto", [2, 3], tm.k_)
 
 
 def test_save_refuses_to_overwrite_a_folder_that_is_not_a_model(fitted, tmp_path):
