@@ -100,8 +100,6 @@ _DICT_FILE = "dictionary.txt"
 _THETA_FILE = "doc_topics.npy"
 _UNIT_META = ("part", "section_no")  # unit metadata kept besides the report's (textmine.sections)
 
-TokenizerLike = Callable[[str], list]
-
 
 # ---------------------------------------------------------------------------
 # preparing units, vocabulary and bag-of-words
