@@ -163,7 +163,7 @@ def reading_reports() -> list:
         new_code_cell("from textmine.sections import sectioning_summary\n"
                       'sectioning_summary(corpus)[["doc_id", "doctype", "sectioning", "parts", "n_sections"]]'),
         new_code_cell('textmine.split_sections(corpus["fuzhou_2024_report"])'
-                      '[["section_no", "part", "level", "heading", "subheading"]].head(12)'),
+                      '[["section_no", "part", "heading_level", "heading", "subheading"]].head(12)'),
         new_markdown_cell("## GDP growth targets\n\nThe target for the coming year and the past year's growth, "
                           "with the sentence each was read from and a `status` when none is stated -- check "
                           "them against the sentences before using them."),

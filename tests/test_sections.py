@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from textmine.corpus import Corpus, Document, load_corpus
@@ -39,7 +40,7 @@ def report() -> Corpus:
 
 def test_sections_follow_the_numbered_headings(report):
     df = split_sections(report).fillna("")
-    assert df[["part", "level", "heading", "subheading"]].values.tolist() == [
+    assert df[["part", "heading_level", "heading", "subheading"]].values.tolist() == [
         ["preamble", 0, "", ""],
         ["review", 1, "一、2023年工作回顾", ""],
         ["review", 2, "一、2023年工作回顾", "（一）稳住经济大盘"],
@@ -111,7 +112,7 @@ def test_a_long_numbered_line_is_not_a_heading():
 
 def test_text_without_headings_is_one_other_section():
     df = split_sections("透过政府工作报告看发展。全市生产总值增长2.8%。")
-    assert df[["part", "level", "sectioning"]].values.tolist() == [["other", 0, "none"]]
+    assert df[["part", "heading_level", "sectioning"]].values.tolist() == [["other", 0, "none"]]
 
 
 def test_truncated_report_is_partial_and_says_what_is_missing():
@@ -187,9 +188,18 @@ def test_bundled_corpus_sectioning():
     assert summary.loc["quangang_2024_plan", "sectioning"] == "partial"        # a plan report
     df = split_sections(corpus)
     jinan = df[df["doc_id"] == "jinan_2024_report"]
-    assert (jinan["level"] == 2).sum() == 7 + 12     # （一）…（七） reviewed, （一）…（十二） planned
+    assert (jinan["heading_level"] == 2).sum() == 7 + 12     # （一）…（七） reviewed, （一）…（十二） planned
     fuzhou = df[(df["doc_id"] == "fuzhou_2024_report") & (df["part"] == "conduct")]
     assert fuzhou["subheading"].str.startswith("(八)").tolist() == [True]
     for doc in corpus:
         rows = df[df["doc_id"] == doc.doc_id]
         assert rows["start"].iloc[0] == 0 and rows["end"].iloc[-1] == len(doc.text)
+
+
+def test_section_and_paragraph_units_keep_the_administrative_level_of_their_report():
+    frame = pd.DataFrame({"doc_id": ["r"], "level": ["县区"],
+                          "text": ["一、2023年工作回顾\n经济运行稳中向好，全年增长百分之五。\n二、2024年工作安排\n加快发展新质生产力，做强产业。"]})
+    corpus = Corpus.from_dataframe(frame, clean=False)
+    for units in (section_corpus(corpus), paragraphs(corpus, min_chars=5)):
+        assert {d["level"] for d in units} == {"县区"}
+        assert {d["heading_level"] for d in units} <= {0, 1, 2}

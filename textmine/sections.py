@@ -36,7 +36,7 @@ or ``"none"`` (no numbered heading: the whole text is one ``other`` section).
 
 >>> text = "各位代表：\\n一、2023年工作回顾\\n（一）经济平稳。增长5%。\\n二、2024年工作安排\\n（一）扩大内需。"
 >>> df = split_sections(text).fillna("")
->>> df[["section_no", "part", "level", "heading", "subheading"]].values.tolist()
+>>> df[["section_no", "part", "heading_level", "heading", "subheading"]].values.tolist()
 [[0, 'preamble', 0, '', ''], [1, 'review', 1, '一、2023年工作回顾', ''], [2, 'review', 2, '一、2023年工作回顾', '（一）经济平稳'], [3, 'plan', 1, '二、2024年工作安排', ''], [4, 'plan', 2, '二、2024年工作安排', '（一）扩大内需']]
 """
 
@@ -66,7 +66,7 @@ PARTS: tuple[str, ...] = ("preamble", "review", "plan", "conduct", "other")
 
 #: Columns of :func:`split_sections`.
 SECTION_COLUMNS: tuple[str, ...] = (
-    "doc_id", "section_no", "part", "heading", "subheading", "level", "start", "end", "n_chars",
+    "doc_id", "section_no", "part", "heading", "subheading", "heading_level", "start", "end", "n_chars",
     "sectioning", "sectioning_reason",
 )
 
@@ -267,8 +267,8 @@ def document_sections(doc: Document) -> tuple[str, list[Section], str, str]:
 def split_sections(corpus_or_text: Any) -> pd.DataFrame:
     """One row per section of every document, with its part and headings.
 
-    Columns: ``doc_id, section_no, part, heading, subheading, level, start,
-    end, n_chars, sectioning, sectioning_reason``. ``level`` is 0 for the
+    Columns: ``doc_id, section_no, part, heading, subheading, heading_level, start,
+    end, n_chars, sectioning, sectioning_reason``. ``heading_level`` is 0 for the
     preamble (or a text without headings), 1 for the text under a top-level
     heading before its first numbered item, 2 for a numbered item. ``start``
     and ``end`` are offsets into the document's cleaned text; ``n_chars``
@@ -286,11 +286,11 @@ def split_sections(corpus_or_text: Any) -> pd.DataFrame:
         for s in sections:
             rows.append({
                 "doc_id": doc.doc_id, "section_no": s.section_no, "part": s.part, "heading": s.heading,
-                "subheading": s.subheading, "level": s.level, "start": s.start, "end": s.end,
+                "subheading": s.subheading, "heading_level": s.level, "start": s.start, "end": s.end,
                 "n_chars": n_chars(text[s.start:s.end]), "sectioning": verdict, "sectioning_reason": reason,
             })
     frame = pd.DataFrame(rows, columns=list(SECTION_COLUMNS))
-    for col in ("section_no", "level", "start", "end", "n_chars"):
+    for col in ("section_no", "heading_level", "start", "end", "n_chars"):
         frame[col] = frame[col].astype("int64")
     return frame
 
@@ -300,7 +300,8 @@ def section_corpus(corpus_or_text: Any) -> Corpus:
 
     Section ids are ``"<doc_id>#<section_no>"``; each keeps its parent's
     metadata and adds ``parent_id``, ``section_no``, ``part``, ``heading``,
-    ``subheading``, ``level`` and ``sectioning``, so any analysis can group
+    ``subheading``, ``heading_level`` and ``sectioning`` (the administrative
+    ``level`` column is left as it is), so any analysis can group
     by part: ``slogan_frequency(section_corpus(c), by="part")``.
 
     >>> sc = section_corpus("一、2023年工作回顾\\n稳住经济。\\n二、2024年工作安排\\n发展新质生产力。")
@@ -320,7 +321,7 @@ def section_corpus(corpus_or_text: Any) -> Corpus:
 def _section_meta(parent_id: str, sec: Section, verdict: str) -> dict:
     return {
         "parent_id": parent_id, "section_no": sec.section_no, "part": sec.part, "heading": sec.heading,
-        "subheading": sec.subheading, "level": sec.level, "sectioning": verdict,
+        "subheading": sec.subheading, "heading_level": sec.level, "sectioning": verdict,
     }
 
 
@@ -363,7 +364,7 @@ def paragraphs(corpus_or_text: Any, min_chars: int = 20, *, headings: bool = Fal
     Paragraph ids are ``"<doc_id>#p<k>"`` (k counts the kept paragraphs of a
     document from 0). Each keeps its parent's metadata and adds ``parent_id``,
     ``paragraph_no``, ``section_no``, ``part``, ``heading``, ``subheading``,
-    ``level`` and ``sectioning``. Paragraphs with fewer than ``min_chars``
+    ``heading_level`` and ``sectioning``. Paragraphs with fewer than ``min_chars``
     non-whitespace characters (salutations, short lines) are dropped, and so
     are lines that are only a numbered heading unless ``headings=True``.
 
