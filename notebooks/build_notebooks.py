@@ -57,8 +57,7 @@ def corpus_and_cleaning() -> list:
         new_code_cell('doc = corpus["quanzhou_2023_report"]\nprint(doc.raw[:300])\nprint("-" * 40)\n'
                       'print(doc.text[:300])'),
         new_markdown_cell("`clean()` works on any string too:"),
-        new_code_cell('from textmine.clean import clean\n\n'
-                      'result = clean("加快发展新质\\n生产力，优化营商环境。")\n'
+        new_code_cell('result = textmine.clean("加快发展新质\\n生产力，优化营商环境。")\n'
                       'result.text, result.to_frame()'),
     ]
 

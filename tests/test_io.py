@@ -58,3 +58,14 @@ def test_csv_is_written_with_bom_for_excel_and_reads_back(tmp_path):
     path = write_csv_atomic(df, tmp_path / "t.csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert pd.read_csv(path, encoding="utf-8-sig").to_dict("records") == [{"place": "泉州市", "count": 3}]
+
+
+def test_written_files_get_the_usual_permissions_not_owner_only(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = write_text_atomic(tmp_path / "p.txt", "x")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -28,8 +28,8 @@ _EXPORTS: dict[str, str] = {
     "Document": "corpus", "Corpus": "corpus", "load_corpus": "corpus", "as_corpus": "corpus",
     "split_collection": "split",
     # cleaning
-    "clean": "clean", "CleanResult": "clean", "Change": "clean", "DEFAULT_STEPS": "clean",
-    "looks_truncated": "clean",
+    "clean": "cleaning", "CleanResult": "cleaning", "Change": "cleaning", "DEFAULT_STEPS": "cleaning",
+    "looks_truncated": "cleaning",
     # tokenization
     "Tokenizer": "tokenize", "split_terms": "tokenize", "TokenCache": "cache",
     # frequency
@@ -63,7 +63,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .cache import TokenCache
-    from .clean import DEFAULT_STEPS, Change, CleanResult, clean, looks_truncated
+    from .cleaning import DEFAULT_STEPS, Change, CleanResult, clean, looks_truncated
     from .corpus import Corpus, Document, as_corpus, load_corpus
     from .discover import add_to_dictionary, discover_slogans
     from .errors import CorpusError, DictionaryError, MetadataError, TextmineError

@@ -84,7 +84,7 @@ class Document:
 
     @property
     def cleaning(self):
-        """The :class:`textmine.clean.CleanResult` (``None`` if cleaning was off)."""
+        """The :class:`textmine.cleaning.CleanResult` (``None`` if cleaning was off)."""
         if self._cleaning is not None or self._clean_opts is None:
             return self._cleaning
         return _clean(self.raw, **self._clean_opts)
@@ -397,6 +397,6 @@ def _check_unique(ids: Sequence[str], *, where: str) -> None:
 
 
 def _clean(raw: str, **opts):
-    from .clean import clean  # imported here: clean is optional for plain-text corpora
+    from .cleaning import clean  # imported here: clean is optional for plain-text corpora
 
     return clean(raw, **opts)

@@ -332,7 +332,7 @@ def _section_meta(parent_id: str, sec: Section, verdict: str) -> dict:
 def split_paragraphs(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` offsets of the paragraphs of ``text``: its non-empty lines, stripped.
 
-    Cleaned text holds one paragraph a line (:func:`textmine.clean.clean`
+    Cleaned text holds one paragraph a line (:func:`textmine.cleaning.clean`
     rejoins lines that PDF captures and page breaks cut mid-sentence), so
     a paragraph is a line; clean raw text first.
 

@@ -1,4 +1,4 @@
-"""Specification of textmine.clean: each rule on a short text, then the seed files."""
+"""Specification of textmine.cleaning: each rule on a short text, then the seed files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from textmine._io import read_text
-from textmine.clean import (
+from textmine.cleaning import (
     DEFAULT_STEPS,
     Change,
     clean,
