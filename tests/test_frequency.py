@@ -141,8 +141,20 @@ def test_shipped_list_has_the_core_slogans_grouped_into_categories():
 
 
 def test_custom_list_as_python_list():
-    table = load_slogans(["新质生产力", "营商环境|营商生态"])
-    assert table.values.tolist() == [["新质生产力", "custom", ""], ["营商环境", "custom", "营商生态"]]
+    table = load_slogans(["海丝名城", "营商环境|营商生态"])
+    assert table.values.tolist() == [["海丝名城", "custom", ""], ["营商环境", "custom", "营商生态"]]
+
+
+def test_a_listed_phrase_on_the_shipped_list_keeps_its_category_but_not_its_variants():
+    shipped = load_slogans().set_index("slogan")
+    table = load_slogans(["新质生产力", "民营经济"]).set_index("slogan")
+    assert table.loc["新质生产力", "category"] == shipped.loc["新质生产力", "category"]
+    assert table["variants"].tolist() == ["", ""]
+
+
+def test_one_phrase_as_a_plain_string():
+    df = slogan_frequency("营商环境好，一流营商环境。", "营商环境")
+    assert df["count"].tolist() == ["营商环境好，一流营商环境。".count("营商环境")]
 
 
 def test_custom_list_as_dict_of_category_to_phrases():

@@ -64,7 +64,9 @@ def load_slogans(source: Any = None) -> pd.DataFrame:
     ``source`` may be:
 
     - ``None``: the shipped list ``textmine/data/slogans.csv``;
-    - a list of phrases (category ``"custom"``);
+    - a list of phrases, or one phrase as a string (a phrase on the shipped list
+      keeps its shipped category, any other gets ``"custom"``; only the phrases
+      given are counted, not the shipped variants);
     - a dict ``{category: [phrases]}`` (a single string counts as one phrase);
     - a path to a ``.csv`` (a ``slogan`` column; ``category`` and ``variants`` optional)
       or to a ``.txt`` with one phrase per line (blank lines and ``#`` comments skipped);
@@ -76,8 +78,8 @@ def load_slogans(source: Any = None) -> pd.DataFrame:
     A missing, unreadable or malformed file, an empty phrase or a slogan listed
     twice raises :class:`~textmine.errors.DictionaryError` naming the source.
 
-    >>> load_slogans(["新质生产力", "双碳|碳达峰碳中和"]).values.tolist()
-    [['新质生产力', 'custom', ''], ['双碳', 'custom', '碳达峰碳中和']]
+    >>> load_slogans(["新质生产力", "双碳|碳达峰碳中和", "海丝名城"]).values.tolist()
+    [['新质生产力', 'innovation & industry', ''], ['双碳', 'custom', '碳达峰碳中和'], ['海丝名城', 'custom', '']]
     >>> load_slogans({"ecology": ["碳达峰", "碳中和"]})["category"].tolist()
     ['ecology', 'ecology']
     >>> len(load_slogans()) >= 80
@@ -87,14 +89,22 @@ def load_slogans(source: Any = None) -> pd.DataFrame:
         return _slogans_from_file(SLOGANS_FILE)
     if isinstance(source, pd.DataFrame):
         return _slogans_from_frame(source, where="slogan DataFrame")
+    if isinstance(source, str) and not _looks_like_path(source):
+        source = [source]  # one phrase
     if isinstance(source, (str, os.PathLike)):
         return _slogans_from_file(Path(source))
     if isinstance(source, Mapping):
         rows = [(entry, str(cat)) for cat, entries in source.items() for entry in _as_list(entries)]
         return _slogan_table(rows, where="slogan dict")
     if isinstance(source, Iterable):
-        return _slogan_table([(entry, CUSTOM_CATEGORY) for entry in source], where="slogan list")
+        shipped = dict(zip(*_slogans_from_file(SLOGANS_FILE)[["slogan", "category"]].T.values))
+        rows = [(entry, shipped.get(_WS.sub("", entry), CUSTOM_CATEGORY)) for entry in source]
+        return _slogan_table(rows, where="slogan list")
     raise TypeError("slogans must be None, a list, a dict, a file path or a DataFrame")
+
+
+def _looks_like_path(source: str) -> bool:
+    return source.lower().endswith((".csv", ".txt")) or os.sep in source or os.path.exists(source)
 
 
 def _as_list(entries: Any) -> list:
