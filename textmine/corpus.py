@@ -176,15 +176,23 @@ class Corpus(Sequence[Document]):
 
         return Corpus((d for d in self._docs if keep(d)), self.missing)
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per document: the metadata columns (shared names first) and ``n_chars``."""
+    def meta_frame(self) -> pd.DataFrame:
+        """One row per document: the metadata columns (shared names first, then any others).
+
+        Reads no text, so it is cheap even for a lazy corpus.
+        """
         extra: list[str] = []
         for doc in self._docs:
             extra += [k for k in doc.meta if k not in META_COLUMNS and k not in extra]
-        columns = list(META_COLUMNS) + extra + ["n_chars"]
-        rows = [{**{c: doc.meta.get(c) for c in columns[:-1]}, "n_chars": doc.n_chars} for doc in self._docs]
-        frame = pd.DataFrame(rows, columns=columns)
+        columns = list(META_COLUMNS) + extra
+        frame = pd.DataFrame([[doc.meta.get(c) for c in columns] for doc in self._docs], columns=columns)
         frame["year"] = frame["year"].astype("Int64")
+        return frame
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per document: the metadata columns (shared names first) and ``n_chars``."""
+        frame = self.meta_frame()
+        frame["n_chars"] = pd.Series([doc.n_chars for doc in self._docs], dtype="int64")
         return frame
 
     def cleaning_changes(self) -> pd.DataFrame:

@@ -43,6 +43,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .corpus import Corpus, Document, as_corpus
 from .errors import CorpusError, MetadataError, TextmineError
+from .schema import check_by
 
 TokenizerLike = Callable[[str], list]
 
@@ -152,11 +153,6 @@ def _fit(docs: list[list[list[str]]], options: TfidfOptions) -> tuple[TfidfVecto
     return vectorizer, sparse.csr_matrix(matrix)
 
 
-def _meta_frame(corpus: Corpus) -> pd.DataFrame:
-    """One row per document: the metadata columns (without ``n_chars``)."""
-    return corpus.to_frame().drop(columns=["n_chars"]).reset_index(drop=True)
-
-
 @dataclass(frozen=True, eq=False)
 class TfidfResult:
     """A fitted TF-IDF model of a corpus.
@@ -225,7 +221,7 @@ def tfidf(
         doc_ids=corpus.ids,
         idf=np.asarray(vectorizer.idf_, dtype=float),
         df=np.asarray((matrix > 0).sum(axis=0)).ravel().astype(int),
-        meta=_meta_frame(corpus),
+        meta=corpus.meta_frame(),
         vectorizer=vectorizer,
         tokenizer=tok,
         options=options,
@@ -246,15 +242,6 @@ def _long_table(matrix: sparse.spmatrix, vocabulary: Sequence[str], rows: pd.Dat
     info = rows.iloc[cells["_row"].to_numpy()].reset_index(drop=True)
     body = cells.drop(columns="_row").reset_index(drop=True)
     return pd.concat([info, body], axis=1)
-
-
-def _by_columns(by: str | Sequence[str], meta: pd.DataFrame) -> list[str]:
-    cols = [by] if isinstance(by, str) else list(by)
-    unknown = [c for c in cols if c not in meta.columns]
-    if unknown or not cols:
-        raise MetadataError(f"by={by!r}: no metadata column {unknown[0] if unknown else ''!r}; "
-                            f"available: {', '.join(meta.columns)}")
-    return cols
 
 
 def _groups(meta: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
@@ -306,8 +293,8 @@ def top_terms(
     corpus = as_corpus(corpus_or_texts)
     if by is None:
         return tfidf(corpus, tokenizer, **tfidf_options).to_frame(n)
-    meta = _meta_frame(corpus)
-    groups, codes = _groups(meta, _by_columns(by, meta))
+    meta = corpus.meta_frame()
+    groups, codes = _groups(meta, check_by(by, meta.columns))
     if combine == "mean":
         result = tfidf(corpus, tokenizer, **tfidf_options)
         weights = sparse.csr_matrix((1.0 / groups["n_docs"].to_numpy()[codes], (codes, np.arange(len(codes)))),
@@ -428,7 +415,7 @@ def _keyword_frame(doc: Document, scores: Mapping[str, float], counts: Counter, 
         "term_rank": pd.Series(range(1, len(terms) + 1), dtype=int),
         "count": pd.Series([counts.get(t, 0) for t in terms], dtype=int),
     })
-    info = _meta_frame(Corpus([doc]))
+    info = Corpus([doc]).meta_frame()
     info = info.iloc[[0] * len(body)].reset_index(drop=True)
     return pd.concat([info, body], axis=1)
 
@@ -668,8 +655,8 @@ def keyness(
         mask = _select(corpus, target, "target")
         ref = ~mask if reference is None else _select(corpus, reference, "reference")
         return _compare(counts, mask, ref, _label(target), _label(reference), **settings)
-    meta = _meta_frame(corpus)
-    groups, codes = _groups(meta, _by_columns(by, meta))
+    meta = corpus.meta_frame()
+    groups, codes = _groups(meta, check_by(by, meta.columns))
     frames = []
     for g in range(len(groups)):
         if groups.loc[g, "n_docs"] == len(codes):

@@ -10,7 +10,7 @@ from the documented sets below; an unknown value is an error, not a new category
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .errors import MetadataError
 
@@ -77,6 +77,22 @@ def validate_meta(meta: Mapping[str, Any], *, where: str) -> dict[str, Any]:
         except ValueError:
             raise MetadataError(f"{where}: year {year!r} is not a whole number") from None
     return out
+
+
+def check_by(by: str | Sequence[str], columns: Sequence[str]) -> list[str]:
+    """The ``by=`` argument of an analysis as a list of column names, each checked.
+
+    >>> check_by("level", ["doc_id", "level"])
+    ['level']
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    if not keys:
+        raise ValueError("by must name at least one metadata column")
+    unknown = [k for k in keys if k not in columns]
+    if unknown:
+        raise MetadataError(f"by={unknown[0]!r} is not a metadata column of this corpus "
+                            f"(available: {', '.join(map(str, columns))})")
+    return keys
 
 
 def _missing(value: Any) -> bool:
