@@ -428,3 +428,35 @@ def test_term_frequency_on_the_bundled_corpus_by_level(corpus, token_cache):
     for _, group in tf.groupby("level"):
         assert group["rank"].tolist() == [1, 2, 3, 4, 5]
         assert group["frequency"].is_monotonic_decreasing
+
+
+# --------------------------------------------------------------------------- the one-pass counter
+
+
+@pytest.fixture(params=["ahocorasick_rs", "pyahocorasick"])
+def automaton(request, monkeypatch):
+    """Run a test with each automaton: the Rust one and the pure-C fallback."""
+    import textmine.frequency as frequency
+
+    if request.param == "ahocorasick_rs":
+        pytest.importorskip("ahocorasick_rs")
+    else:
+        monkeypatch.setattr(frequency, "_form_finder", frequency._pyahocorasick_finder)
+    return request.param
+
+
+def test_many_phrases_nested_and_self_overlapping_count_like_str_count(automaton):
+    text = "打造一流营商环境，营商环境持续优化。发展发展发展，哈哈哈哈。新质生产力、新质生\n产力！" * 3
+    flat = compact(text)
+    phrases = sorted({flat[i:i + n] for n in (2, 3, 4) for i in range(0, len(flat) - n, 3)}
+                     | {"营商环境", "一流营商环境", "发展发展", "哈哈", "哈哈哈", "新质生产力", "没有的词"})
+    df = slogan_frequency(text, phrases)
+    assert counts(df) == {p: flat.count(p) for p in phrases}
+    assert counts(df)["哈哈"] == 6 and counts(df)["发展发展"] == 3  # non-overlapping, as str.count
+
+
+def test_variants_that_overlap_each_other_count_once_per_disjoint_occurrence(automaton):
+    # forms 甲乙 and 乙丙 overlap in 甲乙丙: one occurrence there, then 乙丙 and 甲乙 alone
+    text = "甲乙丙，乙丙，甲乙"
+    assert counts(slogan_frequency(text, ["甲乙|乙丙"])) == {"甲乙": 3}
+    assert counts(slogan_frequency(text, ["甲乙", "乙丙"])) == {"甲乙": text.count("甲乙"), "乙丙": text.count("乙丙")}

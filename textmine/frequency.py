@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
-import ahocorasick
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -51,7 +50,8 @@ CUSTOM_CATEGORY = "custom"
 
 _WS = re.compile(r"\s+")
 _PER = 10_000
-_SAMPLE = 200_000  # characters used to order the automaton (speed only)
+_SAMPLE = 200_000  # characters used to order the pyahocorasick fallback (speed only)
+_DFA_MAX_FORMS = 20_000  # above this, let ahocorasick_rs pick a smaller automaton
 
 
 # ---------------------------------------------------------------------------
@@ -178,7 +178,8 @@ def _slogan_table(rows: list[tuple[Any, str]], *, where: str, first_line: int = 
 
 
 def _compact(text: str) -> str:
-    return _WS.sub("", text)
+    """``text`` without any whitespace (``str.split`` whitespace = regex ``\\s``; 4x faster than re.sub)."""
+    return "".join(text.split())
 
 
 def _has_border(phrase: str) -> bool:
@@ -186,46 +187,114 @@ def _has_border(phrase: str) -> bool:
     return any(phrase[:k] == phrase[-k:] for k in range(1, len(phrase)))
 
 
+def _form_finder(forms: list[str], sample: str = "") -> Callable[[str], Counter]:
+    """``text -> Counter(form: occurrences)``, overlapping occurrences included, in one pass.
+
+    Uses the Rust ``ahocorasick_rs`` automaton (a DFA; the stored patterns are
+    returned as the same str objects, so counting them is a dict lookup each)
+    and falls back to ``pyahocorasick`` when it is not installed.
+
+    >>> sorted(_form_finder(["营商环境", "一流营商环境", "发展发展"])("一流营商环境发展发展发展").items())
+    [('一流营商环境', 1), ('发展发展', 2), ('营商环境', 1)]
+    """
+    try:
+        import ahocorasick_rs
+    except ImportError:  # pragma: no cover - exercised by the tests through monkeypatching
+        return _pyahocorasick_finder(forms, sample)
+    impl = ahocorasick_rs.Implementation.DFA if len(forms) <= _DFA_MAX_FORMS else None
+    automaton = ahocorasick_rs.AhoCorasick(forms, implementation=impl, store_patterns=True)
+    find = automaton.find_matches_as_strings
+
+    def count(text: str) -> Counter:
+        return Counter(find(text, overlapping=True))
+
+    return count
+
+
+def _pyahocorasick_finder(forms: list[str], sample: str = "") -> Callable[[str], Counter]:
+    """The same as :func:`_form_finder` with ``pyahocorasick`` (about 5x slower at 1,000 phrases)."""
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    # Speed only: pyahocorasick scans a node's children in insertion order, so
+    # phrases starting with characters frequent in ``sample`` go in first.
+    freq = Counter(sample)
+    for form in sorted(forms, key=lambda f: -freq[f[0]]):
+        automaton.add_word(form, form)
+    automaton.make_automaton()
+    scan = automaton.iter
+
+    def count(text: str) -> Counter:
+        return Counter(form for _, form in scan(text))
+
+    return count
+
+
+def _occurrences(text: str, form: str) -> list[tuple[int, int]]:
+    """``(end, start)`` of every occurrence of ``form``, overlapping ones included."""
+    out, n = [], len(form)
+    i = text.find(form)
+    while i >= 0:
+        out.append((i + n, i))
+        i = text.find(form, i + 1)
+    return out
+
+
+def _max_disjoint(text: str, forms: Sequence[str]) -> int:
+    """Largest number of non-overlapping occurrences of any of ``forms`` (earliest end first).
+
+    For one form this is ``text.count(form)``.
+
+    >>> _max_disjoint("深入学习党的二十大精神,落实二十大部署", ["党的二十大", "二十大"])
+    2
+    """
+    spans = sorted(span for form in forms for span in _occurrences(text, form))
+    n, last_end = 0, 0
+    for end, start in spans:
+        if start >= last_end:
+            n += 1
+            last_end = end
+    return n
+
+
 class _PhraseCounter:
-    """An Aho–Corasick automaton over every slogan and variant, built once.
+    """One automaton over every slogan and variant, built once.
 
     ``count(text)`` returns, per slogan, the largest number of non-overlapping
-    occurrences of any of its forms (scanning matches by end position).
+    occurrences of any of its forms. One pass over the text counts every form
+    (overlaps included); a slogan with one form that cannot overlap itself
+    takes that count directly. Only slogans with variants, or whose phrase can
+    overlap itself (发展发展), are settled by looking at positions, and only in
+    texts where one of their forms occurs.
     """
 
     def __init__(self, table: pd.DataFrame, sample: str = "") -> None:
-        forms: dict[str, list[int]] = {}
-        n_forms = []
-        for i, (slogan, variants) in enumerate(zip(table["slogan"], table["variants"])):
-            own = [slogan] + [v for v in str(variants).split("|") if v]
-            n_forms.append(len(own))
-            for form in own:
-                forms.setdefault(form, []).append(i)
         self.n = len(table)
-        self.automaton = ahocorasick.Automaton()
-        # Speed only: pyahocorasick scans a node's children in insertion order, so
-        # phrases starting with characters frequent in ``sample`` go in first.
-        freq = Counter(sample)
-        for form in sorted(forms, key=lambda f: -freq[f[0]]):
-            ids = forms[form]
-            simple = len(ids) == 1 and n_forms[ids[0]] == 1 and not _has_border(form)
-            # simple: every hit counts; otherwise (length, slogan ids) for the overlap check
-            self.automaton.add_word(form, ids[0] if simple else (len(form), tuple(ids)))
-        self.automaton.make_automaton()
+        plain: dict[str, list[int]] = {}
+        special: list[tuple[int, tuple[str, ...]]] = []
+        forms: dict[str, None] = {}
+        for i, (slogan, variants) in enumerate(zip(table["slogan"], table["variants"])):
+            own = tuple(dict.fromkeys([slogan] + [v for v in str(variants).split("|") if v]))
+            forms.update(dict.fromkeys(own))
+            if len(own) == 1 and not _has_border(own[0]):
+                plain.setdefault(own[0], []).append(i)
+            else:
+                special.append((i, own))
+        self._plain = plain
+        self._special = special
+        self._find = _form_finder(list(forms), sample)
 
     def count(self, compact: str) -> list[int]:
         counts = [0] * self.n
-        last_end = [0] * self.n
-        for end, value in self.automaton.iter(compact):
-            if value.__class__ is int:
-                counts[value] += 1
-                continue
-            length, ids = value
-            start = end - length + 1
-            for i in ids:
-                if start >= last_end[i]:
-                    counts[i] += 1
-                    last_end[i] = end + 1
+        hits = self._find(compact)
+        plain = self._plain
+        for form, n in hits.items():
+            for i in plain.get(form, ()):
+                counts[i] = n
+        for i, own in self._special:
+            present = [f for f in own if f in hits]
+            if present:
+                counts[i] = _max_disjoint(compact, present)
         return counts
 
 
