@@ -129,3 +129,40 @@ def test_unwritable_cache_warns_and_still_tokenizes(tmp_path):
     blocker.write_text("not a directory", encoding="utf-8")
     with pytest.warns(UserWarning, match="cannot write the token cache"):
         assert Tokenizer().tokenize_corpus(TEXTS, cache_dir=blocker / "cache") == EXPECTED
+
+
+def test_checksum_is_the_sha256_of_the_canonical_json_of_the_tokens(tmp_path):
+    import hashlib
+
+    cache = TokenCache(tmp_path)
+    key = TokenCache.key("优化营商环境", "fp")
+    cache.put(key, ["营商环境", "优化"])
+    record = json.loads(gzip.decompress(cache.path(key).read_bytes()))
+    canonical = json.dumps(["营商环境", "优化"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert record["sha256"] == hashlib.sha256(canonical).hexdigest()
+
+
+@pytest.mark.parametrize("tokens", [[], [""], ["", ""], ["引号\"里", "反斜杠\\", "换\n行", "\",\""], ["a", "b,c", "[d]"]])
+def test_tokens_with_quotes_backslashes_commas_and_empty_strings_round_trip(tmp_path, tokens):
+    cache = TokenCache(tmp_path)
+    key = TokenCache.key("text", "fp")
+    cache.put(key, tokens)
+    assert TokenCache(tmp_path).get(key) == tokens
+
+
+def test_entry_in_another_json_layout_is_still_read_and_checked(tmp_path):
+    # an entry whose tokens are not the last field is parsed whole and checked the slow way
+    import hashlib
+
+    cache = TokenCache(tmp_path)
+    key = TokenCache.key("乡村振兴", "fp")
+    tokens = ["乡村振兴"]
+    canonical = json.dumps(tokens, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    record = {"tokens": tokens, "format": "textmine.tokens", "version": 1, "key": key,
+              "sha256": hashlib.sha256(canonical).hexdigest()}
+    cache.path(key).parent.mkdir(parents=True, exist_ok=True)
+    cache.path(key).write_bytes(gzip.compress(json.dumps(record, ensure_ascii=False).encode("utf-8")))
+    assert cache.get(key) == tokens
+    record["tokens"] = ["乡村", "振兴"]
+    cache.path(key).write_bytes(gzip.compress(json.dumps(record, ensure_ascii=False).encode("utf-8")))
+    assert cache.get(key) is None

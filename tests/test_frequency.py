@@ -460,3 +460,38 @@ def test_variants_that_overlap_each_other_count_once_per_disjoint_occurrence(aut
     text = "甲乙丙，乙丙，甲乙"
     assert counts(slogan_frequency(text, ["甲乙|乙丙"])) == {"甲乙": 3}
     assert counts(slogan_frequency(text, ["甲乙", "乙丙"])) == {"甲乙": text.count("甲乙"), "乙丙": text.count("乙丙")}
+
+
+class StreamTokenizer:
+    """A stand-in with the streaming interface only: ``tokenize_corpus`` must not be called."""
+
+    def iter_tokens(self, corpus, n_jobs=None):
+        for doc in corpus:
+            yield doc.text.split()
+
+    def tokenize_corpus(self, corpus):
+        raise AssertionError("dtm materialised every token list")
+
+
+def test_dtm_consumes_the_token_stream():
+    d = dtm(TOKEN_TEXTS, tokenizer=StreamTokenizer())
+    assert d.matrix.toarray().tolist() == [[text.split().count(t) for t in d.vocabulary] for text in TOKEN_TEXTS]
+
+
+def test_dtm_of_a_lazy_folder_corpus_equals_the_eager_one(tmp_path, token_cache):
+    from textmine.tokenize import Tokenizer
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    texts = ["推进乡村振兴，优化营商环境。\n", "发展新质生\n产力，优化营商环境，营商环境更优。\n", "建设共同富裕示范区。\n"]
+    for i, text in enumerate(texts):
+        (folder / f"r{i}.txt").write_text(text, encoding="utf-8")
+    (folder / "metadata.csv").write_text("file\nr0.txt\nr1.txt\nr2.txt\n", encoding="utf-8")
+    lazy, eager = load_corpus(folder, lazy=True), load_corpus(folder)
+    d = dtm(lazy, n_jobs=2)
+    tok = Tokenizer()
+    token_lists = [tok(doc.text) for doc in eager]
+    assert d.doc_ids == ["r0", "r1", "r2"]
+    assert d.vocabulary == sorted({t for tokens in token_lists for t in tokens})
+    assert d.matrix.toarray().tolist() == [[tokens.count(t) for t in d.vocabulary] for tokens in token_lists]
+    assert d.matrix[1, d.vocabulary.index("营商环境")] == 2

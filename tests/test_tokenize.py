@@ -304,3 +304,105 @@ def test_parallel_tokenization_equals_serial():
     serial = tok.tokenize_corpus(texts, n_jobs=1, cache=False)
     assert tok.tokenize_corpus(texts, n_jobs=2, cache=False) == serial
     assert serial == [tok(t) for t in texts]
+
+
+def test_engines_agree_on_the_cleaned_bundled_corpus_raw_and_filtered():
+    from textmine.corpus import load_corpus
+
+    texts = load_corpus().texts
+    jieba_tok, rjieba_tok = Tokenizer(engine="jieba"), Tokenizer(engine="rjieba")
+    for text in texts:
+        raw = jieba_tok.cut(text)
+        assert "".join(raw) == text
+        assert rjieba_tok.cut(text) == raw
+    assert jieba_tok.tokenize_corpus(texts, cache=False) == rjieba_tok.tokenize_corpus(texts, cache=False)
+    assert Tokenizer().tokenize_corpus(texts, cache=False) == [jieba_tok(t) for t in texts]  # auto = rjieba
+
+
+# -- streaming -----------------------------------------------------------------
+
+REPORT = "各位代表：\n现在，我代表市人民政府向大会报告工作，请予\n审议。\n推进乡村振兴，优化营商环境，发展新质生\n产力。\n"
+
+
+def write_folder(folder: Path, n: int) -> Path:
+    """A corpus folder of ``n`` small reports (each with a line break inside 新质生产力) and metadata.csv."""
+    folder.mkdir()
+    rows = ["file,place,year"]
+    for i in range(n):
+        (folder / f"r{i}.txt").write_text(REPORT + f"第{i}份报告。建设共同富裕示范区。\n" * (i % 3 + 1), encoding="utf-8")
+        rows.append(f"r{i}.txt,泉州市,{2000 + i}")
+    (folder / "metadata.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_iter_tokens_yields_one_list_per_document_in_order():
+    tok = Tokenizer()
+    texts = ["推进乡村振兴", "优化营商环境", "推进乡村振兴", "发展新质生产力"]
+    stream = tok.iter_tokens(texts, cache=False, batch_size=3)
+    assert next(stream) == ["乡村振兴"]
+    assert list(stream) == [["营商环境"], ["乡村振兴"], ["发展", "新质生产力"]]
+    assert list(tok.iter_tokens("优化营商环境", cache=False)) == [["营商环境"]]
+
+
+def test_a_lazy_corpus_is_read_one_batch_at_a_time(tmp_path, monkeypatch):
+    import textmine.corpus as corpus_module
+
+    corpus = corpus_module.load_corpus(write_folder(tmp_path / "reports", 10), lazy=True)
+    reads = []
+    real_read = corpus_module.read_text
+    monkeypatch.setattr(corpus_module, "read_text", lambda path: reads.append(path) or real_read(path))
+    stream = Tokenizer().iter_tokens(corpus, cache_dir=tmp_path / "cache", batch_size=2)
+    first = next(stream)
+    assert "新质生产力" in first  # cleaned: the broken line was joined
+    assert len(reads) == 2  # the first batch only
+    rest = list(stream)
+    assert len(rest) == 9 and len(reads) == 10
+
+
+def test_lazy_cleaned_documents_give_the_tokens_of_their_cleaned_text(tmp_path):
+    from textmine.corpus import load_corpus
+
+    corpus = load_corpus(write_folder(tmp_path / "reports", 4), lazy=True)
+    tok = Tokenizer()
+    expected = [tok(doc.text) for doc in corpus]
+    assert tok.tokenize_corpus(corpus, cache=False) == expected
+    assert tok.tokenize_corpus(corpus, cache_dir=tmp_path / "cache", n_jobs=2) == expected  # workers clean
+
+
+def test_warm_run_on_a_lazy_corpus_neither_cleans_nor_segments(tmp_path, monkeypatch):
+    import textmine.cleaning
+    from textmine.corpus import load_corpus
+
+    corpus = load_corpus(write_folder(tmp_path / "reports", 4), lazy=True)
+    tok = Tokenizer()
+    cold = tok.tokenize_corpus(corpus, cache_dir=tmp_path / "cache")
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a cached document was cleaned or segmented again")
+
+    monkeypatch.setattr(textmine.cleaning, "clean", fail)
+    monkeypatch.setattr(Tokenizer, "cut", fail)
+    assert tok.tokenize_corpus(corpus, cache_dir=tmp_path / "cache") == cold
+
+
+def test_a_changed_file_is_tokenized_again(tmp_path):
+    from textmine.corpus import load_corpus
+
+    folder = write_folder(tmp_path / "reports", 2)
+    tok = Tokenizer()
+    tok.tokenize_corpus(load_corpus(folder, lazy=True), cache_dir=tmp_path / "cache")
+    (folder / "r1.txt").write_text("持续优化营商环境。\n", encoding="utf-8")
+    assert tok.tokenize_corpus(load_corpus(folder, lazy=True), cache_dir=tmp_path / "cache")[1] == ["营商环境"]
+
+
+def test_n_jobs_follows_the_scikit_learn_convention():
+    import joblib
+    from joblib import parallel_config
+
+    from textmine.tokenize import _n_workers
+
+    assert _n_workers(None) == 1
+    assert _n_workers(1) == 1
+    assert _n_workers(-1) == joblib.cpu_count()
+    with parallel_config(n_jobs=2):
+        assert _n_workers(None) == 2  # None defers to the joblib context, as in scikit-learn

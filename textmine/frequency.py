@@ -23,6 +23,7 @@ import io
 import math
 import os
 import re
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -472,11 +473,15 @@ class DocumentTermMatrix:
 
 def dtm(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str], list[str]] | None" = None,
         min_df: int | float = 1,
-        vocabulary: Iterable[str] | None = None) -> DocumentTermMatrix:
+        vocabulary: Iterable[str] | None = None,
+        n_jobs: int | None = None) -> DocumentTermMatrix:
     """Document-term matrix of token counts after policy tokenization (default ``Tokenizer()``).
 
-    Built one document at a time from ``tokenizer.tokenize_corpus(corpus)``;
-    any ``str -> list[str]`` callable works as a tokenizer too (e.g. ``str.split``).
+    Built one document at a time from ``tokenizer.iter_tokens(corpus)`` (the
+    token cache is read back one document at a time, so a lazily loaded
+    corpus never holds every token list); a tokenizer with only
+    ``tokenize_corpus`` and any ``str -> list[str]`` callable (e.g.
+    ``str.split``) work too. ``n_jobs`` is passed to ``iter_tokens``.
     Terms are sorted (Python string order) unless ``vocabulary`` is given: then
     exactly those columns in that order, other tokens ignored, ``min_df`` not applied.
     ``min_df``: keep terms in at least this many documents (an int) or this
@@ -490,23 +495,28 @@ def dtm(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str], list[str]]
     (2, 3)
     """
     corpus = as_corpus(corpus_or_texts)
-    return _build_dtm(_token_lists(corpus, tokenizer), corpus.ids, min_df=min_df, vocabulary=vocabulary)
+    return _build_dtm(_token_lists(corpus, tokenizer, n_jobs), corpus.ids, min_df=min_df, vocabulary=vocabulary)
 
 
-def _token_lists(corpus: Corpus, tokenizer: "Tokenizer | Callable[[str], list[str]] | None") -> list[list[str]]:
-    """Tokens per document: ``tokenizer.tokenize_corpus(corpus)``, or any ``str -> list`` callable."""
+def _token_lists(corpus: Corpus, tokenizer: "Tokenizer | Callable[[str], list[str]] | None",
+                 n_jobs: int | None = None) -> Iterable[list[str]]:
+    """Tokens per document, streamed: ``iter_tokens``, else ``tokenize_corpus``, else a ``str -> list`` callable."""
     if tokenizer is None:
         from .tokenize import Tokenizer  # imported lazily: building it loads dictionaries
 
         tokenizer = Tokenizer()
+    stream = getattr(tokenizer, "iter_tokens", None)
+    if stream is not None:
+        return stream(corpus, n_jobs=n_jobs)
     batch = getattr(tokenizer, "tokenize_corpus", None)
     if batch is not None:
         return batch(corpus)
-    return [list(tokenizer(text)) for text in corpus.texts]
+    return (list(tokenizer(doc.text)) for doc in corpus)
 
 
 def _build_dtm(token_lists: Iterable[Sequence[str]], doc_ids: list[str], *, min_df: int | float = 1,
                vocabulary: Iterable[str] | None = None) -> DocumentTermMatrix:
+    """CSR counts from a stream of token lists (8-byte arrays, one document's Counter at a time)."""
     fixed = vocabulary is not None
     index: dict[str, int] = {}
     if fixed:
@@ -514,29 +524,35 @@ def _build_dtm(token_lists: Iterable[Sequence[str]], doc_ids: list[str], *, min_
             if term in index:
                 raise ValueError(f"vocabulary lists {term!r} twice")
             index[term] = len(index)
-    indptr, indices, data = [0], [], []
+    indptr, indices, data = array("q", [0]), array("q"), array("q")
+    setdefault = index.setdefault
     for tokens in token_lists:
-        for term, n in Counter(tokens).items():
-            j = index.get(term)
-            if j is None:
-                if fixed:
-                    continue
-                j = index[term] = len(index)
-            indices.append(j)
-            data.append(n)
+        counts = Counter(tokens)
+        if fixed:
+            pairs = [(index[t], n) for t, n in counts.items() if t in index]
+            indices.extend(j for j, _ in pairs)
+            data.extend(n for _, n in pairs)
+        else:
+            indices.extend([setdefault(t, len(index)) for t in counts])
+            data.extend(counts.values())
         indptr.append(len(indices))
     terms = list(index)
-    matrix = sparse.csr_matrix((np.asarray(data, dtype=np.int64), np.asarray(indices, dtype=np.int64),
-                                np.asarray(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(terms)))
-    if not fixed:
+    cols = np.frombuffer(indices, dtype=np.int64) if indices else np.zeros(0, dtype=np.int64)
+    if not fixed and terms:
         order = sorted(range(len(terms)), key=terms.__getitem__)
-        matrix = matrix[:, order] if terms else matrix
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[order] = np.arange(len(terms))
+        cols = rank[cols]  # renumber columns in sorted term order
         terms = [terms[j] for j in order]
+    matrix = sparse.csr_matrix((np.frombuffer(data, dtype=np.int64) if data else np.zeros(0, dtype=np.int64),
+                                cols, np.frombuffer(indptr, dtype=np.int64)),
+                               shape=(len(indptr) - 1, len(terms)))
+    if not fixed:
         keep = np.bincount(matrix.indices, minlength=len(terms)) >= _min_docs(min_df, matrix.shape[0])
         if not keep.all():
             matrix = matrix[:, np.flatnonzero(keep)]
             terms = [t for t, k in zip(terms, keep) if k]
-    matrix = sparse.csr_matrix(matrix, dtype=np.int64)
+    matrix = sparse.csr_matrix(matrix, dtype=np.int64, copy=True)
     matrix.sort_indices()
     return DocumentTermMatrix(matrix=matrix, vocabulary=terms, doc_ids=list(doc_ids))
 

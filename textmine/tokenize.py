@@ -84,6 +84,10 @@ ENGINES = ("jieba", "rjieba")
 TERM_FREQ_FLOOR = 100
 #: Bump when the tokenization procedure changes: it is part of every fingerprint.
 TOKENIZE_VERSION = 1
+#: Documents per batch of :meth:`Tokenizer.iter_tokens` (texts and token lists held at once).
+BATCH_SIZE = 256
+#: Chunks per worker in each batch: more chunks, less idle time at the end of a batch.
+CHUNKS_PER_WORKER = 8
 
 _TAG = re.compile(r"[A-Za-z]+")
 _NUMBER = re.compile(r"[+\-−]?(?:\d+(?:[.,．，:/\-]\d+)*|\d*[.．]\d+)[%％‰]?")
@@ -449,8 +453,7 @@ class Tokenizer:
         self.stopwords = _resolve_stopwords(stopwords, extra_stopwords)
         self._stopwords_arg = stopwords if isinstance(stopwords, (str, type(None))) else "<custom>"
         self._cut: Callable[[str, bool], list[str]] | None = None
-        self._kept: set[str] = set()
-        self._dropped: set[str] = set()
+        self._verdicts: dict[str, str] = {}
         self._fingerprint: str | None = None
 
     # -- identity ------------------------------------------------------------
@@ -511,8 +514,7 @@ class Tokenizer:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_cut"] = None
-        state["_kept"] = set()
-        state["_dropped"] = set()
+        state["_verdicts"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -542,19 +544,21 @@ class Tokenizer:
         >>> [tok.keep(t) for t in ["营商环境", "2024", "5.4%", "。", "的", "我们"]]
         [True, False, False, False, False, False]
         """
-        if token in self._kept:
-            return True
-        if token in self._dropped:
-            return False
-        return self._learn(token)
+        verdict = self._verdicts.get(token)
+        return bool(verdict if verdict is not None else self._learn(token))
 
-    def _learn(self, token: str) -> bool:
-        """Classify a token not seen before and remember the verdict."""
-        if len(self._kept) + len(self._dropped) > 2_000_000:
-            self._kept, self._dropped = set(), set()
-        kept = self._keep(token)
-        (self._kept if kept else self._dropped).add(token)
-        return kept
+    def _learn(self, token: str) -> str:
+        """Classify a token not seen before and remember the verdict.
+
+        The verdict is the token itself if kept (the one str object every later
+        occurrence is replaced with, so token lists share their strings) and
+        ``""`` if dropped.
+        """
+        if len(self._verdicts) > 2_000_000:
+            self._verdicts = {}
+        verdict = token if self._keep(token) else ""
+        self._verdicts[token] = verdict
+        return verdict
 
     def _keep(self, token: str) -> bool:
         if not token.strip():
@@ -571,8 +575,8 @@ class Tokenizer:
 
     def filter(self, tokens: Iterable[str]) -> list[str]:
         """The tokens that survive the filters, in order."""
-        kept, dropped, learn = self._kept, self._dropped, self._learn
-        return [t for t in tokens if t in kept or (t not in dropped and learn(t))]
+        get, learn = self._verdicts.get, self._learn
+        return [v for t in tokens if (v := get(t)) or (v is None and (v := learn(t)))]
 
     def __call__(self, text: str) -> list[str]:
         """Filtered tokens of ``text``."""
@@ -581,106 +585,237 @@ class Tokenizer:
     def tokenize_corpus(
         self,
         corpus_or_texts: Any,
-        n_jobs: int = 1,
+        n_jobs: int | None = None,
         cache: bool | TokenCache | str | os.PathLike = True,
         progress: bool | None = None,
         cache_dir: str | os.PathLike | None = None,
+        batch_size: int = BATCH_SIZE,
     ) -> list[list[str]]:
-        """Filtered tokens of every document, in corpus order.
+        """Filtered tokens of every document, in corpus order: ``list(iter_tokens(...))``.
 
-        ``corpus_or_texts``: a textmine Corpus, any iterable of str or of
-        objects with a ``.text`` attribute, or one str. ``n_jobs > 1`` (or -1
-        for all cores) tokenizes in joblib (loky) worker processes, each
-        loading the dictionary itself; the result equals the serial one.
-        ``cache=True`` reads and writes the on-disk token cache
-        (:mod:`textmine.cache`) in ``cache_dir`` (default: ``$TEXTMINE_CACHE_DIR``
-        or ``~/.cache/textmine/tokens``); ``cache`` may also be a
-        :class:`~textmine.cache.TokenCache` or a directory; ``False`` disables it.
-        ``progress=True`` shows a tqdm bar.
+        See :meth:`iter_tokens` for the arguments; use it instead when the
+        token lists of a large corpus need not all be in memory at once.
 
         >>> Tokenizer().tokenize_corpus(["推进乡村振兴", "优化营商环境"], cache=False)
         [['乡村振兴'], ['营商环境']]
         """
-        texts = _as_texts(corpus_or_texts)
+        return list(self.iter_tokens(corpus_or_texts, n_jobs=n_jobs, cache=cache, progress=progress,
+                                     cache_dir=cache_dir, batch_size=batch_size))
+
+    def iter_tokens(
+        self,
+        corpus_or_texts: Any,
+        n_jobs: int | None = None,
+        cache: bool | TokenCache | str | os.PathLike = True,
+        progress: bool | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> Iterator[list[str]]:
+        """Filtered tokens of each document, one list at a time, in corpus order.
+
+        ``corpus_or_texts``: a textmine Corpus, any iterable of str or of
+        objects with a ``.text`` attribute, or one str. Documents are taken
+        ``batch_size`` at a time: each batch's cached token lists are read (one
+        file each), the others tokenized and written to the cache, then the
+        batch is yielded. Only one batch of texts and token lists is held, so
+        a lazily loaded corpus (``load_corpus(folder, lazy=True)``) streams.
+
+        ``n_jobs``: scikit-learn's convention: None = 1 (or the ``n_jobs`` of an
+        enclosing ``joblib.parallel_config``), -1 = all cores, k = k workers.
+        Work goes through joblib, so the active joblib backend decides where it
+        runs (loky worker processes by default; ``with
+        joblib.parallel_backend("dask"):`` sends it to a Dask cluster). Each
+        worker loads the dictionary itself; results equal the serial ones.
+        A lazy document that is cleaned is read here (its cache key is the hash
+        of its raw text and the cleaning settings, so a warm run does not clean
+        again) and cleaned by the worker that tokenizes it.
+
+        ``cache=True`` reads and writes the on-disk token cache
+        (:mod:`textmine.cache`) in ``cache_dir`` (default: ``$TEXTMINE_CACHE_DIR``
+        or ``~/.cache/textmine/tokens``); ``cache`` may also be a
+        :class:`~textmine.cache.TokenCache` or a directory; ``False`` disables it.
+        ``progress``: a tqdm bar over documents; None shows it on a terminal
+        only (and only once a step has taken a second), True always, False never.
+
+        >>> docs = Tokenizer().iter_tokens(["推进乡村振兴", "优化营商环境"], cache=False)
+        >>> next(docs)
+        ['乡村振兴']
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        items = [corpus_or_texts] if isinstance(corpus_or_texts, str) else corpus_or_texts
         store = _as_cache(cache, cache_dir)
-        results: list[list[str] | None] = [None] * len(texts)
-        keys: list[str] = []
-        if store is not None:
-            fp = self.fingerprint
-            keys = [store.key(t, fp) for t in texts]
-            results = [store.get(k) for k in keys]
-        todo: dict[str, list[int]] = {}
-        for i, (text, got) in enumerate(zip(texts, results)):
-            if got is None:
-                todo.setdefault(text, []).append(i)
-        fresh = self._tokenize_many(list(todo), n_jobs, progress)
+        workers = _n_workers(n_jobs)
+        total = len(items) if hasattr(items, "__len__") else None
+        bar = _progress_bar(progress, total, "tokenizing")
+        try:
+            for first, batch in _batches(items, batch_size):
+                jobs = [self._job(item, first + i, store) for i, item in enumerate(batch)]
+                for tokens in self._batch_tokens(jobs, store, workers):
+                    bar.update(1)
+                    yield tokens
+        finally:
+            bar.close()
+
+    def _job(self, item: Any, i: int, store: TokenCache | None) -> tuple[str, Any]:
+        """``(cache key, payload)`` of one document; the payload is what a worker tokenizes.
+
+        The payload is the text, or ``(raw text, cleaning options)`` for a lazy
+        document that is cleaned on access (then the key hashes the raw text and
+        the cleaning settings, and the worker cleans).
+        """
+        if not isinstance(item, str):
+            lazy = _lazy_cleaning(item)
+            if lazy is not None:
+                raw, opts = lazy
+                key = store.key(raw, f"{self.fingerprint}|{_cleaning_key(opts)}") if store else str(i)
+                return key, (raw, opts)
+            item = getattr(item, "text", None)
+            if not isinstance(item, str):
+                raise TypeError(f"item {i}: expected a str or a document with a .text str, "
+                                f"got {type(item).__name__}")
+        return (store.key(item, self.fingerprint) if store else str(i)), item
+
+    def _batch_tokens(self, jobs: list[tuple[str, Any]], store: TokenCache | None,
+                      workers: int) -> Iterator[list[str]]:
+        """Token lists of one batch in order: cache hits read, misses tokenized once per key."""
+        found = [store.get(key) if store is not None else None for key, _ in jobs]
+        todo: dict[str, Any] = {}
+        for (key, payload), tokens in zip(jobs, found):
+            if tokens is None:
+                todo.setdefault(key, payload)
+        fresh = _tokenize_payloads(self, list(todo.values()), workers)
+        done: dict[str, list[str]] = {}
         writable = store is not None
-        for text, tokens in zip(todo, fresh):
-            for i in todo[text]:
-                results[i] = tokens
-            if writable:
-                writable = _put(store, keys[todo[text][0]], tokens)
-        return [list(r) for r in results]  # type: ignore[arg-type]
-
-    def _tokenize_many(self, texts: list[str], n_jobs: int, progress: bool | None) -> list[list[str]]:
-        if not texts:
-            return []
-        from joblib import effective_n_jobs
-
-        workers = min(effective_n_jobs(n_jobs), len(texts))
-        if workers <= 1:
-            return [self(t) for t in _progress(texts, progress, "tokenizing")]
-        from joblib import Parallel, delayed
-
-        chunks = _chunks(texts, workers * 4)
-        jobs = Parallel(n_jobs=workers, backend="loky", return_as="generator")(
-            delayed(_tokenize_chunk)(self, chunk) for chunk in chunks
-        )
-        out: list[list[str]] = []
-        for part in _progress(jobs, progress, "tokenizing (chunks)", total=len(chunks)):
-            out.extend(part)
-        return out
+        for (key, _), tokens in zip(jobs, found):
+            if tokens is None:
+                if key in done:
+                    tokens = list(done[key])
+                else:
+                    tokens = done[key] = next(fresh)
+                    if writable:
+                        writable = _put(store, key, tokens)
+            yield tokens
 
 
-def _tokenize_chunk(tokenizer: Tokenizer, texts: list[str]) -> list[list[str]]:
-    """Worker task: filtered tokens of a chunk of texts."""
-    return [tokenizer(t) for t in texts]
+def _n_workers(n_jobs: int | None) -> int:
+    """Workers for ``n_jobs`` in scikit-learn's convention (None = 1 unless a joblib context says otherwise)."""
+    from joblib import effective_n_jobs
+
+    return max(1, effective_n_jobs(n_jobs))
 
 
-def _chunks(texts: list[str], n: int) -> list[list[str]]:
-    """Split ``texts`` into at most ``n`` contiguous chunks of similar total length."""
-    total = sum(len(t) for t in texts) or 1
-    target = total / n
-    chunks: list[list[str]] = [[]]
+def _batches(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
+    """``(index of the first item, items)`` for consecutive batches of ``size`` items."""
+    batch: list[Any] = []
+    first = 0
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield first, batch
+            first += size
+            batch = []
+    if batch:
+        yield first, batch
+
+
+def _tokenize_payloads(tokenizer: Tokenizer, payloads: list[Any], workers: int) -> Iterator[list[str]]:
+    """Token lists of ``payloads`` in order: here, or in joblib workers (chunks of similar size)."""
+    if workers <= 1 or len(payloads) <= 1:
+        return (tokenizer(_payload_text(p)) for p in payloads)
+    from joblib import Parallel, delayed
+
+    chunks = _chunks(payloads, workers * CHUNKS_PER_WORKER)
+    parts = Parallel(n_jobs=workers, return_as="generator")(
+        delayed(_tokenize_chunk)(tokenizer, chunk) for chunk in chunks)
+    return (tokens for part in parts for tokens in part)
+
+
+def _tokenize_chunk(tokenizer: Tokenizer, payloads: list[Any]) -> list[list[str]]:
+    """Worker task: filtered tokens of a chunk of payloads (texts, or raw texts to clean first)."""
+    return [tokenizer(_payload_text(p)) for p in payloads]
+
+
+def _payload_text(payload: Any) -> str:
+    """The text of a payload: a str as is; ``(raw, options)`` cleaned as a lazy Document cleans it."""
+    if isinstance(payload, str):
+        return payload
+    raw, opts = payload
+    from .corpus import Document
+
+    return Document("_", raw, **opts).text
+
+
+def _chunks(payloads: list[Any], n: int) -> list[list[Any]]:
+    """Split ``payloads`` into at most ``n`` contiguous chunks of similar total length."""
+    sizes = [len(p) if isinstance(p, str) else len(p[0]) for p in payloads]
+    target = (sum(sizes) or 1) / n
+    chunks: list[list[Any]] = [[]]
     size = 0
-    for text in texts:
+    for payload, length in zip(payloads, sizes):
         if chunks[-1] and size >= target:
             chunks.append([])
             size = 0
-        chunks[-1].append(text)
-        size += len(text)
+        chunks[-1].append(payload)
+        size += length
     return chunks
 
 
-def _progress(items: Iterable, progress: bool | None, desc: str, total: int | None = None) -> Iterable:
-    if not progress:
-        return items
+def _lazy_cleaning(item: Any) -> tuple[str, dict[str, Any]] | None:
+    """``(raw text, cleaning options)`` of a lazy textmine Document that cleans on access, else None.
+
+    Such a document re-reads and re-cleans its file on every ``.text``; its raw
+    text is cheap to read and hash, its cleaned text is not.
+    """
+    from .corpus import Document
+
+    if not isinstance(item, Document):
+        return None
+    opts = getattr(item, "_clean_opts", None)
+    if getattr(item, "_raw", "") is not None or getattr(item, "_loader", None) is None or not isinstance(opts, dict):
+        return None
+    return item.raw, dict(opts)
+
+
+@lru_cache(maxsize=16)
+def _cleaning_key_json(opts_json: str) -> str:
+    """sha256 of the cleaning code and its data files plus the options: changes when cleaning could."""
+    from . import cleaning
+
+    h = hashlib.sha256(opts_json.encode("utf-8"))
+    for path in (Path(cleaning.__file__), cleaning.FURNITURE_FILE, cleaning.MASKS_FILE):
+        h.update(b"\0")
+        h.update(Path(path).read_bytes())
+    if json.loads(opts_json).get("to_simplified"):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            h.update(version("opencc").encode("utf-8"))
+        except PackageNotFoundError:  # pragma: no cover
+            pass
+    return h.hexdigest()
+
+
+def _cleaning_key(opts: dict[str, Any]) -> str:
+    return _cleaning_key_json(json.dumps(opts, sort_keys=True))
+
+
+def _progress_bar(progress: bool | None, total: int | None, desc: str) -> Any:
+    """A tqdm bar (None: only on a terminal, after a second), or a stand-in that does nothing."""
+    if progress is False:
+        return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(items, desc=desc, total=total)
+    return tqdm(total=total, desc=desc, unit="doc", disable=None if progress is None else False,
+                delay=1.0 if progress is None else 0.0)
 
 
-def _as_texts(corpus_or_texts: Any) -> list[str]:
-    """One str, or an iterable of str / objects with a ``.text`` str attribute."""
-    if isinstance(corpus_or_texts, str):
-        return [corpus_or_texts]
-    texts = []
-    for i, item in enumerate(corpus_or_texts):
-        text = item if isinstance(item, str) else getattr(item, "text", None)
-        if not isinstance(text, str):
-            raise TypeError(f"item {i}: expected a str or a document with a .text str, got {type(item).__name__}")
-        texts.append(text)
-    return texts
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _as_cache(cache: Any, cache_dir: str | os.PathLike | None) -> TokenCache | None:

@@ -1,0 +1,45 @@
+"""Parallel tokenization goes through joblib, so any joblib backend runs it, Dask included.
+
+The Dask test starts a small local cluster (two worker processes, each
+unpickling the tokenizer and loading the dictionary itself) as a stand-in for
+a real one: ``with joblib.parallel_backend("dask"):`` sends the same
+``tokenize_corpus(..., n_jobs=-1)`` call to the cluster's workers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import joblib
+import pytest
+
+from textmine.tokenize import Tokenizer
+
+SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    # twelve slices of the seed files: enough for several chunks per worker
+    return [p.read_text(encoding="utf-8")[start:start + 2000] for p in SEEDS for start in (0, 2000)][:12]
+
+
+def test_loky_workers_give_the_serial_result(texts):
+    tok = Tokenizer()
+    serial = [tok(t) for t in texts]
+    assert tok.tokenize_corpus(texts, n_jobs=-1, cache=False) == serial
+    assert tok.tokenize_corpus(texts, n_jobs=None, cache=False) == serial
+
+
+def test_dask_cluster_runs_the_same_call_and_gives_the_serial_result(texts, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    tok = Tokenizer()
+    serial = [tok(t) for t in texts]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        with distributed.get_task_stream(client) as stream, joblib.parallel_backend("dask"):
+            tokens = tok.tokenize_corpus(texts, n_jobs=-1, cache_dir=tmp_path)
+        assert tokens == serial
+        assert len(stream.data) > 1  # the chunks ran as tasks on the cluster
+    # the cluster's results went to the on-disk cache of this process
+    assert len(list(tmp_path.glob("*/*.json.gz"))) == len(set(texts))
