@@ -441,6 +441,7 @@ def automaton(request, monkeypatch):
     if request.param == "ahocorasick_rs":
         pytest.importorskip("ahocorasick_rs")
     else:
+        pytest.importorskip("ahocorasick")
         monkeypatch.setattr(frequency, "_form_finder", frequency._pyahocorasick_finder)
     return request.param
 
