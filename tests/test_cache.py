@@ -166,3 +166,13 @@ def test_entry_in_another_json_layout_is_still_read_and_checked(tmp_path):
     record["tokens"] = ["乡村", "振兴"]
     cache.path(key).write_bytes(gzip.compress(json.dumps(record, ensure_ascii=False).encode("utf-8")))
     assert cache.get(key) is None
+
+
+@pytest.mark.parametrize("tokens", [[], [""], ["营商环境", "新质生产力"], ["a\"b"], ["\\"], ["\x01"], ["tab\there"]])
+def test_entries_hold_exactly_the_canonical_json_of_the_tokens(tmp_path, tokens):
+    cache = TokenCache(tmp_path)
+    key = TokenCache.key("text", "fp")
+    cache.put(key, tokens)
+    blob = gzip.decompress(cache.path(key).read_bytes())
+    canonical = json.dumps(tokens, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert blob.endswith(b',"tokens":' + canonical + b"}")

@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import zlib
 from pathlib import Path
 from typing import Sequence
@@ -152,14 +153,28 @@ def encode_entry(key: str, tokens: Sequence[str]) -> bytes:
     the checksum and spliced into the record. gzip level 1 writes ten times
     faster than the default level 9 for files about 15% larger.
     """
-    tokens = [str(t) for t in tokens]
-    body = json.dumps(tokens, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = _canonical_json(tokens).encode("utf-8")
     head = json.dumps({"format": FORMAT, "version": VERSION, "key": key,
                        "sha256": hashlib.sha256(body).hexdigest()}, separators=(",", ":")).encode("utf-8")
     return gzip.compress(head[:-1] + _TOKENS + body + b"}", compresslevel=1, mtime=0)
 
 
 _TOKENS = b',"tokens":'
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
+
+
+def _canonical_json(tokens: Sequence[str]) -> str:
+    """``json.dumps(tokens, ensure_ascii=False, separators=(",", ":"))``, 5x faster for plain tokens.
+
+    >>> _canonical_json(["营商环境", "a\\"b"]) == json.dumps(["营商环境", "a\\"b"], ensure_ascii=False, separators=(",", ":"))
+    True
+    """
+    tokens = tokens if isinstance(tokens, list) and _all_str(tokens) else [str(t) for t in tokens]
+    if not tokens:
+        return "[]"
+    if _NEEDS_ESCAPE.search("".join(tokens)) is None:  # nothing JSON would escape: a join is the JSON
+        return '["' + '","'.join(tokens) + '"]'
+    return json.dumps(tokens, ensure_ascii=False, separators=(",", ":"))
 
 
 def _decode(raw: bytes, key: str) -> list[str] | None:

@@ -53,13 +53,14 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from ._io import read_text
 from .cache import TokenCache
 from .errors import CorpusError, DictionaryError
+
+if TYPE_CHECKING:  # pragma: no cover - pandas is imported where used: worker processes skip it
+    import pandas as pd
 
 __all__ = [
     "Tokenizer",
@@ -176,6 +177,8 @@ def load_policy_terms() -> pd.DataFrame:
     >>> df.loc[df["term"] == "乡村振兴", "category"].item()
     'rural'
     """
+    import pandas as pd
+
     return pd.read_csv(POLICY_CATEGORIES, encoding="utf-8-sig", dtype=str)
 
 
@@ -877,6 +880,8 @@ def split_terms(
         pieces = _overlapping(tok.cut(before + term + after), len(before), len(before) + len(term))
         rows.append({"term": term, "tokens": pieces, "n_tokens": len(pieces),
                      "split": not (len(pieces) == 1 and pieces[0] == term)})
+    import pandas as pd
+
     df = pd.DataFrame(rows, columns=["term", "tokens", "n_tokens", "split"])
     return df.astype({"n_tokens": "int64", "split": "bool"})
 
