@@ -1,12 +1,19 @@
-"""`python -m textmine.report`: every figure with its table, written atomically, clear errors."""
+"""`python -m textmine.report`: every figure with its table, written atomically, clear errors,
+and only what changed is drawn again (same bytes either way)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
+import shutil
+import subprocess
+import sys
 from contextlib import redirect_stderr
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,6 +23,7 @@ from textmine.corpus import load_corpus
 
 EXPECTED = ["corpus_overview", "slogan_heatmap", "key_slogans_by_place", "key_slogans_by_rank",
             "place_over_time", "top_terms", "keyness", "topic_terms", "topic_prevalence"]
+TOPIC_FIGURES = {"topic_terms", "topic_prevalence"}
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -28,7 +36,7 @@ def _run(argv: list[str]) -> tuple[int, str]:
 
 @pytest.fixture(scope="module", autouse=True)
 def token_cache(tmp_path_factory):
-    """Token cache in a temporary folder: the user's own cache stays untouched."""
+    """Token (and topic) cache in a temporary folder: the user's own cache stays untouched."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TEXTMINE_CACHE_DIR", str(tmp_path_factory.mktemp("tokens")))
         yield
@@ -41,8 +49,28 @@ def bundled(token_cache, tmp_path_factory) -> tuple[int, Path, str]:
     return code, out, log
 
 
+@pytest.fixture
+def copy_of_bundled(bundled, tmp_path) -> Path:
+    """The bundled report copied with its manifest (file times kept), to run again on."""
+    _, out, _ = bundled
+    return Path(shutil.copytree(out, tmp_path / "figures"))
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, encoding="utf-8-sig")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+
+def _figure_lines(log: str, word: str) -> set[str]:
+    """Stems of the figures whose log line starts with ``word`` ("wrote" or "unchanged")."""
+    return {m for m in re.findall(rf"^{word} \S*?([a-z_]+)\.(?:png|csv)", log, flags=re.M) if m in EXPECTED}
 
 
 # --- the bundled corpus ----------------------------------------------------------------
@@ -60,7 +88,7 @@ def test_every_figure_comes_as_png_with_its_csv(bundled):
 def test_nothing_else_is_left_in_the_folder(bundled):
     _, out, _ = bundled
     names = {p.name for p in out.iterdir()}
-    assert names == {f"{s}.{ext}" for s in EXPECTED for ext in ("png", "csv")} | {"README.md"}
+    assert names == {f"{s}.{ext}" for s in EXPECTED for ext in ("png", "csv")} | {"README.md", report.MANIFEST}
 
 
 def test_the_log_says_where_each_file_went_and_the_index_lists_them(bundled):
@@ -69,7 +97,17 @@ def test_the_log_says_where_each_file_went_and_the_index_lists_them(bundled):
     for stem in EXPECTED:
         assert f"{stem}.png" in log and f"{stem}.csv" in log
         assert f"({stem}.png)" in index and f"({stem}.csv)" in index
-    assert "Traceback" not in log
+    assert _figure_lines(log, "wrote") == set(EXPECTED)
+    assert "done: 9 figures" in log and "Traceback" not in log
+
+
+def test_the_manifest_records_the_checksum_of_every_file(bundled):
+    _, out, _ = bundled
+    manifest = json.loads((out / report.MANIFEST).read_text(encoding="utf-8"))
+    assert set(manifest["figures"]) == set(EXPECTED)
+    for stem, entry in manifest["figures"].items():
+        assert entry["png"] == hashlib.sha256((out / f"{stem}.png").read_bytes()).hexdigest()
+        assert entry["csv"] == hashlib.sha256((out / f"{stem}.csv").read_bytes()).hexdigest()
 
 
 def test_key_slogan_table_matches_a_plain_count_of_the_cleaned_text(bundled):
@@ -109,11 +147,88 @@ def test_keyness_contrasts_the_province_with_most_reports(bundled):
     assert set(table["reference_docs"]) == {len(reports) - 3}
 
 
-def test_same_input_gives_byte_identical_figures(bundled, tmp_path):
-    _, out, _ = bundled
-    report._corpus_figures(load_corpus().to_frame(), tmp_path, log=lambda _: None)
-    assert (tmp_path / "corpus_overview.png").read_bytes() == (out / "corpus_overview.png").read_bytes()
-    assert (tmp_path / "corpus_overview.csv").read_bytes() == (out / "corpus_overview.csv").read_bytes()
+# --- running again: only what changed is drawn -----------------------------------------------
+
+
+def test_a_second_run_draws_nothing_and_touches_no_file(copy_of_bundled):
+    before, times = _files(copy_of_bundled), _mtimes(copy_of_bundled)
+    code, log = _run(["--out", str(copy_of_bundled)])
+    assert code == 0, log
+    assert _figure_lines(log, "unchanged") == set(EXPECTED) and not _figure_lines(log, "wrote")
+    assert "tokenizing" not in log and "LDA" not in log  # no analysis behind an unchanged figure
+    assert _files(copy_of_bundled) == before and _mtimes(copy_of_bundled) == times
+
+
+def test_a_second_run_imports_neither_matplotlib_nor_gensim_nor_sklearn(copy_of_bundled):
+    script = ("import sys; from textmine import report; code = report.main(['--out', sys.argv[1]]); "
+              "print(code, sorted(m for m in ('matplotlib', 'gensim', 'sklearn') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script, str(copy_of_bundled)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip() == "0 []", done.stderr
+
+
+def test_a_deleted_png_is_drawn_again_with_the_same_bytes_and_nothing_else_is_written(copy_of_bundled):
+    before, times = _files(copy_of_bundled), _mtimes(copy_of_bundled)
+    (copy_of_bundled / "topic_terms.png").unlink()
+    code, log = _run(["--out", str(copy_of_bundled), "--jobs", "1"])  # drawn here, not in a worker
+    assert code == 0, log
+    assert _figure_lines(log, "wrote") == {"topic_terms"}
+    assert "wrote" in log and "topic_terms.png (topic_terms.csv unchanged)" in log
+    assert "fitting LDA" not in log  # the fitted tables come from the cache
+    assert _files(copy_of_bundled) == before
+    times.pop("topic_terms.png")
+    assert {k: v for k, v in _mtimes(copy_of_bundled).items() if k != "topic_terms.png"} == times
+
+
+def test_a_csv_edited_by_hand_is_drawn_again(copy_of_bundled):
+    before = _files(copy_of_bundled)
+    with open(copy_of_bundled / "keyness.csv", "ab") as fh:
+        fh.write(b"my own row\n")
+    code, log = _run(["--out", str(copy_of_bundled)])
+    assert code == 0, log
+    assert _figure_lines(log, "wrote") == {"keyness"}
+    assert _files(copy_of_bundled) == before
+
+
+def test_a_different_seed_redraws_the_topic_figures_only(copy_of_bundled):
+    before = _files(copy_of_bundled)
+    code, log = _run(["--out", str(copy_of_bundled), "--seed", "1"])
+    assert code == 0, log
+    assert "fitting LDA topic model (K = 6, seed 1)" in log
+    assert _figure_lines(log, "wrote") == TOPIC_FIGURES
+    assert _figure_lines(log, "unchanged") == set(EXPECTED) - TOPIC_FIGURES
+    after = _files(copy_of_bundled)
+    changed = {name for name in before if after[name] != before[name]}
+    assert changed == {f"{s}.{ext}" for s in TOPIC_FIGURES for ext in ("png", "csv")} | {"README.md",
+                                                                                        report.MANIFEST}
+    assert "(seed 1)" in after["README.md"].decode("utf-8")
+
+
+# --- keys and the topic cache ----------------------------------------------------------------------
+
+
+def test_a_figure_key_changes_with_any_value_of_its_table_or_its_options():
+    table = pd.DataFrame({"doc_id": ["a", "b"], "slogan": ["营商环境"] * 2, "rate": [1.0, 0.0]})
+    key = report._direct_job("x", "", "slogan_heatmap", (table,), {}).key
+    assert report._direct_job("x", "", "slogan_heatmap", (table.copy(),), {}).key == key
+    nudged = table.assign(rate=[1.0, 1e-12])
+    assert report._direct_job("x", "", "slogan_heatmap", (nudged,), {}).key != key
+    assert report._direct_job("x", "", "slogan_heatmap", (table,), {"top": 5}).key != key
+    assert report._direct_job("x", "", "slogans_by_place", (table,), {}).key != key
+
+
+def test_tables_come_back_from_the_json_cache_with_the_same_values_and_dtypes():
+    table = pd.DataFrame({"place": ["甲市", None], "year": pd.array([2024, None], dtype="Int64"),
+                          "share": [0.1 + 0.2, np.nan], "topic": np.array([0, 5], dtype="int64")})
+    back = report._table_from_record(json.loads(json.dumps(report._table_record(table), ensure_ascii=False)))
+    pd.testing.assert_frame_equal(back, table)
+    assert back.loc[0, "share"] == 0.1 + 0.2  # every bit of the float
+
+
+def test_csv_bytes_are_what_write_csv_atomic_writes(tmp_path):
+    table = pd.DataFrame({"term": ["营商环境", "a,b"], "weight": [1 / 3, np.nan]})
+    written = tio.write_csv_atomic(table, tmp_path / "t.csv").read_bytes()
+    assert report._csv_bytes(table) == written
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -138,17 +253,18 @@ def test_a_malformed_target_is_explained(tmp_path):
     assert code == 1 and "COLUMN=VALUE" in log
 
 
-def test_an_interrupted_write_leaves_no_half_written_file(tmp_path, monkeypatch):
-    calls = {"n": 0}
-    real_fsync = tio.os.fsync
+def test_an_interrupted_write_leaves_no_half_written_file(bundled, tmp_path, monkeypatch):
+    real_write = report.write_bytes_atomic
 
-    def fsync(fd):  # the third file written (slogan_heatmap.png) is interrupted mid-write
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return real_fsync(fd)
+    def interrupt(fd):
+        raise KeyboardInterrupt
 
-    monkeypatch.setattr(tio.os, "fsync", fsync)
+    def write(path, data):  # the write of slogan_heatmap.png is interrupted before its file is complete
+        if Path(path).name == "slogan_heatmap.png":
+            monkeypatch.setattr(tio.os, "fsync", interrupt)
+        return real_write(path, data)
+
+    monkeypatch.setattr(report, "write_bytes_atomic", write)
     code, log = _run(["--out", str(tmp_path)])
     assert code == 130 and "interrupted" in log
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus_overview.csv", "corpus_overview.png"]
@@ -157,8 +273,11 @@ def test_an_interrupted_write_leaves_no_half_written_file(tmp_path, monkeypatch)
 # --- a user's corpus ------------------------------------------------------------------------------
 
 
-def test_a_small_user_corpus_with_its_own_metadata_file(tmp_path):
-    folder = tmp_path / "corpus"
+@pytest.fixture(scope="module")
+def small(token_cache, tmp_path_factory) -> tuple[list[str], Path, str]:
+    """Three short reports with their own metadata file, reported once: (argv, out folder, log)."""
+    root = tmp_path_factory.mktemp("small")
+    folder = root / "corpus"
     folder.mkdir()
     texts = {
         "a.txt": "加快发展新质生产力，优化营商环境，壮大民营经济。" * 20,
@@ -167,14 +286,19 @@ def test_a_small_user_corpus_with_its_own_metadata_file(tmp_path):
     }
     for name, text in texts.items():
         (folder / name).write_text(text, encoding="utf-8")
-    (tmp_path / "meta.csv").write_text(
+    (root / "meta.csv").write_text(
         "file,place,province,level,rank,year,doctype\n"
         "a.txt,甲市,甲省,地级市,地级市,2023,report\n"
         "b.txt,甲市,甲省,地级市,地级市,2024,report\n"
         "c.txt,乙区,乙省,县区,市辖区,2024,report\n", encoding="utf-8")
-    out = tmp_path / "figs"
-    code, log = _run(["--corpus", str(folder), "--metadata", str(tmp_path / "meta.csv"), "--out", str(out)])
+    argv = ["--corpus", str(folder), "--metadata", str(root / "meta.csv")]
+    code, log = _run([*argv, "--out", str(root / "figs")])
     assert code == 0, log
+    return argv, root / "figs", log
+
+
+def test_a_small_user_corpus_with_its_own_metadata_file(small):
+    _, out, log = small
     for stem in ("corpus_overview", "slogan_heatmap", "key_slogans_by_place", "place_over_time"):
         assert (out / f"{stem}.png").stat().st_size > 0 and (out / f"{stem}.csv").stat().st_size > 0
     table = _read_csv(out / "place_over_time.csv")
@@ -182,3 +306,14 @@ def test_a_small_user_corpus_with_its_own_metadata_file(tmp_path):
     # a.txt: 新质生产力 20 times in 24 * 20 characters
     row = table[(table["doc_id"] == "a") & (table["slogan"] == "新质生产力")].iloc[0]
     assert row["count"] == 20 and row["rate"] == pytest.approx(20 / (24 * 20) * 10_000)
+
+
+def test_force_draws_every_figure_again_with_the_same_bytes(small, tmp_path):
+    argv, out, first = small
+    out = Path(shutil.copytree(out, tmp_path / "figs"))
+    drawn = _figure_lines(first, "wrote")
+    before = _files(out)
+    code, again = _run([*argv, "--out", str(out), "--force"])
+    assert code == 0, again
+    assert again.count("(drawn again, same bytes)") == len(drawn) >= 4
+    assert _files(out) == before

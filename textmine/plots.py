@@ -106,14 +106,30 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path
     """
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
-    metadata = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
-                "svg": {"Creator": None, "Date": None}}
-    if fmt not in metadata:
+    if fmt not in _SAVE_METADATA:
         raise TextmineError(f"{path}: cannot save a figure as {fmt!r}; use .png, .pdf or .svg")
+    return write_bytes_atomic(path, figure_bytes(fig, fmt, dpi=dpi))
+
+
+#: Metadata entries blanked per format, so that saved files carry no timestamps or versions.
+_SAVE_METADATA: dict[str, dict[str, None]] = {
+    "png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
+    "svg": {"Creator": None, "Date": None}}
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 200) -> bytes:
+    """The file :func:`save_figure` would write, as bytes (``fmt``: png, pdf or svg).
+
+    >>> fig = Figure(); _ = fig.add_subplot().plot([0, 1])
+    >>> figure_bytes(fig)[:4] == b"\\x89PNG" and figure_bytes(fig) == figure_bytes(fig)
+    True
+    """
+    if fmt not in _SAVE_METADATA:
+        raise TextmineError(f"cannot save a figure as {fmt!r}; use png, pdf or svg")
     buf = io.BytesIO()
     with matplotlib.rc_context(PLOT_RC):
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata[fmt], facecolor="white")
-    return write_bytes_atomic(path, buf.getvalue())
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=_SAVE_METADATA[fmt], facecolor="white")
+    return buf.getvalue()
 
 
 def figure_data(fig: Figure) -> pd.DataFrame:
