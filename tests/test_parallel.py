@@ -18,6 +18,12 @@ from textmine.tokenize import Tokenizer
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 
 
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch):
+    """Chunks of a few thousand characters, so that these small texts make several tasks."""
+    monkeypatch.setattr("textmine.tokenize.CHUNK_CHARS", (1, 4000))
+
+
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     # twelve slices of the seed files: enough for several chunks per worker
@@ -43,3 +49,18 @@ def test_dask_cluster_runs_the_same_call_and_gives_the_serial_result(texts, tmp_
         assert len(stream.data) > 1  # the chunks ran as tasks on the cluster
     # the cluster's results went to the on-disk cache of this process
     assert len(list(tmp_path.glob("*/*.json.gz"))) == len(set(texts))
+
+
+def test_repeated_and_already_cached_documents_in_a_parallel_run(texts, tmp_path):
+    from textmine.cache import TokenCache
+
+    tok = Tokenizer()
+    corpus = [texts[0], texts[1], texts[0], texts[2], texts[1], texts[0], texts[3]]
+    serial = [tok(t) for t in corpus]
+    tok.tokenize_corpus(corpus[:2], cache_dir=tmp_path)  # two of four distinct texts cached
+    cache = TokenCache(tmp_path)
+    got = tok.tokenize_corpus(corpus, n_jobs=2, cache=cache)
+    assert got == serial
+    assert got[0] is not got[2]  # repeated documents get their own lists
+    assert cache.hits == 5  # every occurrence of the two cached texts
+    assert len(list(tmp_path.glob("*/*.json.gz"))) == 4

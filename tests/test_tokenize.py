@@ -298,7 +298,8 @@ def test_tokenize_corpus_refuses_items_without_text():
         Tokenizer().tokenize_corpus(["推进乡村振兴", 42], cache=False)
 
 
-def test_parallel_tokenization_equals_serial():
+def test_parallel_tokenization_equals_serial(monkeypatch):
+    monkeypatch.setattr("textmine.tokenize.CHUNK_CHARS", (1, 3000))  # several chunks, so workers run
     texts = [p.read_text(encoding="utf-8")[:3000] for p in SEEDS]
     tok = Tokenizer()
     serial = tok.tokenize_corpus(texts, n_jobs=1, cache=False)
@@ -338,28 +339,29 @@ def write_folder(folder: Path, n: int) -> Path:
 def test_iter_tokens_yields_one_list_per_document_in_order():
     tok = Tokenizer()
     texts = ["推进乡村振兴", "优化营商环境", "推进乡村振兴", "发展新质生产力"]
-    stream = tok.iter_tokens(texts, cache=False, batch_size=3)
+    stream = tok.iter_tokens(texts, cache=False)
     assert next(stream) == ["乡村振兴"]
     assert list(stream) == [["营商环境"], ["乡村振兴"], ["发展", "新质生产力"]]
     assert list(tok.iter_tokens("优化营商环境", cache=False)) == [["营商环境"]]
 
 
-def test_a_lazy_corpus_is_read_one_batch_at_a_time(tmp_path, monkeypatch):
+def test_a_lazy_corpus_is_read_one_document_at_a_time(tmp_path, monkeypatch):
     import textmine.corpus as corpus_module
 
     corpus = corpus_module.load_corpus(write_folder(tmp_path / "reports", 10), lazy=True)
     reads = []
     real_read = corpus_module.read_text
     monkeypatch.setattr(corpus_module, "read_text", lambda path: reads.append(path) or real_read(path))
-    stream = Tokenizer().iter_tokens(corpus, cache_dir=tmp_path / "cache", batch_size=2)
+    stream = Tokenizer().iter_tokens(corpus, cache_dir=tmp_path / "cache")
     first = next(stream)
     assert "新质生产力" in first  # cleaned: the broken line was joined
-    assert len(reads) == 2  # the first batch only
+    assert len(reads) == 1
     rest = list(stream)
     assert len(rest) == 9 and len(reads) == 10
 
 
-def test_lazy_cleaned_documents_give_the_tokens_of_their_cleaned_text(tmp_path):
+def test_lazy_cleaned_documents_give_the_tokens_of_their_cleaned_text(tmp_path, monkeypatch):
+    monkeypatch.setattr("textmine.tokenize.CHUNK_CHARS", (1, 100))  # one document a chunk
     from textmine.corpus import load_corpus
 
     corpus = load_corpus(write_folder(tmp_path / "reports", 4), lazy=True)

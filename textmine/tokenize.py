@@ -49,7 +49,7 @@ import re
 import threading
 import unicodedata
 import warnings
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -85,10 +85,10 @@ ENGINES = ("jieba", "rjieba")
 TERM_FREQ_FLOOR = 100
 #: Bump when the tokenization procedure changes: it is part of every fingerprint.
 TOKENIZE_VERSION = 1
-#: Documents per batch of :meth:`Tokenizer.iter_tokens` (texts and token lists held at once).
-BATCH_SIZE = 256
-#: Chunks per worker in each batch: more chunks, less idle time at the end of a batch.
-CHUNKS_PER_WORKER = 8
+#: Chunks of documents per worker in a parallel run (more chunks: less idle time at the end).
+CHUNKS_PER_WORKER = 16
+#: Bounds on the characters of text in one chunk sent to a worker.
+CHUNK_CHARS = (50_000, 2_000_000)
 
 _TAG = re.compile(r"[A-Za-z]+")
 _NUMBER = re.compile(r"[+\-−]?(?:\d+(?:[.,．，:/\-]\d+)*|\d*[.．]\d+)[%％‰]?")
@@ -592,7 +592,6 @@ class Tokenizer:
         cache: bool | TokenCache | str | os.PathLike = True,
         progress: bool | None = None,
         cache_dir: str | os.PathLike | None = None,
-        batch_size: int = BATCH_SIZE,
     ) -> list[list[str]]:
         """Filtered tokens of every document, in corpus order: ``list(iter_tokens(...))``.
 
@@ -603,7 +602,7 @@ class Tokenizer:
         [['乡村振兴'], ['营商环境']]
         """
         return list(self.iter_tokens(corpus_or_texts, n_jobs=n_jobs, cache=cache, progress=progress,
-                                     cache_dir=cache_dir, batch_size=batch_size))
+                                     cache_dir=cache_dir))
 
     def iter_tokens(
         self,
@@ -612,60 +611,112 @@ class Tokenizer:
         cache: bool | TokenCache | str | os.PathLike = True,
         progress: bool | None = None,
         cache_dir: str | os.PathLike | None = None,
-        batch_size: int = BATCH_SIZE,
     ) -> Iterator[list[str]]:
         """Filtered tokens of each document, one list at a time, in corpus order.
 
         ``corpus_or_texts``: a textmine Corpus, any iterable of str or of
-        objects with a ``.text`` attribute, or one str. Documents are taken
-        ``batch_size`` at a time: each batch's cached token lists are read (one
-        file each), the others tokenized and written to the cache, then the
-        batch is yielded. Only one batch of texts and token lists is held, so
-        a lazily loaded corpus (``load_corpus(folder, lazy=True)``) streams.
+        objects with a ``.text`` attribute, or one str. A cached document is
+        read back from its cache file when its turn comes; the others are
+        tokenized, written to the cache and yielded. Neither all texts nor all
+        token lists are held at once, so a lazily loaded corpus
+        (``load_corpus(folder, lazy=True)``) streams.
 
         ``n_jobs``: scikit-learn's convention: None = 1 (or the ``n_jobs`` of an
         enclosing ``joblib.parallel_config``), -1 = all cores, k = k workers.
-        Work goes through joblib, so the active joblib backend decides where it
-        runs (loky worker processes by default; ``with
+        With more than one worker, a first pass hashes every document (reading
+        it, keeping nothing but its cache key) to find what is not cached yet;
+        that is sent in chunks through joblib, so the active joblib backend
+        decides where it runs (loky worker processes by default; ``with
         joblib.parallel_backend("dask"):`` sends it to a Dask cluster). Each
         worker loads the dictionary itself; results equal the serial ones.
-        A lazy document that is cleaned is read here (its cache key is the hash
-        of its raw text and the cleaning settings, so a warm run does not clean
-        again) and cleaned by the worker that tokenizes it.
+        A lazy document that is cleaned on access is keyed by the hash of its
+        raw text and the cleaning settings (a warm run reads the file but does
+        not clean it again) and is cleaned by the worker that tokenizes it.
 
         ``cache=True`` reads and writes the on-disk token cache
         (:mod:`textmine.cache`) in ``cache_dir`` (default: ``$TEXTMINE_CACHE_DIR``
         or ``~/.cache/textmine/tokens``); ``cache`` may also be a
         :class:`~textmine.cache.TokenCache` or a directory; ``False`` disables it.
         ``progress``: a tqdm bar over documents; None shows it on a terminal
-        only (and only once a step has taken a second), True always, False never.
+        only (and only once the step has taken a second), True always, False never.
 
         >>> docs = Tokenizer().iter_tokens(["推进乡村振兴", "优化营商环境"], cache=False)
         >>> next(docs)
         ['乡村振兴']
         """
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        items = [corpus_or_texts] if isinstance(corpus_or_texts, str) else corpus_or_texts
         store = _as_cache(cache, cache_dir)
         workers = _n_workers(n_jobs)
-        total = len(items) if hasattr(items, "__len__") else None
+        if isinstance(corpus_or_texts, str):
+            corpus_or_texts = [corpus_or_texts]
+        elif workers > 1 and not isinstance(corpus_or_texts, Sequence):
+            corpus_or_texts = list(corpus_or_texts)  # the parallel plan goes over the documents twice
+        total = len(corpus_or_texts) if hasattr(corpus_or_texts, "__len__") else None
         bar = _progress_bar(progress, total, "tokenizing")
+        stream = (self._parallel_stream(corpus_or_texts, store, workers) if workers > 1
+                  else self._serial_stream(corpus_or_texts, store))
         try:
-            for first, batch in _batches(items, batch_size):
-                jobs = [self._job(item, first + i, store) for i, item in enumerate(batch)]
-                for tokens in self._batch_tokens(jobs, store, workers):
-                    bar.update(1)
-                    yield tokens
+            for tokens in stream:
+                bar.update(1)
+                yield tokens
         finally:
             bar.close()
+
+    def _serial_stream(self, items: Iterable[Any], store: TokenCache | None) -> Iterator[list[str]]:
+        """One document at a time, here: cache hit, or tokenize and write."""
+        writable = store is not None
+        for i, item in enumerate(items):
+            key, payload = self._job(item, i, store)
+            tokens = store.get(key) if store is not None else None
+            if tokens is None:
+                tokens = self(_payload_text(payload))
+                if writable:
+                    writable = _put(store, key, tokens)
+            yield tokens
+
+    def _parallel_stream(self, items: Sequence[Any], store: TokenCache | None,
+                         workers: int) -> Iterator[list[str]]:
+        """Plan (keys and sizes, nothing kept), then one joblib run over the uncached documents."""
+        keys, cached, first, sizes = [], [], {}, []
+        for i, item in enumerate(items):
+            key, payload = self._job(item, i, store)
+            keys.append(key)
+            cached.append(store is not None and key in store)
+            if not cached[-1] and key not in first:
+                first[key] = i
+                sizes.append(_payload_size(payload))
+        left = Counter(key for key, hit in zip(keys, cached) if not hit)
+        chunks = _chunks(list(first.values()), sizes, workers)
+        fresh = _tokenize_chunks(self, items, chunks, store, workers)
+        done: dict[str, list[str]] = {}
+        writable = store is not None
+        for i, (key, hit) in enumerate(zip(keys, cached)):
+            tokens = store.get(key) if hit else None  # type: ignore[union-attr]
+            if hit and tokens is None:  # removed or corrupted since the plan: tokenize it here
+                key, payload = self._job(items[i], i, store)
+                tokens = self(_payload_text(payload))
+                if writable:
+                    writable = _put(store, key, tokens)
+            elif not hit:
+                if key in done:
+                    tokens = list(done[key])
+                else:
+                    payload_key, tokens = next(fresh)
+                    if writable:
+                        writable = _put(store, payload_key, tokens)
+                left[key] -= 1
+                if left[key]:
+                    done[key] = tokens
+                else:
+                    done.pop(key, None)
+            yield tokens
 
     def _job(self, item: Any, i: int, store: TokenCache | None) -> tuple[str, Any]:
         """``(cache key, payload)`` of one document; the payload is what a worker tokenizes.
 
         The payload is the text, or ``(raw text, cleaning options)`` for a lazy
         document that is cleaned on access (then the key hashes the raw text and
-        the cleaning settings, and the worker cleans).
+        the cleaning settings, and the worker cleans). Without a cache the key
+        is the document's position.
         """
         if not isinstance(item, str):
             lazy = _lazy_cleaning(item)
@@ -679,27 +730,6 @@ class Tokenizer:
                                 f"got {type(item).__name__}")
         return (store.key(item, self.fingerprint) if store else str(i)), item
 
-    def _batch_tokens(self, jobs: list[tuple[str, Any]], store: TokenCache | None,
-                      workers: int) -> Iterator[list[str]]:
-        """Token lists of one batch in order: cache hits read, misses tokenized once per key."""
-        found = [store.get(key) if store is not None else None for key, _ in jobs]
-        todo: dict[str, Any] = {}
-        for (key, payload), tokens in zip(jobs, found):
-            if tokens is None:
-                todo.setdefault(key, payload)
-        fresh = _tokenize_payloads(self, list(todo.values()), workers)
-        done: dict[str, list[str]] = {}
-        writable = store is not None
-        for (key, _), tokens in zip(jobs, found):
-            if tokens is None:
-                if key in done:
-                    tokens = list(done[key])
-                else:
-                    tokens = done[key] = next(fresh)
-                    if writable:
-                        writable = _put(store, key, tokens)
-            yield tokens
-
 
 def _n_workers(n_jobs: int | None) -> int:
     """Workers for ``n_jobs`` in scikit-learn's convention (None = 1 unless a joblib context says otherwise)."""
@@ -708,30 +738,60 @@ def _n_workers(n_jobs: int | None) -> int:
     return max(1, effective_n_jobs(n_jobs))
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
-    """``(index of the first item, items)`` for consecutive batches of ``size`` items."""
-    batch: list[Any] = []
-    first = 0
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield first, batch
-            first += size
-            batch = []
-    if batch:
-        yield first, batch
+def _payload_size(payload: Any) -> int:
+    return len(payload) if isinstance(payload, str) else len(payload[0])
 
 
-def _tokenize_payloads(tokenizer: Tokenizer, payloads: list[Any], workers: int) -> Iterator[list[str]]:
-    """Token lists of ``payloads`` in order: here, or in joblib workers (chunks of similar size)."""
-    if workers <= 1 or len(payloads) <= 1:
-        return (tokenizer(_payload_text(p)) for p in payloads)
+def _chunks(indices: list[int], sizes: list[int], workers: int) -> list[list[int]]:
+    """Split document ``indices`` into contiguous chunks of similar total size.
+
+    About ``CHUNKS_PER_WORKER`` chunks per worker, each between ``CHUNK_CHARS``
+    bounds: small enough that the last chunks leave no worker idle for long,
+    large enough that sending a chunk costs little.
+    """
+    target = min(max(sum(sizes) / (workers * CHUNKS_PER_WORKER), CHUNK_CHARS[0]), CHUNK_CHARS[1])
+    chunks: list[list[int]] = []
+    size = target
+    for i, length in zip(indices, sizes):
+        if size >= target:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(i)
+        size += length
+    return chunks
+
+
+def _tokenize_chunks(tokenizer: Tokenizer, items: Sequence[Any], chunks: list[list[int]],
+                     store: TokenCache | None, workers: int) -> Iterator[tuple[str, list[str]]]:
+    """``(cache key, tokens)`` of the chunked documents in order, from joblib workers.
+
+    The tasks are made as joblib asks for them (a few ahead of the workers),
+    so only the texts of the chunks in flight are in memory. The key is taken
+    again from the exact text sent, so a file changed since the plan is cached
+    under its new content.
+    """
+    def jobs(chunk: list[int]) -> list[tuple[str, Any]]:
+        return [tokenizer._job(items[i], i, store) for i in chunk]
+
+    if len(chunks) <= 1:  # not worth starting workers
+        for chunk in chunks:
+            for key, payload in jobs(chunk):
+                yield key, tokenizer(_payload_text(payload))
+        return
     from joblib import Parallel, delayed
 
-    chunks = _chunks(payloads, workers * CHUNKS_PER_WORKER)
-    parts = Parallel(n_jobs=workers, return_as="generator")(
-        delayed(_tokenize_chunk)(tokenizer, chunk) for chunk in chunks)
-    return (tokens for part in parts for tokens in part)
+    pending: list[list[str]] = []  # keys of the dispatched chunks, in order
+
+    def tasks() -> Iterator[Any]:  # consumed by joblib as workers free up
+        for chunk in chunks:
+            chunk_jobs = jobs(chunk)
+            pending.append([key for key, _ in chunk_jobs])
+            yield delayed(_tokenize_chunk)(tokenizer, [payload for _, payload in chunk_jobs])
+
+    parts = Parallel(n_jobs=workers, batch_size=1, return_as="generator")(tasks())
+    for n, part in enumerate(parts):
+        yield from zip(pending[n], part)
+        pending[n] = []
 
 
 def _tokenize_chunk(tokenizer: Tokenizer, payloads: list[Any]) -> list[list[str]]:
@@ -747,21 +807,6 @@ def _payload_text(payload: Any) -> str:
     from .corpus import Document
 
     return Document("_", raw, **opts).text
-
-
-def _chunks(payloads: list[Any], n: int) -> list[list[Any]]:
-    """Split ``payloads`` into at most ``n`` contiguous chunks of similar total length."""
-    sizes = [len(p) if isinstance(p, str) else len(p[0]) for p in payloads]
-    target = (sum(sizes) or 1) / n
-    chunks: list[list[Any]] = [[]]
-    size = 0
-    for payload, length in zip(payloads, sizes):
-        if chunks[-1] and size >= target:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(payload)
-        size += length
-    return chunks
 
 
 def _lazy_cleaning(item: Any) -> tuple[str, dict[str, Any]] | None:
