@@ -212,7 +212,7 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     frame = corpus.to_frame()
     groups = _keyness_groups(frame, target)  # checked first: a bad --target fails before the long steps
     jobs_ = _corpus_jobs(frame) + _slogan_jobs(corpus, frame, log)
-    tokenizer = _tokenizer()  # one tokenizer (and token cache) for TF-IDF, keyness and topics
+    tokenizer = _tokenizer()  # one tokenizer for TF-IDF, keyness and topics
     upstream = {"corpus": _corpus_digest(corpus), "tokenizer": tokenizer.fingerprint}
     jobs_ += _keyword_jobs(corpus, groups, tokenizer, upstream, log)
     jobs_ += _topic_jobs(corpus, tokenizer, upstream, log, k=topics, seed=seed, force=force)
@@ -306,7 +306,10 @@ def _topic_jobs(corpus: Corpus, tokenizer, upstream: dict, log: Log, *, k: int, 
                 force: bool) -> list[_Job]:
     from .topics import TopicModel, resolve_unit
 
-    model = TopicModel(k=k, seed=seed, tokenizer=tokenizer)
+    # cache=False: the ~550 paragraphs are not written to the token cache. Writing them (one
+    # fsync'd file each) takes 1-2 s, tokenizing them again 0.1 s, and the fitted tables are
+    # cached below anyway, so only a refit (new seed, K, corpus or code) tokenizes them again.
+    model = TopicModel(k=k, seed=seed, tokenizer=tokenizer, cache=False)
     fit_key = _digest({"format": _TOPICS_FORMAT, "upstream": upstream, "settings": model._settings(),
                        "code": _code(_TOPIC_SOURCES, _TOPIC_PACKAGES)})
     results = _TopicResults(model, corpus, fit_key, log, force=force)
@@ -365,54 +368,72 @@ def _produce(jobs: list[_Job], out: Path, manifest: dict, log: Log, *,
     """
     due = {j.stem for j in jobs if not _up_to_date(j, out, manifest.get(j.stem))}
     renderer = _Renderer(n_workers=n_jobs if len(due) >= MIN_PARALLEL else 1)
-    queue: deque[tuple[_Job, Future | None]] = deque()
-    outputs: list[Output] = []
-    entries: dict[str, dict] = {}
+    files = _Files(out, manifest, log)
     try:
         for job in jobs:
-            if job.stem in due:
-                made = job.inputs()
-                if made is None:
-                    continue
-                queue.append((job, renderer.submit(job.plot, *made)))
+            if job.stem not in due:
+                files.add(job, None)
             else:
-                queue.append((job, None))
-            _finish_ready(queue, out, manifest, outputs, entries, log, wait=False)
-        _finish_ready(queue, out, manifest, outputs, entries, log, wait=True)
+                made = job.inputs()
+                if made is not None:
+                    files.add(job, renderer.submit(job.plot, *made))
+            files.flush(wait=False)
+        files.flush(wait=True)
     except BaseException:
-        for _, future in queue:
-            if future is not None:
-                future.cancel()
+        files.cancel()
         raise
-    return outputs, entries
+    return files.outputs, files.entries
 
 
-def _finish_ready(queue: deque, out: Path, manifest: dict, outputs: list[Output], entries: dict,
-                  log: Log, *, wait: bool) -> None:
-    """Write the files of finished figures at the head of the queue (all of them with ``wait``)."""
-    while queue:
-        job, future = queue[0]
-        if future is not None and not wait and not future.done():
-            return
-        queue.popleft()
-        png, csv = out / f"{job.stem}.png", out / f"{job.stem}.csv"
-        if future is None:
-            entries[job.stem] = manifest[job.stem]
-            log(f"unchanged {_show(png)} + {csv.name}")
-            outputs.append(Output(job.stem, job.caption, png, csv, "unchanged"))
-            continue
-        png_bytes, csv_bytes = future.result()
+class _Files:
+    """Writes the figures' files in job order as their drawings arrive; keeps outputs and manifest entries."""
+
+    def __init__(self, out: Path, manifest: dict, log: Log) -> None:
+        self.out, self.manifest, self.log = out, manifest, log
+        self.queue: deque[tuple[_Job, Future | None]] = deque()
+        self.outputs: list[Output] = []
+        self.entries: dict[str, dict] = {}
+
+    def add(self, job: _Job, drawing: Future | None) -> None:
+        """Queue a job: ``drawing`` yields its (PNG, CSV) bytes; None means its files are up to date."""
+        self.queue.append((job, drawing))
+
+    def flush(self, *, wait: bool) -> None:
+        """Finish the jobs at the head of the queue whose drawing is done (all of them with ``wait``)."""
+        while self.queue:
+            job, drawing = self.queue[0]
+            if drawing is not None and not wait and not drawing.done():
+                return
+            self.queue.popleft()
+            if drawing is None:
+                self._keep(job)
+            else:
+                self._write(job, *drawing.result())
+
+    def cancel(self) -> None:
+        for _, drawing in self.queue:
+            if drawing is not None:
+                drawing.cancel()
+
+    def _keep(self, job: _Job) -> None:
+        png, csv = self.out / f"{job.stem}.png", self.out / f"{job.stem}.csv"
+        self.entries[job.stem] = self.manifest[job.stem]
+        self.log(f"unchanged {_show(png)} + {csv.name}")
+        self.outputs.append(Output(job.stem, job.caption, png, csv, "unchanged"))
+
+    def _write(self, job: _Job, png_bytes: bytes, csv_bytes: bytes) -> None:
+        png, csv = self.out / f"{job.stem}.png", self.out / f"{job.stem}.csv"
         wrote_png = _replace_if_changed(png, png_bytes)
         wrote_csv = _replace_if_changed(csv, csv_bytes)
-        entries[job.stem] = {"key": job.key, "png": _sha256(png_bytes), "csv": _sha256(csv_bytes)}
+        self.entries[job.stem] = {"key": job.key, "png": _sha256(png_bytes), "csv": _sha256(csv_bytes)}
         if wrote_png and wrote_csv:
-            log(f"wrote {_show(png)} + {csv.name}")
+            self.log(f"wrote {_show(png)} + {csv.name}")
         elif wrote_png or wrote_csv:
             written, same = (png, csv) if wrote_png else (csv, png)
-            log(f"wrote {_show(written)} ({same.name} unchanged)")
+            self.log(f"wrote {_show(written)} ({same.name} unchanged)")
         else:
-            log(f"unchanged {_show(png)} + {csv.name} (drawn again, same bytes)")
-        outputs.append(Output(job.stem, job.caption, png, csv))
+            self.log(f"unchanged {_show(png)} + {csv.name} (drawn again, same bytes)")
+        self.outputs.append(Output(job.stem, job.caption, png, csv))
 
 
 def _up_to_date(job: _Job, out: Path, entry: dict | None) -> bool:
