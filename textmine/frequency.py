@@ -271,14 +271,14 @@ class _PhraseCounter:
 
     def __init__(self, table: pd.DataFrame, sample: str = "") -> None:
         self.n = len(table)
-        plain: dict[str, list[int]] = {}
+        plain: dict[str, int] = {}  # slogans are unique, so a one-form slogan owns its form
         special: list[tuple[int, tuple[str, ...]]] = []
         forms: dict[str, None] = {}
         for i, (slogan, variants) in enumerate(zip(table["slogan"], table["variants"])):
             own = tuple(dict.fromkeys([slogan] + [v for v in str(variants).split("|") if v]))
             forms.update(dict.fromkeys(own))
             if len(own) == 1 and not _has_border(own[0]):
-                plain.setdefault(own[0], []).append(i)
+                plain[own[0]] = i
             else:
                 special.append((i, own))
         self._plain = plain
@@ -288,9 +288,10 @@ class _PhraseCounter:
     def count(self, compact: str) -> list[int]:
         counts = [0] * self.n
         hits = self._find(compact)
-        plain = self._plain
+        plain = self._plain.get
         for form, n in hits.items():
-            for i in plain.get(form, ()):
+            i = plain(form, -1)
+            if i >= 0:
                 counts[i] = n
         for i, own in self._special:
             present = [f for f in own if f in hits]
