@@ -45,7 +45,7 @@ def token_cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def bundled(token_cache, tmp_path_factory) -> tuple[int, Path, str]:
     out = tmp_path_factory.mktemp("figures")
-    code, log = _run(["--out", str(out)])
+    code, log = _run(["--out", str(out), "--jobs", "2"])  # drawn in worker processes
     return code, out, log
 
 
@@ -98,6 +98,7 @@ def test_the_log_says_where_each_file_went_and_the_index_lists_them(bundled):
         assert f"{stem}.png" in log and f"{stem}.csv" in log
         assert f"({stem}.png)" in index and f"({stem}.csv)" in index
     assert _figure_lines(log, "wrote") == set(EXPECTED)
+    assert "drawing 9 of 9 figures in 2 worker processes" in log
     assert "done: 9 figures" in log and "Traceback" not in log
 
 
@@ -202,6 +203,15 @@ def test_a_different_seed_redraws_the_topic_figures_only(copy_of_bundled):
     assert changed == {f"{s}.{ext}" for s in TOPIC_FIGURES for ext in ("png", "csv")} | {"README.md",
                                                                                         report.MANIFEST}
     assert "(seed 1)" in after["README.md"].decode("utf-8")
+
+
+def test_workers_draw_only_when_cores_are_idle(monkeypatch):
+    monkeypatch.setattr(report.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(report.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert report._n_jobs(None) == 2
+    monkeypatch.setattr(report.os, "getloadavg", lambda: (1.6, 1.0, 1.0))  # more than one core's worth busy
+    assert report._n_jobs(None) == 1
+    assert report._n_jobs(3) == 3 and report._n_jobs(0) == 1
 
 
 # --- keys and the topic cache ----------------------------------------------------------------------

@@ -37,9 +37,9 @@ a file is rewritten only when its bytes differ. ``--force`` redraws everything.
 
 The fitted topic model's tables (top words, labels, prevalence) are kept as JSON
 in ``$TEXTMINE_CACHE_DIR/report/`` (never a pickle), keyed like the figures, so a
-deleted topic figure or a new ``--out`` folder does not refit LDA. Figures are
-drawn in ``--jobs`` worker processes (default 2) when more than one is due; the
-bytes are the same as drawn in one process.
+deleted topic figure or a new ``--out`` folder does not refit LDA. When several
+figures are due they are drawn in ``--jobs`` worker processes (default: 2, none on a
+busy machine); the bytes are the same as drawn in one process.
 """
 
 from __future__ import annotations
@@ -162,7 +162,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="redraw every figure and refit the topic model, even when nothing changed")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help=f"worker processes drawing figures (default: {DEFAULT_JOBS}, at most the cores; 1: none)")
+                   help=f"worker processes drawing figures (default: {DEFAULT_JOBS}, or 1 when the load average "
+                        "exceeds the cores minus one; 1 draws in this process)")
     return p
 
 
@@ -203,7 +204,8 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
 
     Figures whose inputs and files are unchanged since the last run into ``out`` are
     left alone (see the module docs); ``force=True`` redraws them all. ``jobs`` worker
-    processes draw the figures (default :data:`DEFAULT_JOBS`; 1 draws in this process).
+    processes draw the figures (default: :data:`DEFAULT_JOBS`, or 1 -- drawing in this
+    process -- on a busy machine; the bytes are the same either way).
     """
     out = Path(out)
     if len(corpus) == 0:
@@ -211,23 +213,34 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     log(f"corpus: {len(corpus)} documents")
     frame = corpus.to_frame()
     groups = _keyness_groups(frame, target)  # checked first: a bad --target fails before the long steps
-    jobs_ = _corpus_jobs(frame) + _slogan_jobs(corpus, frame, log)
+    planned = _corpus_jobs(frame) + _slogan_jobs(corpus, frame, log)
     tokenizer = _tokenizer()  # one tokenizer for TF-IDF, keyness and topics
     upstream = {"corpus": _corpus_digest(corpus), "tokenizer": tokenizer.fingerprint}
-    jobs_ += _keyword_jobs(corpus, groups, tokenizer, upstream, log)
-    jobs_ += _topic_jobs(corpus, tokenizer, upstream, log, k=topics, seed=seed, force=force)
+    planned += _keyword_jobs(corpus, groups, tokenizer, upstream, log)
+    planned += _topic_jobs(corpus, tokenizer, upstream, log, k=topics, seed=seed, force=force)
     manifest = {} if force else _read_manifest(out, log)
-    outputs, entries = _produce(jobs_, out, manifest, log, n_jobs=_n_jobs(jobs))
+    outputs, entries = _produce(planned, out, manifest, log, n_jobs=_n_jobs(jobs))
     _write_if_changed(out / "README.md", _index(outputs, corpus, seed=seed).encode("utf-8"), log)
     _write_manifest(out, entries)
     return outputs
 
 
 def _n_jobs(jobs: int | None) -> int:
+    """Worker processes: ``jobs`` if given, else :data:`DEFAULT_JOBS` unless the machine is busy, then 1.
+
+    A worker costs about a second of CPU to start (Python, pandas, matplotlib), which
+    pays off only on cores nobody else is using: with a 1-minute load average above
+    ``cores - 1`` (on two cores: more than one busy process) drawing in this process
+    is faster (measured on a shared two-core machine).
+    """
     if jobs is not None:
         return max(1, int(jobs))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(DEFAULT_JOBS, cores))
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average (Windows): assume an idle machine
+        load = 0.0
+    return DEFAULT_JOBS if cores >= DEFAULT_JOBS and load <= cores - 1 else 1
 
 
 def _corpus_jobs(frame: pd.DataFrame) -> list[_Job]:
@@ -367,7 +380,11 @@ def _produce(jobs: list[_Job], out: Path, manifest: dict, log: Log, *,
     Returns the outputs and the manifest entries of this run.
     """
     due = {j.stem for j in jobs if not _up_to_date(j, out, manifest.get(j.stem))}
-    renderer = _Renderer(n_workers=n_jobs if len(due) >= MIN_PARALLEL else 1)
+    workers = n_jobs if len(due) >= MIN_PARALLEL else 1
+    if due:
+        log(f"drawing {len(due)} of {len(jobs)} figures "
+            f"{f'in {workers} worker processes' if workers > 1 else 'in this process'}")
+    renderer = _Renderer(n_workers=workers)
     files = _Files(out, manifest, log)
     try:
         for job in jobs:
