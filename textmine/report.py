@@ -36,8 +36,9 @@ whose two files on disk still have the recorded checksums is left alone
 a file is rewritten only when its bytes differ. ``--force`` redraws everything.
 
 The fitted topic model's tables (top words, labels, prevalence) are kept as JSON
-in ``$TEXTMINE_CACHE_DIR/report/`` (never a pickle), keyed like the figures, so a
-deleted topic figure or a new ``--out`` folder does not refit LDA. When several
+(never a pickle) in ``report/`` inside the token cache folder (``$TEXTMINE_CACHE_DIR``,
+default ``~/.cache/textmine/tokens``), keyed like the figures, so a deleted topic
+figure or a new ``--out`` folder does not refit LDA. When several
 figures are due they are drawn in ``--jobs`` worker processes (default: 2, none on a
 busy machine); the bytes are the same as drawn in one process.
 """
