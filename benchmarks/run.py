@@ -41,7 +41,8 @@ What it does, in one run:
       (same token cache) into a fresh output folder.
 
    Timings are the best of ``--repeat`` runs (other processes may load the
-   machine; the load average is recorded). Memory: the peak of the summed RSS
+   machine; the load average is recorded, and so is CPU time, which such
+   load hardly changes). Memory: the peak of the summed RSS
    of the process and its worker processes, sampled every 50 ms from /proc, and
    each process's ``ru_maxrss``.
 3. Writes ``benchmarks/results/run.json`` and ``run.md`` (atomically) with the
@@ -199,6 +200,12 @@ def _shutdown_workers() -> None:
         executor.shutdown(wait=True)
 
 
+def _cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its waited-for workers so far."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _memory(peak: PeakTreeRSS) -> dict[str, float]:
     return {"peak_tree_mb": round(peak.peak_kb / 1024, 1),
             "maxrss_main_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -233,14 +240,14 @@ def child_jieba(data: str, limit_mb: float) -> dict:
         files.append(path)
         size += path.stat().st_size
     with PeakTreeRSS() as peak:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_seconds()
         docs = []
         for path in files:
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()
             docs.append([w for w in dt.lcut(text, HMM=False) if keep(w)])
-        seconds = time.perf_counter() - start
-    return {"seconds": seconds, "mb": size / 1e6, "n_docs": len(docs), "n_tokens": sum(map(len, docs)),
+        seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+    return {"seconds": seconds, "cpu_seconds": round(cpu, 2), "mb": size / 1e6, "n_docs": len(docs), "n_tokens": sum(map(len, docs)),
             "digests": [digest(d) for d in docs], **_memory(peak)}
 
 
@@ -285,14 +292,15 @@ def child_tokenize(data: str, what: str, clean: bool, n_docs: int) -> dict:
     size = sum(os.path.getsize(Path(data) / doc["file"]) for doc in corpus)
     tok = Tokenizer()
     with PeakTreeRSS() as peak:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_seconds()
         if what == "tokens":
             result = tok.tokenize_corpus(corpus, n_jobs=-1)
         else:
             result = dtm(corpus, tok, n_jobs=-1)
         seconds = time.perf_counter() - start
         _shutdown_workers()
-    out = {"seconds": seconds, "mb": size / 1e6, "n_docs": len(corpus), **_memory(peak)}
+        cpu = _cpu_seconds() - cpu  # workers included: they have been waited for
+    out = {"seconds": seconds, "cpu_seconds": round(cpu, 2), "mb": size / 1e6, "n_docs": len(corpus), **_memory(peak)}
     if what == "tokens":
         out.update(n_tokens=sum(map(len, result)), digests=[digest(t) for t in result])
     else:
@@ -569,6 +577,11 @@ def summary(result: dict) -> str:
         f"{r['warm_same_out']['maxrss_mb']:.0f} MB | <= 3 s |",
         f"| same, warm token cache, fresh `--out` | {r['warm_fresh_out']['seconds']:.2f} s | | | "
         f"{r['warm_fresh_out']['maxrss_mb']:.0f} MB | |",
+        "",
+        f"CPU time (process + workers), a measure that load from other processes hardly changes: jieba "
+        f"{b['cpu_seconds'] / b['mb']:.2f} s/MB, textmine cold {t['cold']['cpu_seconds'] / t['cold']['mb']:.3f} s/MB "
+        f"({b['cpu_seconds'] / b['mb'] / (t['cold']['cpu_seconds'] / t['cold']['mb']):.1f}x less CPU), "
+        f"warm {t['warm']['cpu_seconds'] / t['warm']['mb']:.3f} s/MB.",
         "",
         f"Identical tokens (jieba vs textmine, {t['identical_tokens_docs_compared']} documents): "
         f"**{t['identical_tokens']}**. Identical slogan counts: "

@@ -176,3 +176,24 @@ def test_entries_hold_exactly_the_canonical_json_of_the_tokens(tmp_path, tokens)
     blob = gzip.decompress(cache.path(key).read_bytes())
     canonical = json.dumps(tokens, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     assert blob.endswith(b',"tokens":' + canonical + b"}")
+
+
+def test_background_writer_writes_what_was_put_even_if_the_list_changes_later(tmp_path):
+    cache = TokenCache(tmp_path)
+    key = TokenCache.key("推进乡村振兴", "fp")
+    tokens = ["乡村振兴"]
+    with cache.writer() as writer:
+        writer.put(key, tokens)
+        tokens.append("后来加的")
+    assert cache.get(key) == ["乡村振兴"]
+    assert writer.error is None
+
+
+def test_background_writer_keeps_the_first_error_and_stops(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    writer = TokenCache(blocker / "cache").writer()
+    for text in TEXTS:
+        writer.put(TokenCache.key(text, "fp"), ["x"])
+    writer.close()
+    assert isinstance(writer.error, OSError)

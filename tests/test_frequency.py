@@ -435,7 +435,7 @@ def test_term_frequency_on_the_bundled_corpus_by_level(corpus, token_cache):
 
 @pytest.fixture(params=["ahocorasick_rs", "pyahocorasick"])
 def automaton(request, monkeypatch):
-    """Run a test with each automaton: the Rust one and the pure-C fallback."""
+    """Run a test with each automaton: ahocorasick_rs (Rust) and the pyahocorasick fallback."""
     import textmine.frequency as frequency
 
     if request.param == "ahocorasick_rs":

@@ -29,14 +29,16 @@ import hashlib
 import json
 import logging
 import os
+import queue
 import re
+import threading
 import zlib
 from pathlib import Path
 from typing import Sequence
 
 from ._io import write_bytes_atomic
 
-__all__ = ["TokenCache", "default_cache_dir", "encode_entry", "ENV_VAR"]
+__all__ = ["TokenCache", "EntryWriter", "default_cache_dir", "encode_entry", "ENV_VAR"]
 
 #: Environment variable naming the cache directory.
 ENV_VAR = "TEXTMINE_CACHE_DIR"
@@ -123,7 +125,15 @@ class TokenCache:
 
     def put(self, key: str, tokens: Sequence[str]) -> None:
         """Store ``tokens`` under ``key`` (atomic write: never a half-written entry)."""
-        write_bytes_atomic(self.path(key), encode_entry(key, tokens))
+        self.put_encoded(key, encode_entry(key, tokens))
+
+    def put_encoded(self, key: str, entry: bytes) -> None:
+        """Store an entry made by :func:`encode_entry` (atomic write)."""
+        write_bytes_atomic(self.path(key), entry)
+
+    def writer(self) -> "EntryWriter":
+        """A background writer of entries: see :class:`EntryWriter`."""
+        return EntryWriter(self)
 
     def __contains__(self, key: str) -> bool:
         return self.path(key).is_file()
@@ -144,6 +154,62 @@ class TokenCache:
             os.unlink(path)
         except OSError:
             pass
+
+
+class EntryWriter:
+    """Writes cache entries from a background thread, so the disk's waits overlap other work.
+
+    ``put(key, tokens)`` encodes the entry at once (later changes to the list
+    cannot reach the file) and queues the bytes; ``close()`` waits until every
+    queued entry is written. The first write that fails stops the writing and
+    is kept in ``error`` (an OSError) for the caller to report.
+
+    >>> import tempfile
+    >>> cache = TokenCache(tempfile.mkdtemp())
+    >>> with cache.writer() as w:
+    ...     w.put(TokenCache.key("优化营商环境", "fp"), ["营商环境"])
+    >>> cache.get(TokenCache.key("优化营商环境", "fp"))
+    ['营商环境']
+    """
+
+    def __init__(self, cache: TokenCache, queued: int = 64) -> None:
+        self.cache = cache
+        self.error: OSError | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=queued)
+        self._thread: threading.Thread | None = None
+
+    def put(self, key: str, tokens: Sequence[str]) -> None:
+        if self.error is not None:
+            return
+        entry = encode_entry(key, tokens)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="textmine-cache-writer", daemon=True)
+            self._thread.start()
+        self._queue.put((key, entry))
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self.error is None:
+                try:
+                    self.cache.put_encoded(*item)
+                except OSError as exc:
+                    self.error = exc
+
+    def close(self) -> None:
+        """Wait until every queued entry is written (or the writing failed)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> "EntryWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def encode_entry(key: str, tokens: Sequence[str]) -> bytes:
@@ -169,12 +235,18 @@ def _canonical_json(tokens: Sequence[str]) -> str:
     >>> _canonical_json(["营商环境", "a\\"b"]) == json.dumps(["营商环境", "a\\"b"], ensure_ascii=False, separators=(",", ":"))
     True
     """
-    tokens = tokens if isinstance(tokens, list) and _all_str(tokens) else [str(t) for t in tokens]
+    if not isinstance(tokens, (list, tuple)):
+        tokens = list(tokens)
+    try:
+        plain = "".join(tokens)  # TypeError unless every token is a str
+    except TypeError:
+        tokens = [str(t) for t in tokens]
+        plain = "".join(tokens)
     if not tokens:
         return "[]"
-    if _NEEDS_ESCAPE.search("".join(tokens)) is None:  # nothing JSON would escape: a join is the JSON
+    if _NEEDS_ESCAPE.search(plain) is None:  # nothing JSON would escape: a join is the JSON
         return '["' + '","'.join(tokens) + '"]'
-    return json.dumps(tokens, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(list(tokens), ensure_ascii=False, separators=(",", ":"))
 
 
 def _decode(raw: bytes, key: str) -> list[str] | None:

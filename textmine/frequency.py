@@ -200,7 +200,7 @@ def _form_finder(forms: list[str], sample: str = "") -> Callable[[str], Counter]
     """
     try:
         import ahocorasick_rs
-    except ImportError:  # pragma: no cover - exercised by the tests through monkeypatching
+    except ImportError:  # pragma: no cover - the fallback itself is tested through monkeypatching
         return _pyahocorasick_finder(forms, sample)
     impl = ahocorasick_rs.Implementation.DFA if len(forms) <= _DFA_MAX_FORMS else None
     automaton = ahocorasick_rs.AhoCorasick(forms, implementation=impl, store_patterns=True)

@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from ._io import read_text
-from .cache import TokenCache
+from .cache import EntryWriter, TokenCache
 from .errors import CorpusError, DictionaryError
 
 if TYPE_CHECKING:  # pragma: no cover - pandas is imported where used: worker processes skip it
@@ -652,29 +652,33 @@ class Tokenizer:
             corpus_or_texts = list(corpus_or_texts)  # the parallel plan goes over the documents twice
         total = len(corpus_or_texts) if hasattr(corpus_or_texts, "__len__") else None
         bar = _progress_bar(progress, total, "tokenizing")
-        stream = (self._parallel_stream(corpus_or_texts, store, workers) if workers > 1
-                  else self._serial_stream(corpus_or_texts, store))
+        writer = store.writer() if store is not None else None
+        stream = (self._parallel_stream(corpus_or_texts, store, workers, writer) if workers > 1
+                  else self._serial_stream(corpus_or_texts, store, writer))
         try:
             for tokens in stream:
                 bar.update(1)
                 yield tokens
         finally:
             bar.close()
+            if writer is not None:
+                writer.close()
+                _warn_unwritable(writer)
 
-    def _serial_stream(self, items: Iterable[Any], store: TokenCache | None) -> Iterator[list[str]]:
+    def _serial_stream(self, items: Iterable[Any], store: TokenCache | None,
+                       writer: EntryWriter | None) -> Iterator[list[str]]:
         """One document at a time, here: cache hit, or tokenize and write."""
-        writable = store is not None
         for i, item in enumerate(items):
             key, payload = self._job(item, i, store)
             tokens = store.get(key) if store is not None else None
             if tokens is None:
                 tokens = self(_payload_text(payload))
-                if writable:
-                    writable = _put(store, key, tokens)
+                if writer is not None:
+                    writer.put(key, tokens)
             yield tokens
 
-    def _parallel_stream(self, items: Sequence[Any], store: TokenCache | None,
-                         workers: int) -> Iterator[list[str]]:
+    def _parallel_stream(self, items: Sequence[Any], store: TokenCache | None, workers: int,
+                         writer: EntryWriter | None) -> Iterator[list[str]]:
         """Plan (keys and sizes, nothing kept), then one joblib run over the uncached documents."""
         keys, cached, first, sizes = [], [], {}, []
         for i, item in enumerate(items):
@@ -688,21 +692,20 @@ class Tokenizer:
         chunks = _chunks(list(first.values()), sizes, workers)
         fresh = _tokenize_chunks(self, items, chunks, store, workers)
         done: dict[str, list[str]] = {}
-        writable = store is not None
         for i, (key, hit) in enumerate(zip(keys, cached)):
             tokens = store.get(key) if hit else None  # type: ignore[union-attr]
             if hit and tokens is None:  # removed or corrupted since the plan: tokenize it here
                 key, payload = self._job(items[i], i, store)
                 tokens = self(_payload_text(payload))
-                if writable:
-                    writable = _put(store, key, tokens)
+                if writer is not None:
+                    writer.put(key, tokens)
             elif not hit:
                 if key in done:
                     tokens = list(done[key])
                 else:
                     payload_key, tokens = next(fresh)
-                    if writable:
-                        writable = _put(store, payload_key, tokens)
+                    if writer is not None:
+                        writer.put(payload_key, tokens)
                 left[key] -= 1
                 if left[key]:
                     done[key] = tokens
@@ -878,18 +881,15 @@ def _as_cache(cache: Any, cache_dir: str | os.PathLike | None) -> TokenCache | N
     raise TypeError(f"cache must be True, False, a TokenCache or a directory, not {type(cache).__name__}")
 
 
-def _put(store: TokenCache, key: str, tokens: list[str]) -> bool:
-    """Write one entry; on failure warn once and report that the cache is not writable."""
-    try:
-        store.put(key, tokens)
-    except OSError as exc:
+def _warn_unwritable(writer: EntryWriter) -> None:
+    """Warn (once per run) that the token cache could not be written."""
+    if writer.error is not None:
+        exc = writer.error
         warnings.warn(
-            f"{store.directory}: cannot write the token cache ({exc.strerror or exc}); "
+            f"{writer.cache.directory}: cannot write the token cache ({exc.strerror or exc}); "
             "continuing without it. Set cache_dir=, $TEXTMINE_CACHE_DIR or cache=False.",
-            stacklevel=3,
+            stacklevel=4,
         )
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------------
