@@ -41,8 +41,8 @@ What it does, in one run:
       (same token cache) into a fresh output folder.
 
    Timings are the best of ``--repeat`` runs (other processes may load the
-   machine; the load average is recorded, and so is CPU time, which such
-   load hardly changes). Memory: the peak of the summed RSS
+   machine; the load average is recorded, and so is CPU time of the process
+   and its workers). Memory: the peak of the summed RSS
    of the process and its worker processes, sampled every 50 ms from /proc, and
    each process's ``ru_maxrss``.
 3. Writes ``benchmarks/results/run.json`` and ``run.md`` (atomically) with the
@@ -578,7 +578,7 @@ def summary(result: dict) -> str:
         f"| same, warm token cache, fresh `--out` | {r['warm_fresh_out']['seconds']:.2f} s | | | "
         f"{r['warm_fresh_out']['maxrss_mb']:.0f} MB | |",
         "",
-        f"CPU time (process + workers), a measure that load from other processes hardly changes: jieba "
+        f"CPU time (process + workers; contention inflates it too, but less than wall time): jieba "
         f"{b['cpu_seconds'] / b['mb']:.2f} s/MB, textmine cold {t['cold']['cpu_seconds'] / t['cold']['mb']:.3f} s/MB "
         f"({b['cpu_seconds'] / b['mb'] / (t['cold']['cpu_seconds'] / t['cold']['mb']):.1f}x less CPU), "
         f"warm {t['warm']['cpu_seconds'] / t['warm']['mb']:.3f} s/MB.",
