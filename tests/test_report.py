@@ -205,13 +205,24 @@ def test_a_different_seed_redraws_the_topic_figures_only(copy_of_bundled):
     assert "(seed 1)" in after["README.md"].decode("utf-8")
 
 
-def test_workers_draw_only_when_cores_are_idle(monkeypatch):
+def test_workers_draw_only_when_a_core_is_left_idle(monkeypatch):
     monkeypatch.setattr(report.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(report.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
-    assert report._n_jobs(None) == 2
-    monkeypatch.setattr(report.os, "getloadavg", lambda: (1.6, 1.0, 1.0))  # more than one core's worth busy
-    assert report._n_jobs(None) == 1
-    assert report._n_jobs(3) == 3 and report._n_jobs(0) == 1
+    assert report._n_jobs(None, idle_cores=0.9) == 2
+    assert report._n_jobs(None, idle_cores=0.1) == 1  # another process keeps the second core busy
+    assert report._n_jobs(3, idle_cores=0.0) == 3 and report._n_jobs(0, idle_cores=2.0) == 1
+    monkeypatch.setattr(report.os, "getloadavg", lambda: (1.6, 1.0, 1.0))  # no probe: the load average
+    assert report._n_jobs(None, idle_cores=None) == 1
+    monkeypatch.setattr(report.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert report._n_jobs(None, idle_cores=0.9) == 1  # one core: no workers
+
+
+def test_the_idle_probe_reads_idle_ticks_from_proc_stat(monkeypatch):
+    # /proc/stat "cpu" line: user nice system idle iowait irq softirq steal (clock ticks, all cores)
+    lines = iter(["cpu  100 0 20 300 10 0 0 0 0 0\n", "cpu  200 0 30 380 10 0 0 0 0 0\n"])
+    monkeypatch.setattr(report, "_cpu_times", lambda: report._parse_cpu_line(next(lines)))
+    monkeypatch.setattr(report.os, "cpu_count", lambda: 2)
+    probe = report._IdleProbe()
+    assert probe.idle_cores() == pytest.approx(80 / 190 * 2)  # 80 idle of 190 ticks on two cores
 
 
 # --- keys and the topic cache ----------------------------------------------------------------------
@@ -327,3 +338,13 @@ def test_force_draws_every_figure_again_with_the_same_bytes(small, tmp_path):
     assert code == 0, again
     assert again.count("(drawn again, same bytes)") == len(drawn) >= 4
     assert _files(out) == before
+
+
+def test_joblib_still_works_in_the_same_process_after_a_report_drew_in_workers(tmp_path):
+    from joblib import Parallel, delayed
+
+    from textmine.report import _Renderer
+
+    renderer = _Renderer(n_workers=2)
+    renderer.close()
+    assert Parallel(n_jobs=2)(delayed(abs)(x) for x in (-1, -2)) == [1, 2]

@@ -211,6 +211,7 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     out = Path(out)
     if len(corpus) == 0:
         raise TextmineError("the corpus has no documents; nothing to report")
+    probe = _IdleProbe()  # is another process using the cores? (decides on worker processes)
     log(f"corpus: {len(corpus)} documents")
     frame = corpus.to_frame()
     groups = _keyness_groups(frame, target)  # checked first: a bad --target fails before the long steps
@@ -220,28 +221,76 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     planned += _keyword_jobs(corpus, groups, tokenizer, upstream, log)
     planned += _topic_jobs(corpus, tokenizer, upstream, log, k=topics, seed=seed, force=force)
     manifest = {} if force else _read_manifest(out, log)
-    outputs, entries = _produce(planned, out, manifest, log, n_jobs=_n_jobs(jobs))
+    outputs, entries = _produce(planned, out, manifest, log, n_jobs=_n_jobs(jobs, probe.idle_cores()))
     _write_if_changed(out / "README.md", _index(outputs, corpus, seed=seed).encode("utf-8"), log)
     _write_manifest(out, entries)
     return outputs
 
 
-def _n_jobs(jobs: int | None) -> int:
+def _n_jobs(jobs: int | None, idle_cores: float | None) -> int:
     """Worker processes: ``jobs`` if given, else :data:`DEFAULT_JOBS` unless the machine is busy, then 1.
 
     A worker costs about a second of CPU to start (Python, pandas, matplotlib), which
-    pays off only on cores nobody else is using: with a 1-minute load average above
-    ``cores - 1`` (on two cores: more than one busy process) drawing in this process
-    is faster (measured on a shared two-core machine).
+    pays off only on a core nobody else is using; on a busy machine drawing in this
+    process is faster (measured on a shared two-core machine). ``idle_cores``: what
+    other processes left idle while this one worked (:class:`_IdleProbe`); None falls
+    back on the 1-minute load average (which also counts this report's previous runs).
     """
     if jobs is not None:
         return max(1, int(jobs))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < DEFAULT_JOBS:
+        return 1
+    if idle_cores is not None:
+        return DEFAULT_JOBS if idle_cores >= 0.5 else 1
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # no load average (Windows): assume an idle machine
         load = 0.0
-    return DEFAULT_JOBS if cores >= DEFAULT_JOBS and load <= cores - 1 else 1
+    return DEFAULT_JOBS if load <= cores - 1 else 1
+
+
+class _IdleProbe:
+    """Idle CPU capacity between its creation and :meth:`idle_cores` (Linux ``/proc/stat``).
+
+    Measured while this process works, so on an otherwise idle two-core machine it
+    reads about one idle core, and about none when another process keeps a core busy.
+    """
+
+    def __init__(self) -> None:
+        self.start = _cpu_times()
+
+    def idle_cores(self) -> float | None:
+        """Cores' worth of idle time since creation, or None when it cannot be told."""
+        end = _cpu_times()
+        if self.start is None or end is None:
+            return None
+        idle, total = end[0] - self.start[0], end[1] - self.start[1]
+        if total < 20:  # clock ticks over all cores: too short a window to judge
+            return None
+        return idle / total * (os.cpu_count() or 1)
+
+
+def _cpu_times() -> tuple[float, float] | None:
+    """(idle, total) clock ticks of all CPUs since boot (Linux), or None."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            return _parse_cpu_line(fh.readline())
+    except OSError:
+        return None
+
+
+def _parse_cpu_line(line: str) -> tuple[float, float] | None:
+    """(idle + iowait, total) ticks of the ``cpu`` line of /proc/stat (guest time is already in user).
+
+    >>> _parse_cpu_line("cpu  100 0 20 300 10 0 0 0 0 0")
+    (310.0, 430.0)
+    """
+    fields = line.split()
+    if len(fields) < 6 or fields[0] != "cpu":
+        return None
+    ticks = [float(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    return ticks[3] + ticks[4], sum(ticks)
 
 
 def _corpus_jobs(frame: pd.DataFrame) -> list[_Job]:
@@ -400,6 +449,8 @@ def _produce(jobs: list[_Job], out: Path, manifest: dict, log: Log, *,
     except BaseException:
         files.cancel()
         raise
+    finally:
+        renderer.close()
     return files.outputs, files.entries
 
 
@@ -468,11 +519,18 @@ class _Renderer:
     def __init__(self, n_workers: int) -> None:
         self.executor = None
         if n_workers > 1:
-            from joblib.externals.loky import get_reusable_executor
+            # A private pool, shut down by close(): loky's process-wide reusable executor
+            # is joblib's too, and replacing it breaks later joblib.Parallel calls.
+            from joblib.externals.loky import ProcessPoolExecutor
 
-            self.executor = get_reusable_executor(max_workers=n_workers)
+            self.executor = ProcessPoolExecutor(max_workers=n_workers)
             for _ in range(n_workers):  # workers import matplotlib while this process computes tables
                 self.executor.submit(_warm_up)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+            self.executor = None
 
     def submit(self, plot: str, args: tuple, kwargs: dict) -> Future:
         if self.executor is not None:
