@@ -163,8 +163,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="redraw every figure and refit the topic model, even when nothing changed")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help=f"worker processes drawing figures (default: {DEFAULT_JOBS}, or 1 when the load average "
-                        "exceeds the cores minus one; 1 draws in this process)")
+                   help=f"worker processes drawing figures (default: {DEFAULT_JOBS}, or 1 when other processes "
+                        "keep the cores busy; 1 draws in this process)")
     return p
 
 
