@@ -78,6 +78,16 @@ class Document:
             self._cleaning = _clean(raw, **self._clean_opts)
 
     @property
+    def lazy(self) -> bool:
+        """Whether the document re-reads (and re-cleans) its file on every access."""
+        return self._raw is None
+
+    @property
+    def clean_options(self) -> dict | None:
+        """The cleaning settings (``unmask``, ``to_simplified``), or None if cleaning is off."""
+        return None if self._clean_opts is None else dict(self._clean_opts)
+
+    @property
     def raw(self) -> str:
         """The raw text of the document as it stands in its source file."""
         return self._raw if self._raw is not None else self._loader()

@@ -822,10 +822,10 @@ def _lazy_cleaning(item: Any) -> tuple[str, dict[str, Any]] | None:
 
     if not isinstance(item, Document):
         return None
-    opts = getattr(item, "_clean_opts", None)
-    if getattr(item, "_raw", "") is not None or getattr(item, "_loader", None) is None or not isinstance(opts, dict):
+    opts = item.clean_options
+    if not item.lazy or opts is None:
         return None
-    return item.raw, dict(opts)
+    return item.raw, opts
 
 
 @lru_cache(maxsize=16)
