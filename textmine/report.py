@@ -448,9 +448,9 @@ def _produce(jobs: list[_Job], out: Path, manifest: dict, log: Log, *,
         files.flush(wait=True)
     except BaseException:
         files.cancel()
+        renderer.close(kill=True)  # interrupted or failed: do not wait for drawings nobody will write
         raise
-    finally:
-        renderer.close()
+    renderer.close()
     return files.outputs, files.entries
 
 
@@ -514,7 +514,12 @@ def _up_to_date(job: _Job, out: Path, entry: dict | None) -> bool:
 
 
 class _Renderer:
-    """Draws figures in this process, or in ``n_workers`` worker processes (loky)."""
+    """Draws figures in this process, or in ``n_workers`` worker processes (loky) of lower priority.
+
+    The workers start at once and load matplotlib while this process computes the
+    tables. Their lower priority keeps this process -- the critical path: tokenizing,
+    TF-IDF, LDA -- at full speed while they draw on whatever CPU is left.
+    """
 
     def __init__(self, n_workers: int) -> None:
         self.executor = None
@@ -523,13 +528,14 @@ class _Renderer:
             # is joblib's too, and replacing it breaks later joblib.Parallel calls.
             from joblib.externals.loky import ProcessPoolExecutor
 
-            self.executor = ProcessPoolExecutor(max_workers=n_workers)
-            for _ in range(n_workers):  # workers import matplotlib while this process computes tables
-                self.executor.submit(_warm_up)
+            self.executor = ProcessPoolExecutor(max_workers=n_workers, initializer=_start_worker)
+            for _ in range(n_workers):
+                self.executor.submit(int)  # start the workers now
 
-    def close(self) -> None:
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the workers; with ``kill`` at once, abandoning drawings in progress."""
         if self.executor is not None:
-            self.executor.shutdown(wait=True)
+            self.executor.shutdown(wait=not kill, kill_workers=kill)
             self.executor = None
 
     def submit(self, plot: str, args: tuple, kwargs: dict) -> Future:
@@ -540,7 +546,10 @@ class _Renderer:
         return future
 
 
-def _warm_up() -> None:
+def _start_worker() -> None:
+    """Initializer of a drawing worker: lower priority, matplotlib and the CJK font loaded."""
+    if hasattr(os, "nice"):
+        os.nice(5)
     from . import plots  # noqa: F401
 
 
