@@ -76,6 +76,8 @@ DEFAULT_JOBS = 2
 MANIFEST = ".report-manifest.json"
 #: Worker processes start only when at least this many figures are due (each costs ~1 s to start).
 MIN_PARALLEL = 4
+#: Idle cores (besides this process) below which the machine counts as busy: no workers by default.
+_IDLE_MIN = 0.3
 
 _MANIFEST_FORMAT = "textmine.report/1"
 _TOPICS_FORMAT = "textmine.report.topics/1"
@@ -221,7 +223,11 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     planned += _keyword_jobs(corpus, groups, tokenizer, upstream, log)
     planned += _topic_jobs(corpus, tokenizer, upstream, log, k=topics, seed=seed, force=force)
     manifest = {} if force else _read_manifest(out, log)
-    outputs, entries = _produce(planned, out, manifest, log, n_jobs=_n_jobs(jobs, probe.idle_cores()))
+    idle = probe.idle_cores()
+    n_jobs = _n_jobs(jobs, idle)
+    busy = jobs is None and n_jobs == 1 and idle is not None and idle < _IDLE_MIN
+    outputs, entries = _produce(planned, out, manifest, log, n_jobs=n_jobs,
+                                note=f" (the other cores are busy: {idle:.1f} idle)" if busy else "")
     _write_if_changed(out / "README.md", _index(outputs, corpus, seed=seed).encode("utf-8"), log)
     _write_manifest(out, entries)
     return outputs
@@ -242,7 +248,7 @@ def _n_jobs(jobs: int | None, idle_cores: float | None) -> int:
     if cores < DEFAULT_JOBS:
         return 1
     if idle_cores is not None:
-        return DEFAULT_JOBS if idle_cores >= 0.5 else 1
+        return DEFAULT_JOBS if idle_cores >= _IDLE_MIN else 1
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # no load average (Windows): assume an idle machine
@@ -423,8 +429,8 @@ def _tokenizer():
 # drawing what is due, in order
 
 
-def _produce(jobs: list[_Job], out: Path, manifest: dict, log: Log, *,
-             n_jobs: int) -> tuple[list[Output], dict[str, dict]]:
+def _produce(jobs: list[_Job], out: Path, manifest: dict, log: Log, *, n_jobs: int,
+             note: str = "") -> tuple[list[Output], dict[str, dict]]:
     """Draw the jobs that are due (in workers when several are), write their files in job order.
 
     Returns the outputs and the manifest entries of this run.
@@ -433,7 +439,7 @@ def _produce(jobs: list[_Job], out: Path, manifest: dict, log: Log, *,
     workers = n_jobs if len(due) >= MIN_PARALLEL else 1
     if due:
         log(f"drawing {len(due)} of {len(jobs)} figures "
-            f"{f'in {workers} worker processes' if workers > 1 else 'in this process'}")
+            f"{f'in {workers} worker processes' if workers > 1 else 'in this process'}{note}")
     renderer = _Renderer(n_workers=workers)
     files = _Files(out, manifest, log)
     try:
