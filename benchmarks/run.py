@@ -233,12 +233,7 @@ def child_jieba(data: str, limit_mb: float) -> dict:
         dt.add_word(term, freq, tag)
     dt.total = sum(dt.FREQ.values())
     keep = functools.lru_cache(maxsize=None)(tok._keep)
-    files, size = [], 0
-    for path in corpus_files(Path(data)):
-        if limit_mb and size >= limit_mb * 1e6:
-            break
-        files.append(path)
-        size += path.stat().st_size
+    files, size = _files_up_to(data, limit_mb)
     with PeakTreeRSS() as peak:
         start, cpu = time.perf_counter(), _cpu_seconds()
         docs = []
@@ -249,6 +244,17 @@ def child_jieba(data: str, limit_mb: float) -> dict:
         seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
     return {"seconds": seconds, "cpu_seconds": round(cpu, 2), "mb": size / 1e6, "n_docs": len(docs), "n_tokens": sum(map(len, docs)),
             "digests": [digest(d) for d in docs], **_memory(peak)}
+
+
+def _files_up_to(data: str, limit_mb: float) -> tuple[list[Path], int]:
+    """The corpus files in order until ``limit_mb`` megabytes are reached (all when 0), and their size."""
+    files, size = [], 0
+    for path in corpus_files(Path(data)):
+        if limit_mb and size >= limit_mb * 1e6:
+            break
+        files.append(path)
+        size += path.stat().st_size
+    return files, size
 
 
 def child_jieba_default(data: str, limit_mb: float) -> dict:
@@ -265,12 +271,7 @@ def child_jieba_default(data: str, limit_mb: float) -> dict:
     with _quiet_jieba():
         jieba.initialize()
         jieba.load_userdict(str(POLICY_DICTIONARY))
-    files, size = [], 0
-    for path in corpus_files(Path(data)):
-        if limit_mb and size >= limit_mb * 1e6:
-            break
-        files.append(path)
-        size += path.stat().st_size
+    files, size = _files_up_to(data, limit_mb)
     start = time.perf_counter()
     docs = []
     for path in files:

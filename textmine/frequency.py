@@ -35,8 +35,8 @@ from scipy import sparse
 
 from ._io import read_text
 from .corpus import Corpus, as_corpus
-from .errors import CorpusError, DictionaryError, MetadataError
-from .schema import META_COLUMNS
+from .errors import CorpusError, DictionaryError
+from .schema import check_by
 
 if TYPE_CHECKING:  # pragma: no cover
     from gensim.corpora import Dictionary
@@ -331,7 +331,7 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
     """
     corpus = as_corpus(corpus_or_texts)
     table = load_slogans(slogans)
-    meta = _meta_frame(corpus)
+    meta = corpus.meta_frame()
     keys = _by_columns(by, meta)
     counts = np.zeros((len(corpus), len(table)), dtype=np.int64)
     n_chars = np.zeros(len(corpus), dtype=np.int64)
@@ -383,29 +383,8 @@ def _pool(long: pd.DataFrame, keys: list[str], table: pd.DataFrame) -> pd.DataFr
 # metadata helpers
 
 
-def _meta_frame(corpus: Corpus) -> pd.DataFrame:
-    """One row per document: the shared metadata columns first, then any extra ones."""
-    extra: list[str] = []
-    for doc in corpus:
-        extra += [k for k in doc.meta if k not in META_COLUMNS and k not in extra]
-    columns = list(META_COLUMNS) + extra
-    frame = pd.DataFrame([[doc.meta.get(c) for c in columns] for doc in corpus], columns=columns)
-    frame["doc_id"] = [doc.doc_id for doc in corpus]
-    frame["year"] = frame["year"].astype("Int64")
-    return frame
-
-
 def _by_columns(by: str | Sequence[str] | None, meta: pd.DataFrame) -> list[str] | None:
-    if by is None:
-        return None
-    keys = [by] if isinstance(by, str) else list(by)
-    if not keys:
-        raise ValueError("by must name at least one metadata column")
-    unknown = [k for k in keys if k not in meta.columns]
-    if unknown:
-        raise MetadataError(f"by={unknown[0]!r} is not a metadata column of this corpus "
-                            f"(available: {', '.join(meta.columns)})")
-    return keys
+    return None if by is None else check_by(by, meta.columns)
 
 
 def _group_rows(meta: pd.DataFrame, keys: list[str] | None) -> list[tuple[tuple, np.ndarray]]:
@@ -589,7 +568,7 @@ def term_frequency(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str],
     [['发展', 3, 1, 2], ['数字经济', 1, 2, 1], ['营商环境', 1, 3, 1]]
     """
     corpus = as_corpus(corpus_or_texts)
-    meta = _meta_frame(corpus)
+    meta = corpus.meta_frame()
     keys = _by_columns(by, meta)
     d = dtm(corpus, tokenizer)
     n_chars = np.array([len(_compact(doc.text)) for doc in corpus], dtype=np.int64)
@@ -654,7 +633,7 @@ def kwic(corpus_or_texts: Any, phrase: str | Sequence[str], window: int = 20) ->
     phrases = list(dict.fromkeys(_WS.sub("", p) for p in phrases))
     if not phrases or not all(phrases):
         raise ValueError("kwic needs at least one non-empty phrase")
-    meta = _meta_frame(corpus)
+    meta = corpus.meta_frame()
     records = []
     for row, doc in enumerate(corpus):
         text = doc.text
