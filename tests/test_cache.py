@@ -45,7 +45,13 @@ def test_entries_are_gzipped_json_with_a_checksum(tmp_path):
     assert len(record["sha256"]) == 64
 
 
-def test_truncated_entry_is_detected_removed_and_rebuilt(tmp_path):
+@pytest.fixture
+def no_bundles(monkeypatch):
+    """Per-document entries only: no corpus bundle is written or read."""
+    monkeypatch.setattr("textmine._tokstream.BUNDLE_MIN_DOCS", 10**9)
+
+
+def test_truncated_entry_is_detected_removed_and_rebuilt(tmp_path, no_bundles):
     tok = Tokenizer()
     assert tok.tokenize_corpus(TEXTS, cache_dir=tmp_path) == EXPECTED
     path = entries(tmp_path)[0]
@@ -120,7 +126,7 @@ def test_cache_directory_argument_then_environment_then_home(tmp_path, monkeypat
 
 def test_no_temporary_files_are_left_behind(tmp_path):
     Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
-    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(".json.gz")]
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith((".json.gz", ".tmb"))]
     assert leftovers == []
 
 
@@ -197,3 +203,84 @@ def test_background_writer_keeps_the_first_error_and_stops(tmp_path):
         writer.put(TokenCache.key(text, "fp"), ["x"])
     writer.close()
     assert isinstance(writer.error, OSError)
+
+
+# -- corpus bundles --------------------------------------------------------------
+
+
+def bundles(directory: Path) -> list[Path]:
+    return sorted((directory / "corpora").glob("*.tmb"))
+
+
+def test_a_corpus_gets_one_bundle_and_a_warm_run_reads_only_it(tmp_path, monkeypatch):
+    tok = Tokenizer()
+    assert tok.tokenize_corpus(TEXTS, cache_dir=tmp_path) == EXPECTED
+    assert len(bundles(tmp_path)) == 1
+    for path in entries(tmp_path):  # the warm run does not need them
+        path.unlink()
+
+    def no_engine(self, text):
+        raise AssertionError("the engine ran although the corpus was cached")
+
+    monkeypatch.setattr(Tokenizer, "cut", no_engine)
+    cache = TokenCache(tmp_path)
+    got = tok.tokenize_corpus(TEXTS, cache=cache)
+    assert got == EXPECTED
+    assert (cache.hits, cache.misses) == (3, 0)
+    assert got[0] is not got[2]  # every document its own list
+
+
+def test_another_order_or_subset_is_another_corpus(tmp_path):
+    tok = Tokenizer()
+    tok.tokenize_corpus(TEXTS, cache_dir=tmp_path)
+    assert tok.tokenize_corpus(TEXTS[1:], cache_dir=tmp_path) == EXPECTED[1:]  # [B, A]: another order
+    assert tok.tokenize_corpus(TEXTS[:2], cache_dir=tmp_path) == EXPECTED[:2]
+    assert len(bundles(tmp_path)) == 3
+
+
+def test_damaged_bundle_is_detected_removed_and_rebuilt(tmp_path):
+    tok = Tokenizer()
+    tok.tokenize_corpus(TEXTS, cache_dir=tmp_path)
+    (path,) = bundles(tmp_path)
+    good = bytearray(path.read_bytes())
+    bad = bytearray(good)
+    bad[8] ^= 1  # first token id of the first document
+    path.write_bytes(bytes(bad))
+    cache = TokenCache(tmp_path)
+    assert tok.tokenize_corpus(TEXTS, cache=cache) == EXPECTED
+    assert cache.rebuilt == 1
+    assert path.read_bytes() == bytes(good)  # written again from the entries
+    path.write_bytes(bytes(good[: len(good) // 2]))  # truncated
+    cache = TokenCache(tmp_path)
+    assert tok.tokenize_corpus(TEXTS, cache=cache) == EXPECTED
+    assert cache.rebuilt == 1
+
+
+def test_a_run_stopped_early_leaves_no_bundle(tmp_path):
+    stream = Tokenizer().iter_tokens(TEXTS, cache_dir=tmp_path)
+    assert next(stream) == EXPECTED[0]
+    stream.close()
+    assert list((tmp_path / "corpora").iterdir()) == []  # neither a bundle nor its temporary file
+
+
+def test_least_recently_used_bundles_are_pruned(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr("textmine.cache.MAX_BUNDLES", 2)
+    tok = Tokenizer()
+    corpora = [TEXTS, TEXTS[:2], TEXTS[1:]]
+    for i, texts in enumerate(corpora):
+        tok.tokenize_corpus(texts, cache_dir=tmp_path)
+        for path in bundles(tmp_path):  # mtimes a second apart, newest last
+            os.utime(path, ns=(path.stat().st_mtime_ns - 10**9,) * 2)
+    kept = bundles(tmp_path)
+    assert len(kept) == 2
+    cache = TokenCache(tmp_path)
+    tok.tokenize_corpus(corpora[0], cache=cache)  # the oldest was pruned: tokenized from the entries
+    assert cache.misses == 0 and len(bundles(tmp_path)) == 2
+
+
+def test_clear_removes_entries_and_bundles(tmp_path):
+    Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
+    assert TokenCache(tmp_path).clear() == 3  # two entries and one bundle
+    assert entries(tmp_path) == [] and bundles(tmp_path) == []

@@ -31,14 +31,18 @@ import logging
 import os
 import queue
 import re
+import tempfile
 import threading
 import zlib
+from array import array
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
-from ._io import write_bytes_atomic
+import numpy as np
 
-__all__ = ["TokenCache", "EntryWriter", "default_cache_dir", "encode_entry", "ENV_VAR"]
+from ._io import _umask, write_bytes_atomic
+
+__all__ = ["TokenCache", "EntryWriter", "Bundle", "BundleWriter", "default_cache_dir", "encode_entry", "ENV_VAR"]
 
 #: Environment variable naming the cache directory.
 ENV_VAR = "TEXTMINE_CACHE_DIR"
@@ -138,14 +142,52 @@ class TokenCache:
     def __contains__(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    # -- corpus bundles ----------------------------------------------------------
+
+    def bundle_path(self, identity: str) -> Path:
+        """File holding the bundle filed under ``identity``."""
+        return self.directory / BUNDLE_DIR / f"{identity}{BUNDLE_SUFFIX}"
+
+    def read_bundle(self, identity: str, signature: str, n_docs: int) -> "Bundle | None":
+        """The bundle for ``identity`` if its signature and size match and its checksum holds, else None.
+
+        A damaged bundle is removed (and counted in ``rebuilt``); one for
+        other file versions (another ``signature``) is left to be replaced.
+        """
+        path = self.bundle_path(identity)
+        try:
+            bundle = _read_bundle(path, identity)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.warning("token cache %s: cannot read (%s); tokenizing again", path, exc.strerror)
+            return None
+        if bundle is None:
+            log.warning("token cache %s: corrupted or truncated corpus bundle; removing it", path)
+            self._remove(path)
+            self.rebuilt += 1
+            return None
+        if bundle.signature != signature or bundle.n_docs != n_docs:
+            return None
+        try:
+            os.utime(path)  # recently used: pruned last
+        except OSError:
+            pass
+        return bundle
+
+    def bundle_writer(self, identity: str, signature: str) -> "BundleWriter":
+        """A :class:`BundleWriter` for the corpus filed under ``identity``."""
+        return BundleWriter(self, identity, signature)
+
     def clear(self) -> int:
-        """Delete every entry; returns how many files were removed."""
+        """Delete every entry and corpus bundle; returns how many files were removed."""
         n = 0
         if not self.directory.is_dir():
             return 0
-        for path in self.directory.glob("*/*.json.gz"):
-            self._remove(path)
-            n += 1
+        for pattern in ("*/*.json.gz", f"{BUNDLE_DIR}/*{BUNDLE_SUFFIX}"):
+            for path in self.directory.glob(pattern):
+                self._remove(path)
+                n += 1
         return n
 
     @staticmethod
@@ -304,3 +346,178 @@ def _header_ok(record: object, key: str) -> bool:
 
 def _all_str(items: list) -> bool:
     return not items or set(map(type, items)) == {str}
+
+
+# ---------------------------------------------------------------------------
+# corpus bundles: every token list of a corpus in one file
+
+
+#: Sub-folder of the cache directory holding corpus bundles.
+BUNDLE_DIR = "corpora"
+BUNDLE_SUFFIX = ".tmb"
+BUNDLE_FORMAT = "textmine.bundle"
+BUNDLE_VERSION = 1
+#: Corpus bundles kept; writing one more removes the least recently used.
+MAX_BUNDLES = 16
+_MAGIC = b"TMBUNDL1"
+_TAIL = 16  # header length (uint64) + magic
+
+
+class Bundle:
+    """The token lists of a whole corpus as one vocabulary, int32 ids and document offsets.
+
+    The file is laid out as ``magic | ids (int32) | offsets (int64, n_docs + 1)
+    | vocabulary (JSON list) | header (JSON) | header length (uint64) | magic``;
+    the header holds the identity, the file signature, the sizes and a CRC-32
+    of everything between the magics before it. Ids are memory-mapped, so a
+    bundle larger than memory streams.
+    """
+
+    def __init__(self, header: dict, words: list[str], offsets: np.ndarray, ids: np.ndarray) -> None:
+        self.signature: str = header["signature"]
+        self.n_docs: int = header["n_docs"]
+        self.words = words
+        self.offsets = offsets
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return self.n_docs
+
+    def docs(self) -> Iterator[np.ndarray]:
+        """The ids of each document in order (int32 arrays)."""
+        ids, offsets = self.ids, self.offsets.tolist()
+        for a, b in zip(offsets[:-1], offsets[1:]):
+            yield np.array(ids[a:b])
+
+
+def _read_bundle(path: Path, identity: str) -> Bundle | None:
+    """Read and check a bundle file; None if it is damaged or not one."""
+    size = path.stat().st_size
+    if size < len(_MAGIC) + _TAIL:
+        return None
+    mm = np.memmap(path, dtype=np.uint8, mode="r")
+    if bytes(mm[:8]) != _MAGIC or bytes(mm[-8:]) != _MAGIC:
+        return None
+    head_len = int(np.frombuffer(bytes(mm[-16:-8]), dtype="<u8")[0])
+    if head_len > size - len(_MAGIC) - _TAIL:
+        return None
+    header = _loads(bytes(mm[size - _TAIL - head_len:size - _TAIL]))
+    if not (isinstance(header, dict) and header.get("format") == BUNDLE_FORMAT
+            and header.get("version") == BUNDLE_VERSION and header.get("identity") == identity):
+        return None
+    try:
+        n_docs, n_tokens, vocab_bytes = int(header["n_docs"]), int(header["n_tokens"]), int(header["vocab_bytes"])
+        crc = int(header["crc32"])
+        if not isinstance(header["signature"], str):
+            return None
+    except (KeyError, TypeError, ValueError):
+        return None
+    ids_end = 8 + 4 * n_tokens
+    offsets_end = ids_end + 8 * (n_docs + 1)
+    if offsets_end + vocab_bytes + head_len + _TAIL != size:
+        return None
+    body = 0
+    for start in range(8, offsets_end + vocab_bytes, 1 << 26):
+        body = zlib.crc32(mm[start:min(start + (1 << 26), offsets_end + vocab_bytes)], body)
+    if body != crc:
+        return None
+    words = _loads(bytes(mm[offsets_end:offsets_end + vocab_bytes]))
+    offsets = np.frombuffer(bytes(mm[ids_end:offsets_end]), dtype="<i8")
+    if not (isinstance(words, list) and len(words) == header.get("n_words") and offsets[0] == 0
+            and offsets[-1] == n_tokens and (np.diff(offsets) >= 0).all()):
+        return None
+    ids = np.memmap(path, dtype="<i4", mode="r", offset=8, shape=(n_tokens,)) if n_tokens else np.zeros(0, "<i4")
+    return Bundle(header, words, offsets, ids)
+
+
+class BundleWriter:
+    """Writes a corpus bundle as its documents stream past; nothing is visible before :meth:`commit`.
+
+    ``add(ids)`` appends one document's ids (into the vocabulary given to
+    ``commit``) to a temporary file beside the bundle; ``commit(words)``
+    finishes it and renames it into place, replacing an older bundle of the
+    same corpus; ``abort()`` removes it. Write errors stop the writing and are
+    kept in ``error`` (an OSError); the bundle is then not made.
+    """
+
+    def __init__(self, cache: TokenCache, identity: str, signature: str) -> None:
+        self.cache, self.identity, self.signature = cache, identity, signature
+        self.path = cache.bundle_path(identity)
+        self.error: OSError | None = None
+        self._offsets = array("q", [0])
+        self._crc = 0
+        self._fh = None
+        self._tmp: str | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            self._fh = os.fdopen(fd, "wb")
+            self._fh.write(_MAGIC)
+        except OSError as exc:
+            self._fail(exc)
+
+    def add(self, ids: np.ndarray) -> None:
+        if self._fh is None:
+            return
+        blob = np.ascontiguousarray(ids, dtype="<i4").tobytes()
+        try:
+            self._fh.write(blob)
+        except OSError as exc:
+            self._fail(exc)
+            return
+        self._crc = zlib.crc32(blob, self._crc)
+        self._offsets.append(self._offsets[-1] + len(ids))
+
+    def commit(self, words: Sequence[str]) -> Path | None:
+        """Finish the file and move it into place; the bundle path, or None if it could not be written."""
+        if self._fh is None:
+            return None
+        offsets = np.frombuffer(self._offsets, dtype=np.int64).astype("<i8").tobytes()
+        vocab = json.dumps(list(words), ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        crc = zlib.crc32(vocab, zlib.crc32(offsets, self._crc))
+        header = json.dumps({"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "identity": self.identity,
+                             "signature": self.signature, "n_docs": len(self._offsets) - 1,
+                             "n_tokens": self._offsets[-1], "n_words": len(words), "vocab_bytes": len(vocab),
+                             "crc32": crc}, separators=(",", ":")).encode("utf-8")
+        try:
+            for part in (offsets, vocab, header, np.array([len(header)], dtype="<u8").tobytes(), _MAGIC):
+                self._fh.write(part)
+            self._fh.close()
+            self._fh = None
+            os.chmod(self._tmp, 0o666 & ~_umask())
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            self._fail(exc)
+            return None
+        self._tmp = None
+        _prune(self.path.parent)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop the unfinished bundle."""
+        if self._fh is not None:
+            try:
+                self._fh.close()
+            except OSError:
+                pass
+            self._fh = None
+        if self._tmp is not None:
+            TokenCache._remove(self._tmp)
+            self._tmp = None
+
+    def _fail(self, exc: OSError) -> None:
+        self.error = exc
+        self.abort()
+
+
+def _prune(folder: Path, keep: int | None = None) -> None:
+    """Remove all but the ``keep`` (default :data:`MAX_BUNDLES`) most recently used bundles."""
+    keep = MAX_BUNDLES if keep is None else keep
+    found = []
+    for path in folder.glob(f"*{BUNDLE_SUFFIX}"):
+        try:
+            found.append((path.stat().st_mtime_ns, str(path)))
+        except OSError:
+            pass
+    for _, path in sorted(found, reverse=True)[keep:]:
+        TokenCache._remove(path)

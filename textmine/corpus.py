@@ -83,6 +83,11 @@ class Document:
         return self._raw is None
 
     @property
+    def path(self) -> Path | None:
+        """The file a lazy document re-reads whole (None for other documents)."""
+        return self._loader.path if isinstance(self._loader, _FileLoader) else None
+
+    @property
     def clean_options(self) -> dict | None:
         """The cleaning settings (``unmask``, ``to_simplified``), or None if cleaning is off."""
         return None if self._clean_opts is None else dict(self._clean_opts)
@@ -404,8 +409,20 @@ def _build(folder: Path, meta_path: Path, rows: list[dict[str, Any]], *, clean: 
     return Corpus(docs, missing)
 
 
+class _FileLoader:
+    """Reads one file (picklable, and it tells which file: worker processes read it themselves)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __call__(self) -> str:
+        return read_text(self.path)
+
+
 def _file_loader(path: Path) -> Callable[[], str]:
-    return lambda: read_text(path)
+    return _FileLoader(path)
 
 
 def _check_unique(ids: Sequence[str], *, where: str) -> None:

@@ -644,94 +644,29 @@ class Tokenizer:
         >>> next(docs)
         ['乡村振兴']
         """
+        for vocab, ids in self._id_stream(corpus_or_texts, n_jobs, cache, progress, cache_dir):
+            yield vocab.lists(ids)
+
+    def _id_stream(self, corpus_or_texts: Any, n_jobs: int | None = None,
+                   cache: bool | TokenCache | str | os.PathLike = True, progress: bool | None = None,
+                   cache_dir: str | os.PathLike | None = None) -> Iterator[tuple[Any, Any]]:
+        """:meth:`iter_tokens` as ``(vocabulary, int32 ids)`` per document (see :mod:`textmine._tokstream`)."""
+        from . import _tokstream
+
         store = _as_cache(cache, cache_dir)
-        workers = _n_workers(n_jobs)
         if isinstance(corpus_or_texts, str):
             corpus_or_texts = [corpus_or_texts]
-        elif workers > 1 and not isinstance(corpus_or_texts, Sequence):
-            corpus_or_texts = list(corpus_or_texts)  # the parallel plan goes over the documents twice
         total = len(corpus_or_texts) if hasattr(corpus_or_texts, "__len__") else None
         bar = _progress_bar(progress, total, "tokenizing")
-        writer = store.writer() if store is not None else None
-        stream = (self._parallel_stream(corpus_or_texts, store, workers, writer) if workers > 1
-                  else self._serial_stream(corpus_or_texts, store, writer))
+        errors: list[OSError] = []
         try:
-            for tokens in stream:
+            for item in _tokstream.stream(self, corpus_or_texts, store, _n_workers(n_jobs), _chunks, errors):
                 bar.update(1)
-                yield tokens
+                yield item
         finally:
             bar.close()
-            if writer is not None:
-                writer.close()
-                _warn_unwritable(writer)
-
-    def _serial_stream(self, items: Iterable[Any], store: TokenCache | None,
-                       writer: EntryWriter | None) -> Iterator[list[str]]:
-        """One document at a time, here: cache hit, or tokenize and write."""
-        for i, item in enumerate(items):
-            key, payload = self._job(item, i, store)
-            tokens = store.get(key) if store is not None else None
-            if tokens is None:
-                tokens = self(_payload_text(payload))
-                if writer is not None:
-                    writer.put(key, tokens)
-            yield tokens
-
-    def _parallel_stream(self, items: Sequence[Any], store: TokenCache | None, workers: int,
-                         writer: EntryWriter | None) -> Iterator[list[str]]:
-        """Plan (keys and sizes, nothing kept), then one joblib run over the uncached documents."""
-        keys, cached, first, sizes = [], [], {}, []
-        for i, item in enumerate(items):
-            key, payload = self._job(item, i, store)
-            keys.append(key)
-            cached.append(store is not None and key in store)
-            if not cached[-1] and key not in first:
-                first[key] = i
-                sizes.append(_payload_size(payload))
-        left = Counter(key for key, hit in zip(keys, cached) if not hit)
-        chunks = _chunks(list(first.values()), sizes, workers)
-        fresh = _tokenize_chunks(self, items, chunks, store, workers)
-        done: dict[str, list[str]] = {}
-        for i, (key, hit) in enumerate(zip(keys, cached)):
-            tokens = store.get(key) if hit else None  # type: ignore[union-attr]
-            if hit and tokens is None:  # removed or corrupted since the plan: tokenize it here
-                key, payload = self._job(items[i], i, store)
-                tokens = self(_payload_text(payload))
-                if writer is not None:
-                    writer.put(key, tokens)
-            elif not hit:
-                if key in done:
-                    tokens = list(done[key])
-                else:
-                    payload_key, tokens = next(fresh)
-                    if writer is not None:
-                        writer.put(payload_key, tokens)
-                left[key] -= 1
-                if left[key]:
-                    done[key] = tokens
-                else:
-                    done.pop(key, None)
-            yield tokens
-
-    def _job(self, item: Any, i: int, store: TokenCache | None) -> tuple[str, Any]:
-        """``(cache key, payload)`` of one document; the payload is what a worker tokenizes.
-
-        The payload is the text, or ``(raw text, cleaning options)`` for a lazy
-        document that is cleaned on access (then the key hashes the raw text and
-        the cleaning settings, and the worker cleans). Without a cache the key
-        is the document's position.
-        """
-        if not isinstance(item, str):
-            lazy = _lazy_cleaning(item)
-            if lazy is not None:
-                raw, opts = lazy
-                key = store.key(raw, f"{self.fingerprint}|{_cleaning_key(opts)}") if store else str(i)
-                return key, (raw, opts)
-            item = getattr(item, "text", None)
-            if not isinstance(item, str):
-                raise TypeError(f"item {i}: expected a str or a document with a .text str, "
-                                f"got {type(item).__name__}")
-        return (store.key(item, self.fingerprint) if store else str(i)), item
+            if errors and store is not None:
+                _warn_unwritable(store, errors[0])
 
 
 def _n_workers(n_jobs: int | None) -> int:
@@ -741,12 +676,8 @@ def _n_workers(n_jobs: int | None) -> int:
     return max(1, effective_n_jobs(n_jobs))
 
 
-def _payload_size(payload: Any) -> int:
-    return len(payload) if isinstance(payload, str) else len(payload[0])
-
-
-def _chunks(indices: list[int], sizes: list[int], workers: int) -> list[list[int]]:
-    """Split document ``indices`` into contiguous chunks of similar total size.
+def _chunks(sizes: list[int], workers: int) -> list[list[int]]:
+    """Split the positions of documents of ``sizes`` into contiguous chunks of similar total size.
 
     About ``CHUNKS_PER_WORKER`` chunks per worker, each between ``CHUNK_CHARS``
     bounds: small enough that the last chunks leave no worker idle for long,
@@ -755,77 +686,13 @@ def _chunks(indices: list[int], sizes: list[int], workers: int) -> list[list[int
     target = min(max(sum(sizes) / (workers * CHUNKS_PER_WORKER), CHUNK_CHARS[0]), CHUNK_CHARS[1])
     chunks: list[list[int]] = []
     size = target
-    for i, length in zip(indices, sizes):
+    for i, length in enumerate(sizes):
         if size >= target:
             chunks.append([])
             size = 0
         chunks[-1].append(i)
         size += length
     return chunks
-
-
-def _tokenize_chunks(tokenizer: Tokenizer, items: Sequence[Any], chunks: list[list[int]],
-                     store: TokenCache | None, workers: int) -> Iterator[tuple[str, list[str]]]:
-    """``(cache key, tokens)`` of the chunked documents in order, from joblib workers.
-
-    The tasks are made as joblib asks for them (a few ahead of the workers),
-    so only the texts of the chunks in flight are in memory. The key is taken
-    again from the exact text sent, so a file changed since the plan is cached
-    under its new content.
-    """
-    def jobs(chunk: list[int]) -> list[tuple[str, Any]]:
-        return [tokenizer._job(items[i], i, store) for i in chunk]
-
-    if len(chunks) <= 1:  # not worth starting workers
-        for chunk in chunks:
-            for key, payload in jobs(chunk):
-                yield key, tokenizer(_payload_text(payload))
-        return
-    from joblib import Parallel, delayed
-
-    pending: list[list[str]] = []  # keys of the dispatched chunks, in order
-
-    def tasks() -> Iterator[Any]:  # consumed by joblib as workers free up
-        for chunk in chunks:
-            chunk_jobs = jobs(chunk)
-            pending.append([key for key, _ in chunk_jobs])
-            yield delayed(_tokenize_chunk)(tokenizer, [payload for _, payload in chunk_jobs])
-
-    parts = Parallel(n_jobs=workers, batch_size=1, return_as="generator")(tasks())
-    for n, part in enumerate(parts):
-        yield from zip(pending[n], part)
-        pending[n] = []
-
-
-def _tokenize_chunk(tokenizer: Tokenizer, payloads: list[Any]) -> list[list[str]]:
-    """Worker task: filtered tokens of a chunk of payloads (texts, or raw texts to clean first)."""
-    return [tokenizer(_payload_text(p)) for p in payloads]
-
-
-def _payload_text(payload: Any) -> str:
-    """The text of a payload: a str as is; ``(raw, options)`` cleaned as a lazy Document cleans it."""
-    if isinstance(payload, str):
-        return payload
-    raw, opts = payload
-    from .corpus import Document
-
-    return Document("_", raw, **opts).text
-
-
-def _lazy_cleaning(item: Any) -> tuple[str, dict[str, Any]] | None:
-    """``(raw text, cleaning options)`` of a lazy textmine Document that cleans on access, else None.
-
-    Such a document re-reads and re-cleans its file on every ``.text``; its raw
-    text is cheap to read and hash, its cleaned text is not.
-    """
-    from .corpus import Document
-
-    if not isinstance(item, Document):
-        return None
-    opts = item.clean_options
-    if not item.lazy or opts is None:
-        return None
-    return item.raw, opts
 
 
 @lru_cache(maxsize=16)
@@ -881,15 +748,13 @@ def _as_cache(cache: Any, cache_dir: str | os.PathLike | None) -> TokenCache | N
     raise TypeError(f"cache must be True, False, a TokenCache or a directory, not {type(cache).__name__}")
 
 
-def _warn_unwritable(writer: EntryWriter) -> None:
+def _warn_unwritable(store: TokenCache, exc: OSError) -> None:
     """Warn (once per run) that the token cache could not be written."""
-    if writer.error is not None:
-        exc = writer.error
-        warnings.warn(
-            f"{writer.cache.directory}: cannot write the token cache ({exc.strerror or exc}); "
-            "continuing without it. Set cache_dir=, $TEXTMINE_CACHE_DIR or cache=False.",
-            stacklevel=4,
-        )
+    warnings.warn(
+        f"{store.directory}: cannot write the token cache ({exc.strerror or exc}); "
+        "continuing without it. Set cache_dir=, $TEXTMINE_CACHE_DIR or cache=False.",
+        stacklevel=4,
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,393 @@
+"""Tokenizing a whole corpus: cache look-ups, worker processes and corpus bundles.
+
+This is the machinery behind :meth:`Tokenizer.iter_tokens`. One run:
+
+1. *Plan*, in this process: a source per document -- its text, or, for a lazy
+   document backed by a file, only the file (path, size, mtime: nothing is
+   read) -- and the corpus identity (:func:`_identity`).
+2. *Bundle*: when the cache holds a bundle for this corpus identity whose file
+   signature still matches (:mod:`textmine.cache`), every token list comes
+   from it: no file is read, hashed or segmented. This is a warm run.
+3. Otherwise the documents go in chunks to :func:`process_chunk`, here
+   (``n_jobs=1``) or in joblib workers. A worker reads the file itself, looks
+   up the document's cache entry, else cleans and segments the text and
+   writes the entry, and sends the chunk's tokens back compactly: a chunk
+   vocabulary and int32 ids, not a pickled list of strings per document.
+4. Here the chunk ids are mapped to one corpus vocabulary (:class:`Vocab`),
+   each document's token list is yielded in corpus order, and the ids are
+   streamed into a new bundle, committed once the last document is yielded.
+
+With a joblib backend that may run elsewhere (Dask), the files are read and
+the cache is read and written here; only texts go to the workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from array import array
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
+
+import numpy as np
+
+from .cache import BundleWriter, EntryWriter, TokenCache
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tokenize import Tokenizer
+
+#: joblib backends whose workers share this machine's files (and so the cache).
+LOCAL_BACKENDS = {"LokyBackend", "MultiprocessingBackend", "ThreadingBackend", "SequentialBackend"}
+
+
+class Source(NamedTuple):
+    """One document as the plan sees it.
+
+    ``kind``: ``"text"`` (``data`` is the text to segment), ``"raw"`` (``data``
+    is raw text to clean with ``opts`` first) or ``"file"`` (``data`` is the
+    document's file loader (it has a ``path``): read the file, then clean
+    with ``opts`` unless they are None).
+    ``key``: the cache key, None while unknown (a file not read yet) or
+    without a cache. ``size``: characters or bytes, for chunking.
+    """
+
+    kind: str
+    data: Any
+    opts: dict | None
+    key: str | None
+    size: int
+
+
+class Chunk(NamedTuple):
+    """What a worker sends back for a chunk of documents."""
+
+    keys: list            # cache key per document (None without a cache)
+    hits: list            # per document: True (cache entry read), False (segmented), None (left to the caller)
+    words: list           # the chunk vocabulary
+    ids: np.ndarray       # int32 ids into ``words``, all documents one after another
+    lengths: np.ndarray   # tokens per document
+    fresh: list           # (key, tokens) of segmented documents for the caller to store, if it stores
+    error: str | None     # the first error writing cache entries (then the rest were not written)
+    rebuilt: int          # damaged cache entries found (and removed)
+
+
+class Vocab:
+    """The corpus vocabulary of one run: ``index`` (word -> id) and ``words`` (an object array).
+
+    >>> v = Vocab()
+    >>> ids = v.add(["发展", "营商环境", "发展"])
+    >>> ids.tolist(), v.lists(ids)
+    ([0, 1, 0], ['发展', '营商环境', '发展'])
+    """
+
+    def __init__(self, words: Sequence[str] = ()) -> None:
+        self._words = np.empty(max(1024, len(words)), dtype=object)
+        self._words[:len(words)] = list(words)
+        self.n = len(words)
+        self._index: dict[str, int] | None = None
+
+    @property
+    def index(self) -> dict[str, int]:
+        if self._index is None:  # built on demand: a bundle read whole never needs it
+            self._index = {w: i for i, w in enumerate(self._words[:self.n].tolist())}
+        return self._index
+
+    @property
+    def words(self) -> list[str]:
+        return self._words[:self.n].tolist()
+
+    def add(self, words: Iterable[str]) -> np.ndarray:
+        """Ids of ``words`` (new words get the next ids)."""
+        index, new = self.index, []
+        out = array("i")
+        for w in words:
+            j = index.get(w)
+            if j is None:
+                j = index[w] = self.n + len(new)
+                new.append(w)
+            out.append(j)
+        if new:
+            end = self.n + len(new)
+            if end > len(self._words):
+                grown = np.empty(max(end, 2 * len(self._words)), dtype=object)
+                grown[:self.n] = self._words[:self.n]
+                self._words = grown
+            self._words[self.n:end] = new
+            self.n = end
+        return np.frombuffer(out, dtype=np.int32) if out else np.zeros(0, dtype=np.int32)
+
+    def lists(self, ids: np.ndarray) -> list[str]:
+        """The words of ``ids``: a list sharing the vocabulary's str objects."""
+        return self._words.take(ids).tolist()
+
+
+# ---------------------------------------------------------------------------
+# the plan
+
+
+def plan(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | None) -> Iterator[Source]:
+    """A :class:`Source` per item (a str, a textmine Document, or anything with a ``.text`` str)."""
+    from .corpus import Document
+
+    fp = tokenizer.fingerprint
+    for i, item in enumerate(items):
+        if isinstance(item, Document) and item.lazy:
+            opts = item.clean_options
+            if item.path is not None:
+                yield Source("file", item._loader, opts, None, 0)
+                continue
+            if opts is not None:  # read and hashed now, read again when its chunk is sent
+                raw = item.raw
+                yield Source("raw", item, opts, store.key(raw, cleaned_fingerprint(fp, opts)) if store else None,
+                             len(raw))
+                continue
+        text = item if isinstance(item, str) else getattr(item, "text", None)
+        if not isinstance(text, str):
+            raise TypeError(f"item {i}: expected a str or a document with a .text str, "
+                            f"got {type(item).__name__}")
+        yield Source("text", text, None, store.key(text, fp) if store else None, len(text))
+
+
+def cleaned_fingerprint(fingerprint: str, opts: dict) -> str:
+    """The fingerprint of tokenizing text cleaned with ``opts``: a raw text's key uses it."""
+    from .tokenize import _cleaning_key
+
+    return f"{fingerprint}|{_cleaning_key(opts)}"
+
+
+def file_state(sources: list[Source]) -> tuple[list[Source], str]:
+    """Sizes of the file sources (from ``stat``) and the corpus signature: every file's size, mtime and inode.
+
+    A bundle records the signature taken *before* its files were read, so a
+    file changed during or after a run no longer matches it.
+    """
+    h = hashlib.sha256()
+    out = []
+    for src in sources:
+        if src.kind == "file":
+            st = os.stat(src.data.path)
+            h.update(f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}\n".encode())
+            src = src._replace(size=st.st_size)
+        out.append(src)
+    return out, h.hexdigest()
+
+
+def identity(tokenizer: "Tokenizer", sources: list[Source]) -> str:
+    """What a bundle is filed under: the settings and each document's text (by key) or file (by path)."""
+    h = hashlib.sha256(f"bundle|{tokenizer.fingerprint}\n".encode())
+    for src in sources:
+        if src.kind == "file":
+            opts = json.dumps(src.opts, sort_keys=True) if src.opts is not None else "-"
+            clean = cleaned_fingerprint("", src.opts) if src.opts is not None else "-"
+            h.update(f"file|{os.path.abspath(src.data.path)}|{opts}|{clean}\n".encode("utf-8", "surrogatepass"))
+        else:
+            h.update(f"{src.kind}|{src.key}\n".encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# the work on one chunk (in a worker or here)
+
+
+def source_text(src: Source, fingerprint: str, store: TokenCache | None) -> tuple[str | None, Any]:
+    """``(cache key, payload)``: for a file, read it now and key its raw text."""
+    if src.kind != "file":
+        return src.key, (src.data if src.kind == "text" else (src.data, src.opts))
+    raw = src.data()  # the document's own loader: read_text of its file
+    if src.opts is None:
+        return (store.key(raw, fingerprint) if store else None), raw
+    return (store.key(raw, cleaned_fingerprint(fingerprint, src.opts)) if store else None), (raw, src.opts)
+
+
+def payload_text(payload: Any) -> str:
+    """The text of a payload: a str as is; ``(raw, options)`` cleaned as a lazy Document cleans it."""
+    if isinstance(payload, str):
+        return payload
+    raw, opts = payload
+    from .corpus import Document
+
+    return Document("_", raw, **opts).text
+
+
+def process_chunk(tokenizer: "Tokenizer", sources: list[Source], skip: Sequence[bool] = (),
+                  cache_dir: str | None = None, write: bool = False) -> Chunk:
+    """Tokens of a chunk of documents, compactly; cache entries read and (if ``write``) written.
+
+    ``cache_dir`` None: no cache look-ups here. ``skip[i]``: document ``i`` is
+    not processed (its cache entry exists and the caller reads it).
+    """
+    store = TokenCache(cache_dir) if cache_dir is not None else None
+    fp = tokenizer.fingerprint
+    index: dict[str, int] = {}
+    ids = array("i")
+    keys, hits, lengths, fresh, error = [], [], [], [], None
+    for n, src in enumerate(sources):
+        if n < len(skip) and skip[n]:
+            keys.append(src.key)
+            hits.append(None)
+            lengths.append(0)
+            continue
+        key, payload = source_text(src, fp, store)
+        tokens = store.get(key) if store is not None and key is not None else None
+        hit = tokens is not None
+        if not hit:
+            tokens = tokenizer(payload_text(payload))
+            if key is not None and write and store is not None and error is None:
+                try:
+                    store.put(key, tokens)
+                except OSError as exc:
+                    error = f"{exc.strerror or exc}"
+            elif key is not None and not write:
+                fresh.append((key, tokens))
+        keys.append(key)
+        hits.append(hit)
+        lengths.append(len(tokens))
+        setdefault = index.setdefault
+        ids.extend([setdefault(t, len(index)) for t in tokens])
+    return Chunk(keys, hits, list(index), np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, np.int32),
+                 np.asarray(lengths, dtype=np.int64), fresh, error, store.rebuilt if store is not None else 0)
+
+
+# ---------------------------------------------------------------------------
+# the run
+
+
+#: A corpus of at least this many documents gets a bundle in the cache.
+BUNDLE_MIN_DOCS = 2
+
+
+def stream(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | None, workers: int,
+           chunk_plan: Callable[[list[int], int], list[list[int]]],
+           errors: list) -> Iterator[tuple[Vocab, np.ndarray]]:
+    """``(vocabulary, ids)`` of each document in corpus order: from a bundle, the cache or segmenting.
+
+    ``items`` that are not a sequence (a generator) with one worker stream
+    one document at a time and make no bundle. ``chunk_plan(sizes, workers)``
+    cuts the positions into worker tasks. Errors writing the cache (OSError)
+    are appended to ``errors`` for the caller to report; the run goes on.
+    """
+    sources: Iterable[Source] = plan(tokenizer, items, store)
+    if workers == 1 and not isinstance(items, Sequence):
+        yield from _merged(tokenizer, sources, store, 1, True, chunk_plan, Vocab(), None, errors)
+        return
+    sources, signature = file_state(list(sources))
+    bundle_id = identity(tokenizer, sources) if store is not None and len(sources) >= BUNDLE_MIN_DOCS else None
+    if bundle_id is not None:
+        found = store.read_bundle(bundle_id, signature, len(sources))
+        if found is not None:
+            store.hits += len(sources)
+            vocab = Vocab(found.words)
+            for ids in found.docs():
+                yield vocab, ids
+            return
+    vocab, stale = Vocab(), []
+    local = workers == 1 or local_backend()
+    bundle = store.bundle_writer(bundle_id, signature) if bundle_id is not None else None
+    entries = store.writer() if store is not None and not local else None
+    complete = False
+    try:
+        for vocab, ids in _merged(tokenizer, sources, store, workers, local, chunk_plan, vocab, entries, errors,
+                                  stale):
+            if bundle is not None:
+                bundle.add(ids)
+            yield vocab, ids
+        complete = True
+    finally:
+        if entries is not None:
+            entries.close()
+            if entries.error is not None:
+                errors.append(entries.error)
+        if bundle is not None:
+            if complete and not stale:
+                bundle.commit(vocab.words)
+            else:
+                bundle.abort()
+            if bundle.error is not None:
+                errors.append(bundle.error)
+
+
+def local_backend() -> bool:
+    """Whether the active joblib backend runs its workers on this machine (loky by default)."""
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    return type(backend).__name__ in LOCAL_BACKENDS
+
+
+def _merged(tokenizer: "Tokenizer", sources: Iterable[Source], store: TokenCache | None, workers: int,
+            local: bool, chunk_plan: Callable[[list[int], int], list[list[int]]], vocab: Vocab,
+            entries: EntryWriter | None, errors: list, stale: list | None = None) -> Iterator[tuple[Vocab, np.ndarray]]:
+    """Every document's ids in the one vocabulary, segmenting what the cache does not hold.
+
+    A document whose text changed since the plan keyed it is noted in ``stale``.
+
+    ``local``: workers read the files and the cache themselves; otherwise
+    this process does (cached documents are not sent) and stores what the
+    workers segmented through ``entries``.
+    """
+    fp = tokenizer.fingerprint
+    cache_dir = str(store.directory) if store is not None and local else None
+
+    def task(chunk: list[Source]) -> tuple[list[Source], list[bool]]:
+        todo = [_resolve(src, local, store, fp) for src in chunk]
+        skip = [not local and store is not None and s.key is not None and s.key in store for s in todo]
+        return [s._replace(data=None) if k else s for s, k in zip(todo, skip)], skip
+
+    if workers == 1:
+        pairs: Iterable[tuple[list[Source], Chunk]] = (
+            ([src], process_chunk(tokenizer, *task([src]), cache_dir=cache_dir, write=True)) for src in sources)
+    else:
+        sources = list(sources)
+        chunks = [[sources[i] for i in c] for c in chunk_plan([s.size for s in sources], workers)]
+        if len(chunks) <= 1:  # not worth starting workers
+            results: Iterable[Chunk] = (process_chunk(tokenizer, *task(c), cache_dir=cache_dir, write=local)
+                                        for c in chunks)
+        else:
+            from joblib import Parallel, delayed
+
+            tasks = (delayed(process_chunk)(tokenizer, *task(c), cache_dir=cache_dir, write=local) for c in chunks)
+            results = Parallel(n_jobs=workers, batch_size=1, return_as="generator")(tasks)
+        pairs = zip(chunks, results)
+    for chunk, result in pairs:
+        if store is not None:
+            store.rebuilt += result.rebuilt
+            if result.error is not None and not errors:
+                errors.append(OSError(result.error))
+        if entries is not None:
+            for key, tokens in result.fresh:
+                entries.put(key, tokens)
+        mapping = vocab.add(result.words)
+        ends = np.cumsum(result.lengths).tolist()
+        for j, src in enumerate(chunk):
+            start = ends[j - 1] if j else 0
+            hit, key = result.hits[j], result.keys[j]
+            if stale is not None and src.kind != "file" and key != src.key:
+                stale.append(j)
+            if hit is None:  # left to this process: read the cache entry here
+                tokens = store.get(key) if store is not None else None
+                if tokens is None:  # removed or damaged since the plan
+                    key, payload = source_text(_resolve(src, False, store, fp), fp, store)
+                    tokens = tokenizer(payload_text(payload))
+                    if entries is not None and key is not None:
+                        entries.put(key, tokens)
+                yield vocab, vocab.add(tokens)
+                continue
+            if store is not None and key is not None:
+                if hit:
+                    store.hits += 1
+                else:
+                    store.misses += 1
+            yield vocab, mapping[result.ids[start:ends[j]]]
+
+
+def _resolve(src: Source, local: bool, store: TokenCache | None, fingerprint: str) -> Source:
+    """The source as sent to a worker: a lazy document's raw text read now; files read here unless local."""
+    if src.kind == "raw" and not isinstance(src.data, str):  # keyed again: the text sent is the text cached
+        raw = src.data.raw
+        src = src._replace(data=raw, key=store.key(raw, cleaned_fingerprint(fingerprint, src.opts)) if store else None)
+    if src.kind == "file" and not local:
+        key, payload = source_text(src, fingerprint, store)
+        if isinstance(payload, str):
+            return Source("text", payload, None, key, len(payload))
+        return Source("raw", payload[0], payload[1], key, len(payload[0]))
+    return src
