@@ -346,12 +346,13 @@ def test_iter_tokens_yields_one_list_per_document_in_order():
 
 
 def test_a_lazy_corpus_is_read_one_document_at_a_time(tmp_path, monkeypatch):
-    import textmine.corpus as corpus_module
+    import textmine._io
+    from textmine.corpus import load_corpus
 
-    corpus = corpus_module.load_corpus(write_folder(tmp_path / "reports", 10), lazy=True)
+    corpus = load_corpus(write_folder(tmp_path / "reports", 10), lazy=True)
     reads = []
-    real_read = corpus_module.read_text
-    monkeypatch.setattr(corpus_module, "read_text", lambda path: reads.append(path) or real_read(path))
+    real_read = textmine._io.read_text
+    monkeypatch.setattr(textmine._io, "read_text", lambda path: reads.append(path) or real_read(path))
     stream = Tokenizer().iter_tokens(corpus, cache_dir=tmp_path / "cache")
     first = next(stream)
     assert "新质生产力" in first  # cleaned: the broken line was joined

@@ -64,10 +64,12 @@ def _mostly_utf8(data: bytes) -> bool:
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[IO]:
+def atomic_open(path: str | os.PathLike, mode: str = "w", *, fsync: bool = True, **kwargs) -> Iterator[IO]:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success.
 
     An interrupted write never leaves a half-written ``path`` behind.
+    ``fsync=False`` skips flushing to the disk before the rename: for files
+    that are checked when read and can be made again (cache entries).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +80,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
@@ -102,9 +105,9 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     return Path(path)
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_open(path, "wb") as fh:
+def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, fsync: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically (``fsync``: see :func:`atomic_open`)."""
+    with atomic_open(path, "wb", fsync=fsync) as fh:
         fh.write(data)
     return Path(path)
 
@@ -115,3 +118,18 @@ def write_csv_atomic(df, path: str | os.PathLike, **kwargs) -> Path:
     with atomic_open(path, "w", newline="", encoding="utf-8-sig") as fh:
         df.to_csv(fh, **kwargs)
     return Path(path)
+
+
+class FileLoader:
+    """Reads one file with :func:`read_text`: picklable, and it tells which file (``path``).
+
+    Lazy documents hold one, and worker processes read the file themselves.
+    """
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+
+    def __call__(self) -> str:
+        return read_text(self.path)

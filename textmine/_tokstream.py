@@ -209,6 +209,46 @@ def payload_text(payload: Any) -> str:
     return Document("_", raw, **opts).text
 
 
+class ChunkIds:
+    """Filtered tokens as ids into a chunk vocabulary: one dict look-up per raw token.
+
+    Gives the ids of ``tokenizer(text)`` (the same filters: ``tokenizer.keep``)
+    without building the filtered list of str first.
+
+    >>> from textmine.tokenize import Tokenizer
+    >>> ids = ChunkIds(Tokenizer())
+    >>> [ids.words[j] for j in ids("优化营商环境，推进营商环境建设")]
+    ['营商环境', '营商环境', '建设']
+    """
+
+    def __init__(self, tokenizer: "Tokenizer") -> None:
+        self.tokenizer = tokenizer
+        self.codes: dict[str, int] = {}  # raw token -> id, -1 if the filters drop it
+        self.words: list[str] = []
+
+    def __call__(self, text: str) -> list[int]:
+        get, learn = self.codes.get, self._learn
+        return [j for t in self.tokenizer.cut(text) if (j := get(t, -2)) >= 0 or (j == -2 and (j := learn(t)) >= 0)]
+
+    def known(self, tokens: Iterable[str]) -> list[int]:
+        """Ids of already filtered tokens (read from the cache)."""
+        get, add = self.codes.get, self._add
+        return [j if (j := get(t, -1)) >= 0 else add(t) for t in tokens]
+
+    def tokens(self, ids: list[int]) -> list[str]:
+        return list(map(self.words.__getitem__, ids))
+
+    def _learn(self, token: str) -> int:
+        j = self._add(token) if self.tokenizer.keep(token) else -1
+        self.codes[token] = j
+        return j
+
+    def _add(self, token: str) -> int:
+        self.codes[token] = j = len(self.words)
+        self.words.append(token)
+        return j
+
+
 def process_chunk(tokenizer: "Tokenizer", sources: list[Source], skip: Sequence[bool] = (),
                   cache_dir: str | None = None, write: bool = False) -> Chunk:
     """Tokens of a chunk of documents, compactly; cache entries read and (if ``write``) written.
@@ -218,7 +258,7 @@ def process_chunk(tokenizer: "Tokenizer", sources: list[Source], skip: Sequence[
     """
     store = TokenCache(cache_dir) if cache_dir is not None else None
     fp = tokenizer.fingerprint
-    index: dict[str, int] = {}
+    chunk = ChunkIds(tokenizer)
     ids = array("i")
     keys, hits, lengths, fresh, error = [], [], [], [], None
     for n, src in enumerate(sources):
@@ -230,21 +270,22 @@ def process_chunk(tokenizer: "Tokenizer", sources: list[Source], skip: Sequence[
         key, payload = source_text(src, fp, store)
         tokens = store.get(key) if store is not None and key is not None else None
         hit = tokens is not None
-        if not hit:
-            tokens = tokenizer(payload_text(payload))
+        if hit:
+            doc = chunk.known(tokens)
+        else:
+            doc = chunk(payload_text(payload))
             if key is not None and write and store is not None and error is None:
                 try:
-                    store.put(key, tokens)
+                    store.put(key, chunk.tokens(doc))
                 except OSError as exc:
                     error = f"{exc.strerror or exc}"
             elif key is not None and not write:
-                fresh.append((key, tokens))
+                fresh.append((key, chunk.tokens(doc)))
         keys.append(key)
         hits.append(hit)
-        lengths.append(len(tokens))
-        setdefault = index.setdefault
-        ids.extend([setdefault(t, len(index)) for t in tokens])
-    return Chunk(keys, hits, list(index), np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, np.int32),
+        lengths.append(len(doc))
+        ids.extend(doc)
+    return Chunk(keys, hits, chunk.words, np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, np.int32),
                  np.asarray(lengths, dtype=np.int64), fresh, error, store.rebuilt if store is not None else 0)
 
 
@@ -256,7 +297,7 @@ def process_chunk(tokenizer: "Tokenizer", sources: list[Source], skip: Sequence[
 BUNDLE_MIN_DOCS = 2
 
 
-def stream(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | None, workers: int,
+def stream(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | None, n_jobs: int | None,
            chunk_plan: Callable[[list[int], int], list[list[int]]],
            errors: list) -> Iterator[tuple[Vocab, np.ndarray]]:
     """``(vocabulary, ids)`` of each document in corpus order: from a bundle, the cache or segmenting.
@@ -266,8 +307,10 @@ def stream(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | Non
     cuts the positions into worker tasks. Errors writing the cache (OSError)
     are appended to ``errors`` for the caller to report; the run goes on.
     """
+    from .tokenize import _n_workers  # imports joblib: not needed by a warm run on a sequence
+
     sources: Iterable[Source] = plan(tokenizer, items, store)
-    if workers == 1 and not isinstance(items, Sequence):
+    if not isinstance(items, Sequence) and _n_workers(n_jobs) == 1:
         yield from _merged(tokenizer, sources, store, 1, True, chunk_plan, Vocab(), None, errors)
         return
     sources, signature = file_state(list(sources))
@@ -281,6 +324,7 @@ def stream(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | Non
                 yield vocab, ids
             return
     vocab, stale = Vocab(), []
+    workers = _n_workers(n_jobs)
     local = workers == 1 or local_backend()
     bundle = store.bundle_writer(bundle_id, signature) if bundle_id is not None else None
     entries = store.writer() if store is not None and not local else None

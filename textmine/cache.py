@@ -132,8 +132,12 @@ class TokenCache:
         self.put_encoded(key, encode_entry(key, tokens))
 
     def put_encoded(self, key: str, entry: bytes) -> None:
-        """Store an entry made by :func:`encode_entry` (atomic write)."""
-        write_bytes_atomic(self.path(key), entry)
+        """Store an entry made by :func:`encode_entry` (atomic write).
+
+        Not flushed to the disk first: an entry lost or damaged in a crash
+        fails its checksum when read and is made again.
+        """
+        write_bytes_atomic(self.path(key), entry, fsync=False)
 
     def writer(self) -> "EntryWriter":
         """A background writer of entries: see :class:`EntryWriter`."""
@@ -426,7 +430,7 @@ def _read_bundle(path: Path, identity: str) -> Bundle | None:
     if not (isinstance(words, list) and len(words) == header.get("n_words") and offsets[0] == 0
             and offsets[-1] == n_tokens and (np.diff(offsets) >= 0).all()):
         return None
-    ids = np.memmap(path, dtype="<i4", mode="r", offset=8, shape=(n_tokens,)) if n_tokens else np.zeros(0, "<i4")
+    ids = mm[8:ids_end].view("<i4").view(np.ndarray)  # a plain array over the mapping: cheap to slice
     return Bundle(header, words, offsets, ids)
 
 

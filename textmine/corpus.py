@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import pandas as pd
 
-from ._io import read_text
+from ._io import FileLoader, read_text
 from ._text import n_chars
 from .errors import CorpusError
 from .schema import META_COLUMNS, validate_meta
@@ -85,7 +85,7 @@ class Document:
     @property
     def path(self) -> Path | None:
         """The file a lazy document re-reads whole (None for other documents)."""
-        return self._loader.path if isinstance(self._loader, _FileLoader) else None
+        return self._loader.path if isinstance(self._loader, FileLoader) else None
 
     @property
     def clean_options(self) -> dict | None:
@@ -401,7 +401,7 @@ def _build(folder: Path, meta_path: Path, rows: list[dict[str, Any]], *, clean: 
                     raise CorpusError(f"{path}: report {row['locator']!r} has no text")
                 docs.append(Document(doc_id, body, meta, **opts))
             elif lazy:
-                docs.append(Document(doc_id, meta=meta, loader=_file_loader(path), **opts))
+                docs.append(Document(doc_id, meta=meta, loader=FileLoader(path), **opts))
             else:
                 docs.append(Document(doc_id, raw_file, meta, **opts))
     order = {doc_id: i for i, doc_id in enumerate(ids)}
@@ -409,20 +409,6 @@ def _build(folder: Path, meta_path: Path, rows: list[dict[str, Any]], *, clean: 
     return Corpus(docs, missing)
 
 
-class _FileLoader:
-    """Reads one file (picklable, and it tells which file: worker processes read it themselves)."""
-
-    __slots__ = ("path",)
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __call__(self) -> str:
-        return read_text(self.path)
-
-
-def _file_loader(path: Path) -> Callable[[], str]:
-    return _FileLoader(path)
 
 
 def _check_unique(ids: Sequence[str], *, where: str) -> None:
