@@ -496,3 +496,21 @@ def test_dtm_of_a_lazy_folder_corpus_equals_the_eager_one(tmp_path, token_cache)
     assert d.vocabulary == sorted({t for tokens in token_lists for t in tokens})
     assert d.matrix.toarray().tolist() == [[tokens.count(t) for t in d.vocabulary] for tokens in token_lists]
     assert d.matrix[1, d.vocabulary.index("营商环境")] == 2
+
+
+def test_dtm_with_the_policy_tokenizer_min_df_vocabulary_and_a_warm_cache(token_cache):
+    from textmine.tokenize import Tokenizer
+
+    texts = ["加快发展新质生产力，持续优化营商环境。", "营商环境是生产力，营商环境更优。", "推进乡村振兴，发展新质生产力。"]
+    tok = Tokenizer()
+    token_lists = [tok(t) for t in texts]
+    in_two = sorted(t for t in {t for tokens in token_lists for t in tokens}
+                    if sum(t in tokens for tokens in token_lists) >= 2)
+    cold, warm = dtm(texts, min_df=2), dtm(texts, min_df=2)  # the second reads the corpus bundle
+    for d in (cold, warm):
+        assert d.vocabulary == in_two
+        assert d.matrix.toarray().tolist() == [[tokens.count(t) for t in in_two] for tokens in token_lists]
+    fixed = dtm(texts, vocabulary=["营商环境", "没有的词", "新质生产力"])
+    assert fixed.vocabulary == ["营商环境", "没有的词", "新质生产力"]
+    assert fixed.matrix.toarray().tolist() == [[t.count("营商环境"), 0, t.count("新质生产力")] for t in texts]
+    assert dtm([], vocabulary=["营商环境"]).matrix.shape == (0, 1)

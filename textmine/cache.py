@@ -365,6 +365,7 @@ BUNDLE_VERSION = 1
 MAX_BUNDLES = 16
 _MAGIC = b"TMBUNDL1"
 _TAIL = 16  # header length (uint64) + magic
+_READ_WHOLE = 1 << 28  # bundles up to this size are read whole; larger ones are memory-mapped
 
 
 class Bundle:
@@ -388,10 +389,10 @@ class Bundle:
         return self.n_docs
 
     def docs(self) -> Iterator[np.ndarray]:
-        """The ids of each document in order (int32 arrays)."""
+        """The ids of each document in order (read-only int32 arrays)."""
         ids, offsets = self.ids, self.offsets.tolist()
         for a, b in zip(offsets[:-1], offsets[1:]):
-            yield np.array(ids[a:b])
+            yield ids[a:b]
 
 
 def _read_bundle(path: Path, identity: str) -> Bundle | None:
@@ -399,7 +400,13 @@ def _read_bundle(path: Path, identity: str) -> Bundle | None:
     size = path.stat().st_size
     if size < len(_MAGIC) + _TAIL:
         return None
-    mm = np.memmap(path, dtype=np.uint8, mode="r")
+    if size <= _READ_WHOLE:
+        with open(path, "rb") as fh:  # one read: faster than faulting in a mapping page by page
+            mm = np.frombuffer(fh.read(), dtype=np.uint8)
+        if len(mm) != size:
+            return None
+    else:
+        mm = np.memmap(path, dtype=np.uint8, mode="r").view(np.ndarray)
     if bytes(mm[:8]) != _MAGIC or bytes(mm[-8:]) != _MAGIC:
         return None
     head_len = int(np.frombuffer(bytes(mm[-16:-8]), dtype="<u8")[0])
@@ -430,7 +437,7 @@ def _read_bundle(path: Path, identity: str) -> Bundle | None:
     if not (isinstance(words, list) and len(words) == header.get("n_words") and offsets[0] == 0
             and offsets[-1] == n_tokens and (np.diff(offsets) >= 0).all()):
         return None
-    ids = mm[8:ids_end].view("<i4").view(np.ndarray)  # a plain array over the mapping: cheap to slice
+    ids = mm[8:ids_end].view("<i4")
     return Bundle(header, words, offsets, ids)
 
 

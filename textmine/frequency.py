@@ -475,6 +475,14 @@ def dtm(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str], list[str]]
     (2, 3)
     """
     corpus = as_corpus(corpus_or_texts)
+    if tokenizer is None:
+        from .tokenize import Tokenizer  # imported lazily: building it loads dictionaries
+
+        tokenizer = Tokenizer()
+    id_stream = getattr(tokenizer, "_id_stream", None)
+    if id_stream is not None:  # a textmine Tokenizer: count token ids, no str lists are made
+        return _build_dtm_from_ids(id_stream(corpus, n_jobs=n_jobs), corpus.ids, min_df=min_df,
+                                   vocabulary=vocabulary)
     return _build_dtm(_token_lists(corpus, tokenizer, n_jobs), corpus.ids, min_df=min_df, vocabulary=vocabulary)
 
 
@@ -533,6 +541,50 @@ def _build_dtm(token_lists: Iterable[Sequence[str]], doc_ids: list[str], *, min_
             matrix = matrix[:, np.flatnonzero(keep)]
             terms = [t for t, k in zip(terms, keep) if k]
     matrix = sparse.csr_matrix(matrix, dtype=np.int64, copy=True)
+    matrix.sort_indices()
+    return DocumentTermMatrix(matrix=matrix, vocabulary=terms, doc_ids=list(doc_ids))
+
+
+def _build_dtm_from_ids(stream: Iterable[tuple[Any, np.ndarray]], doc_ids: list[str], *,
+                        min_df: int | float = 1, vocabulary: Iterable[str] | None = None) -> DocumentTermMatrix:
+    """:func:`_build_dtm` from ``(vocabulary, ids)`` per document (``Tokenizer._id_stream``): the same matrix.
+
+    Each document's ids are counted with ``np.unique``; the columns are then
+    renumbered into sorted term order (or the order of ``vocabulary``).
+    """
+    lengths, indices, data = [0], [], []
+    vocab = None
+    for vocab, ids in stream:
+        cols, counts = np.unique(ids, return_counts=True)
+        indices.append(cols)
+        data.append(counts)
+        lengths.append(len(cols))
+    words: list[str] = vocab.words if vocab is not None else []
+    n_docs = len(lengths) - 1
+    cols = np.concatenate(indices).astype(np.int64) if indices else np.zeros(0, dtype=np.int64)
+    counts = np.concatenate(data).astype(np.int64) if data else np.zeros(0, dtype=np.int64)
+    if vocabulary is not None:
+        index: dict[str, int] = {}
+        for term in vocabulary:
+            if term in index:
+                raise ValueError(f"vocabulary lists {term!r} twice")
+            index[term] = len(index)
+        terms = list(index)
+        column = np.array([index.get(w, -1) for w in words], dtype=np.int64)
+    else:
+        df = np.bincount(cols, minlength=len(words))
+        present = np.flatnonzero(df >= max(1, _min_docs(min_df, n_docs)))
+        order = sorted(present.tolist(), key=words.__getitem__)
+        terms = [words[j] for j in order]
+        column = np.full(len(words), -1, dtype=np.int64)
+        column[order] = np.arange(len(order))
+    cols = column[cols] if len(cols) else cols
+    indptr = np.cumsum(lengths)
+    keep = cols >= 0
+    if not keep.all():
+        indptr = np.concatenate(([0], np.cumsum(keep)))[indptr]
+        cols, counts = cols[keep], counts[keep]
+    matrix = sparse.csr_matrix((counts, cols, indptr), shape=(n_docs, len(terms)))
     matrix.sort_indices()
     return DocumentTermMatrix(matrix=matrix, vocabulary=terms, doc_ids=list(doc_ids))
 
