@@ -1,8 +1,7 @@
-"""Token cache: JSON on disk, checksummed, never pickle; tokenizing twice does not redo the work."""
+"""Token cache: checksummed files of JSON and integers, never pickle; tokenizing twice does not redo the work."""
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -16,7 +15,7 @@ EXPECTED = [["乡村振兴", "发展", "新质生产力"], ["营商环境"], ["�
 
 
 def entries(directory: Path) -> list[Path]:
-    return sorted(directory.glob("*/*.json.gz"))
+    return sorted(directory.glob("*/*.tok"))
 
 
 def test_put_then_get_round_trips(tmp_path):
@@ -34,15 +33,38 @@ def test_key_depends_on_text_and_fingerprint():
     assert all(len(k) == 64 for k in keys)  # sha256 hex
 
 
-def test_entries_are_gzipped_json_with_a_checksum(tmp_path):
+def read_entry(path: Path) -> tuple[dict, list[str], list[int]]:
+    """Header, distinct words and ids of an entry file, parsed here without textmine."""
+    raw = path.read_bytes()
+    head, rest = raw.split(b"\n", 1)
+    header = json.loads(head)
+    words_json, ids = rest.split(b"\n", 1)
+    width = header["id_bytes"]
+    return header, json.loads(words_json), [int.from_bytes(ids[i:i + width], "little")
+                                             for i in range(0, len(ids), width)]
+
+
+def test_entries_are_a_json_header_the_distinct_tokens_and_an_index_per_token(tmp_path):
+    cache = TokenCache(tmp_path)
+    key = TokenCache.key("优化营商环境，营商环境更优", "fp")
+    cache.put(key, ["营商环境", "优化", "营商环境"])
+    (path,) = entries(tmp_path)
+    header, words, ids = read_entry(path)
+    assert words == ["营商环境", "优化"]
+    assert ids == [0, 1, 0]
+    assert header["key"] == key and header["id_bytes"] == 2
+    assert (header["n_words"], header["n_tokens"]) == (2, 3)
+
+
+def test_checksum_is_the_sha256_of_everything_after_the_header_line(tmp_path):
+    import hashlib
+
     cache = TokenCache(tmp_path)
     key = TokenCache.key("优化营商环境", "fp")
-    cache.put(key, ["营商环境"])
-    (path,) = entries(tmp_path)
-    record = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
-    assert record["tokens"] == ["营商环境"]
-    assert record["key"] == key
-    assert len(record["sha256"]) == 64
+    cache.put(key, ["营商环境", "优化"])
+    raw = cache.path(key).read_bytes()
+    head, body = raw.split(b"\n", 1)
+    assert json.loads(head)["sha256"] == hashlib.sha256(body).hexdigest()
 
 
 @pytest.fixture
@@ -66,11 +88,11 @@ def test_truncated_entry_is_detected_removed_and_rebuilt(tmp_path, no_bundles):
 def test_tampered_tokens_fail_the_checksum(tmp_path):
     cache = TokenCache(tmp_path)
     key = TokenCache.key("优化营商环境", "fp")
-    cache.put(key, ["营商环境"])
+    cache.put(key, ["营商环境", "优化"])
     path = cache.path(key)
-    record = json.loads(gzip.decompress(path.read_bytes()))
-    record["tokens"] = ["营商", "环境"]  # valid JSON, wrong content
-    path.write_bytes(gzip.compress(json.dumps(record, ensure_ascii=False).encode("utf-8")))
+    raw = bytearray(path.read_bytes())
+    raw[-2] ^= 1  # the last id now points at the other word: a well-formed entry, wrong content
+    path.write_bytes(bytes(raw))
     assert cache.get(key) is None
     assert not path.exists()
     assert cache.rebuilt == 1
@@ -126,7 +148,7 @@ def test_cache_directory_argument_then_environment_then_home(tmp_path, monkeypat
 
 def test_no_temporary_files_are_left_behind(tmp_path):
     Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
-    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith((".json.gz", ".tmb"))]
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith((".tok", ".tmb"))]
     assert leftovers == []
 
 
@@ -137,17 +159,6 @@ def test_unwritable_cache_warns_and_still_tokenizes(tmp_path):
         assert Tokenizer().tokenize_corpus(TEXTS, cache_dir=blocker / "cache") == EXPECTED
 
 
-def test_checksum_is_the_sha256_of_the_canonical_json_of_the_tokens(tmp_path):
-    import hashlib
-
-    cache = TokenCache(tmp_path)
-    key = TokenCache.key("优化营商环境", "fp")
-    cache.put(key, ["营商环境", "优化"])
-    record = json.loads(gzip.decompress(cache.path(key).read_bytes()))
-    canonical = json.dumps(["营商环境", "优化"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    assert record["sha256"] == hashlib.sha256(canonical).hexdigest()
-
-
 @pytest.mark.parametrize("tokens", [[], [""], ["", ""], ["引号\"里", "反斜杠\\", "换\n行", "\",\""], ["a", "b,c", "[d]"]])
 def test_tokens_with_quotes_backslashes_commas_and_empty_strings_round_trip(tmp_path, tokens):
     cache = TokenCache(tmp_path)
@@ -156,32 +167,14 @@ def test_tokens_with_quotes_backslashes_commas_and_empty_strings_round_trip(tmp_
     assert TokenCache(tmp_path).get(key) == tokens
 
 
-def test_entry_in_another_json_layout_is_still_read_and_checked(tmp_path):
-    # an entry whose tokens are not the last field is parsed whole and checked the slow way
-    import hashlib
-
+def test_more_than_65536_distinct_tokens_take_four_bytes_each(tmp_path):
     cache = TokenCache(tmp_path)
-    key = TokenCache.key("乡村振兴", "fp")
-    tokens = ["乡村振兴"]
-    canonical = json.dumps(tokens, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    record = {"tokens": tokens, "format": "textmine.tokens", "version": 1, "key": key,
-              "sha256": hashlib.sha256(canonical).hexdigest()}
-    cache.path(key).parent.mkdir(parents=True, exist_ok=True)
-    cache.path(key).write_bytes(gzip.compress(json.dumps(record, ensure_ascii=False).encode("utf-8")))
-    assert cache.get(key) == tokens
-    record["tokens"] = ["乡村", "振兴"]
-    cache.path(key).write_bytes(gzip.compress(json.dumps(record, ensure_ascii=False).encode("utf-8")))
-    assert cache.get(key) is None
-
-
-@pytest.mark.parametrize("tokens", [[], [""], ["营商环境", "新质生产力"], ["a\"b"], ["\\"], ["\x01"], ["tab\there"]])
-def test_entries_hold_exactly_the_canonical_json_of_the_tokens(tmp_path, tokens):
-    cache = TokenCache(tmp_path)
-    key = TokenCache.key("text", "fp")
+    key = TokenCache.key("many", "fp")
+    tokens = [f"词{i}" for i in range(70_000)] + ["词0"]
     cache.put(key, tokens)
-    blob = gzip.decompress(cache.path(key).read_bytes())
-    canonical = json.dumps(tokens, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    assert blob.endswith(b',"tokens":' + canonical + b"}")
+    header, words, ids = read_entry(cache.path(key))
+    assert header["id_bytes"] == 4 and ids[-1] == 0 and len(words) == 70_000
+    assert TokenCache(tmp_path).get(key) == tokens
 
 
 def test_background_writer_writes_what_was_put_even_if_the_list_changes_later(tmp_path):

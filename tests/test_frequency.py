@@ -514,3 +514,16 @@ def test_dtm_with_the_policy_tokenizer_min_df_vocabulary_and_a_warm_cache(token_
     assert fixed.vocabulary == ["营商环境", "没有的词", "新质生产力"]
     assert fixed.matrix.toarray().tolist() == [[t.count("营商环境"), 0, t.count("新质生产力")] for t in texts]
     assert dtm([], vocabulary=["营商环境"]).matrix.shape == (0, 1)
+
+
+def test_slogan_counts_on_threads_equal_the_serial_counts_and_str_count(corpus):
+    from textmine.frequency import load_slogans
+
+    table = load_slogans()
+    serial = slogan_frequency(corpus, n_jobs=1)
+    threaded = slogan_frequency(corpus, n_jobs=2)
+    pd.testing.assert_frame_equal(serial, threaded)
+    plain = table.loc[table["variants"].fillna("").astype(str) == "", "slogan"].tolist()[:20]  # no variants
+    df = slogan_frequency(corpus, plain, n_jobs=-1)
+    expected = [compact(doc.text).count(s) for doc in corpus for s in plain]
+    assert df["count"].tolist() == expected

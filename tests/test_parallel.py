@@ -48,7 +48,7 @@ def test_dask_cluster_runs_the_same_call_and_gives_the_serial_result(texts, tmp_
         assert tokens == serial
         assert len(stream.data) > 1  # the chunks ran as tasks on the cluster
     # the cluster's results went to the on-disk cache of this process
-    assert len(list(tmp_path.glob("*/*.json.gz"))) == len(set(texts))
+    assert len(list(tmp_path.glob("*/*.tok"))) == len(set(texts))
 
 
 def test_repeated_and_already_cached_documents_in_a_parallel_run(texts, tmp_path):
@@ -63,4 +63,4 @@ def test_repeated_and_already_cached_documents_in_a_parallel_run(texts, tmp_path
     assert got == serial
     assert got[0] is not got[2]  # repeated documents get their own lists
     assert cache.hits == 5  # every occurrence of the two cached texts
-    assert len(list(tmp_path.glob("*/*.json.gz"))) == 4
+    assert len(list(tmp_path.glob("*/*.tok"))) == 4

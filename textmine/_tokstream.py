@@ -230,13 +230,16 @@ class ChunkIds:
         get, learn = self.codes.get, self._learn
         return [j for t in self.tokenizer.cut(text) if (j := get(t, -2)) >= 0 or (j == -2 and (j := learn(t)) >= 0)]
 
-    def known(self, tokens: Iterable[str]) -> list[int]:
-        """Ids of already filtered tokens (read from the cache)."""
+    def known(self, words: list[str], ids: np.ndarray) -> np.ndarray:
+        """Chunk ids of the tokens ``words[ids]`` of a cache entry (already filtered)."""
         get, add = self.codes.get, self._add
-        return [j if (j := get(t, -1)) >= 0 else add(t) for t in tokens]
+        mapping = np.array([j if (j := get(w, -1)) >= 0 else add(w) for w in words], dtype=np.int32)
+        return mapping[ids] if len(ids) else np.zeros(0, dtype=np.int32)
 
-    def tokens(self, ids: list[int]) -> list[str]:
-        return list(map(self.words.__getitem__, ids))
+    def entry(self, ids: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """A document's ``(distinct words, index of each token)`` for a cache entry."""
+        distinct, inverse = np.unique(ids, return_inverse=True)
+        return list(map(self.words.__getitem__, distinct.tolist())), inverse
 
     def _learn(self, token: str) -> int:
         j = self._add(token) if self.tokenizer.keep(token) else -1
@@ -259,34 +262,33 @@ def process_chunk(tokenizer: "Tokenizer", sources: list[Source], skip: Sequence[
     store = TokenCache(cache_dir) if cache_dir is not None else None
     fp = tokenizer.fingerprint
     chunk = ChunkIds(tokenizer)
-    ids = array("i")
-    keys, hits, lengths, fresh, error = [], [], [], [], None
+    docs: list[np.ndarray] = []
+    keys, hits, fresh, error = [], [], [], None
     for n, src in enumerate(sources):
         if n < len(skip) and skip[n]:
             keys.append(src.key)
             hits.append(None)
-            lengths.append(0)
+            docs.append(np.zeros(0, dtype=np.int32))
             continue
         key, payload = source_text(src, fp, store)
-        tokens = store.get(key) if store is not None and key is not None else None
-        hit = tokens is not None
-        if hit:
-            doc = chunk.known(tokens)
+        found = store.get_ids(key) if store is not None and key is not None else None
+        if found is not None:
+            doc = chunk.known(*found)
         else:
-            doc = chunk(payload_text(payload))
+            doc = np.array(chunk(payload_text(payload)), dtype=np.int32)
             if key is not None and write and store is not None and error is None:
                 try:
-                    store.put(key, chunk.tokens(doc))
+                    store.put_ids(key, *chunk.entry(doc))
                 except OSError as exc:
                     error = f"{exc.strerror or exc}"
             elif key is not None and not write:
-                fresh.append((key, chunk.tokens(doc)))
+                fresh.append((key, [chunk.words[j] for j in doc.tolist()]))
         keys.append(key)
-        hits.append(hit)
-        lengths.append(len(doc))
-        ids.extend(doc)
-    return Chunk(keys, hits, chunk.words, np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, np.int32),
-                 np.asarray(lengths, dtype=np.int64), fresh, error, store.rebuilt if store is not None else 0)
+        hits.append(found is not None)
+        docs.append(doc)
+    return Chunk(keys, hits, chunk.words, np.concatenate(docs) if docs else np.zeros(0, np.int32),
+                 np.array([len(d) for d in docs], dtype=np.int64), fresh, error,
+                 store.rebuilt if store is not None else 0)
 
 
 # ---------------------------------------------------------------------------
