@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 from array import array
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
@@ -217,7 +218,7 @@ class ChunkIds:
 
     >>> from textmine.tokenize import Tokenizer
     >>> ids = ChunkIds(Tokenizer())
-    >>> [ids.words[j] for j in ids("优化营商环境，推进营商环境建设")]
+    >>> [ids.words[j] for j in ids("优化营商环境，推进营商环境建设").tolist()]
     ['营商环境', '营商环境', '建设']
     """
 
@@ -226,9 +227,18 @@ class ChunkIds:
         self.codes: dict[str, int] = {}  # raw token -> id, -1 if the filters drop it
         self.words: list[str] = []
 
-    def __call__(self, text: str) -> list[int]:
-        get, learn = self.codes.get, self._learn
-        return [j for t in self.tokenizer.cut(text) if (j := get(t, -2)) >= 0 or (j == -2 and (j := learn(t)) >= 0)]
+    def __call__(self, text: str) -> np.ndarray:
+        raw = self.tokenizer.cut(text)
+        # the look-ups run in C (map + fromiter); only tokens new to this chunk come back to Python
+        codes = np.fromiter(map(self.codes.get, raw, repeat(-2)), dtype=np.int32, count=len(raw))
+        new = np.flatnonzero(codes == -2)
+        if len(new):
+            get, learn = self.codes.get, self._learn
+            for i in new.tolist():
+                t = raw[i]
+                j = get(t)  # learned already if it came earlier in this text
+                codes[i] = learn(t) if j is None else j
+        return codes[codes >= 0]
 
     def known(self, words: list[str], ids: np.ndarray) -> np.ndarray:
         """Chunk ids of the tokens ``words[ids]`` of a cache entry (already filtered)."""
@@ -275,7 +285,7 @@ def process_chunk(tokenizer: "Tokenizer", sources: list[Source], skip: Sequence[
         if found is not None:
             doc = chunk.known(*found)
         else:
-            doc = np.array(chunk(payload_text(payload)), dtype=np.int32)
+            doc = chunk(payload_text(payload))
             if key is not None and write and store is not None and error is None:
                 try:
                     store.put_ids(key, *chunk.entry(doc))
