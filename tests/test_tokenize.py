@@ -409,3 +409,52 @@ def test_n_jobs_follows_the_scikit_learn_convention():
     assert _n_workers(-1) == joblib.cpu_count()
     with parallel_config(n_jobs=2):
         assert _n_workers(None) == 2  # None defers to the joblib context, as in scikit-learn
+
+
+def test_lazy_documents_with_their_own_loader_give_the_tokens_of_their_text():
+    from textmine.corpus import Document
+
+    raw = "推进乡村振兴，发展新质生\n产力。\n"
+    tok = Tokenizer()
+    for clean in (False, True):
+        docs = [Document(f"d{i}", loader=lambda: raw, clean=clean) for i in range(3)]
+        expected = [tok(doc.text) for doc in docs]
+        assert ("新质生产力" in expected[0]) is clean  # cleaning joins the broken line
+        assert tok.tokenize_corpus(docs, cache=False) == expected
+        assert tok.tokenize_corpus(docs, cache=False, n_jobs=2) == expected
+
+
+def test_a_file_rewritten_with_the_same_size_is_tokenized_again(tmp_path):
+    import os
+
+    from textmine.corpus import load_corpus
+
+    folder = write_folder(tmp_path / "reports", 2)
+    tok = Tokenizer()
+    tok.tokenize_corpus(load_corpus(folder, lazy=True, clean=False), cache_dir=tmp_path / "cache")
+    path = folder / "r1.txt"
+    old = path.read_text(encoding="utf-8")
+    new = old.replace("乡村振兴", "营商环境")
+    assert len(new.encode("utf-8")) == len(old.encode("utf-8"))
+    stamp = path.stat().st_mtime_ns
+    path.write_text(new, encoding="utf-8")
+    os.utime(path, ns=(stamp + 10**9, stamp + 10**9))  # a later modification time, as any edit gives
+    got = tok.tokenize_corpus(load_corpus(folder, lazy=True, clean=False), cache_dir=tmp_path / "cache")
+    assert got[1] == tok(new) and "营商环境" in got[1]
+
+
+def test_a_grown_corpus_segments_only_the_new_documents(tmp_path, monkeypatch):
+    from textmine.corpus import load_corpus
+
+    folder = write_folder(tmp_path / "reports", 3)
+    tok = Tokenizer()
+    first = tok.tokenize_corpus(load_corpus(folder, lazy=True), cache_dir=tmp_path / "cache")
+    (folder / "r3.txt").write_text("持续优化营商环境。\n", encoding="utf-8")
+    with open(folder / "metadata.csv", "a", encoding="utf-8") as fh:
+        fh.write("r3.txt,泉州市,2003\n")
+    texts = []
+    real_cut = Tokenizer.cut
+    monkeypatch.setattr(Tokenizer, "cut", lambda self, text: texts.append(text) or real_cut(self, text))
+    grown = tok.tokenize_corpus(load_corpus(folder, lazy=True), cache_dir=tmp_path / "cache")
+    assert grown == first + [["营商环境"]]
+    assert texts == [load_corpus(folder)["r3"].text]  # the three cached documents came from their entries

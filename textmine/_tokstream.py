@@ -4,7 +4,7 @@ This is the machinery behind :meth:`Tokenizer.iter_tokens`. One run:
 
 1. *Plan*, in this process: a source per document -- its text, or, for a lazy
    document backed by a file, only the file (path, size, mtime: nothing is
-   read) -- and the corpus identity (:func:`_identity`).
+   read) -- and the corpus identity (:func:`identity`).
 2. *Bundle*: when the cache holds a bundle for this corpus identity whose file
    signature still matches (:mod:`textmine.cache`), every token list comes
    from it: no file is read, hashed or segmented. This is a warm run.
@@ -24,7 +24,6 @@ the cache is read and written here; only texts go to the workers.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from array import array
 from itertools import repeat
@@ -45,9 +44,9 @@ class Source(NamedTuple):
     """One document as the plan sees it.
 
     ``kind``: ``"text"`` (``data`` is the text to segment), ``"raw"`` (``data``
-    is raw text to clean with ``opts`` first) or ``"file"`` (``data`` is the
-    document's file loader (it has a ``path``): read the file, then clean
-    with ``opts`` unless they are None).
+    is a lazy document, or once read its raw text) or ``"file"`` (``data`` is
+    the document's file loader, which has a ``path``). Raw text is cleaned
+    with ``opts`` first unless they are None.
     ``key``: the cache key, None while unknown (a file not read yet) or
     without a cache. ``size``: characters or bytes, for chunking.
     """
@@ -136,12 +135,11 @@ def plan(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | None)
             opts = item.clean_options
             if item.path is not None:
                 yield Source("file", item._loader, opts, None, 0)
-                continue
-            if opts is not None:  # read and hashed now, read again when its chunk is sent
+            else:  # read and hashed now, read again when its chunk is sent
                 raw = item.raw
                 yield Source("raw", item, opts, store.key(raw, cleaned_fingerprint(fp, opts)) if store else None,
                              len(raw))
-                continue
+            continue
         text = item if isinstance(item, str) else getattr(item, "text", None)
         if not isinstance(text, str):
             raise TypeError(f"item {i}: expected a str or a document with a .text str, "
@@ -149,8 +147,10 @@ def plan(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | None)
         yield Source("text", text, None, store.key(text, fp) if store else None, len(text))
 
 
-def cleaned_fingerprint(fingerprint: str, opts: dict) -> str:
-    """The fingerprint of tokenizing text cleaned with ``opts``: a raw text's key uses it."""
+def cleaned_fingerprint(fingerprint: str, opts: dict | None) -> str:
+    """The fingerprint of tokenizing raw text cleaned with ``opts`` (None: not cleaned) that keys it."""
+    if opts is None:
+        return fingerprint
     from .tokenize import _cleaning_key
 
     return f"{fingerprint}|{_cleaning_key(opts)}"
@@ -177,10 +177,9 @@ def identity(tokenizer: "Tokenizer", sources: list[Source]) -> str:
     """What a bundle is filed under: the settings and each document's text (by key) or file (by path)."""
     h = hashlib.sha256(f"bundle|{tokenizer.fingerprint}\n".encode())
     for src in sources:
-        if src.kind == "file":
-            opts = json.dumps(src.opts, sort_keys=True) if src.opts is not None else "-"
-            clean = cleaned_fingerprint("", src.opts) if src.opts is not None else "-"
-            h.update(f"file|{os.path.abspath(src.data.path)}|{opts}|{clean}\n".encode("utf-8", "surrogatepass"))
+        if src.kind == "file":  # the cleaning key covers the options and the cleaning code
+            clean = cleaned_fingerprint("", src.opts)
+            h.update(f"file|{os.path.abspath(src.data.path)}|{clean}\n".encode("utf-8", "surrogatepass"))
         else:
             h.update(f"{src.kind}|{src.key}\n".encode())
     return h.hexdigest()
@@ -192,12 +191,13 @@ def identity(tokenizer: "Tokenizer", sources: list[Source]) -> str:
 
 def source_text(src: Source, fingerprint: str, store: TokenCache | None) -> tuple[str | None, Any]:
     """``(cache key, payload)``: for a file, read it now and key its raw text."""
-    if src.kind != "file":
-        return src.key, (src.data if src.kind == "text" else (src.data, src.opts))
+    if src.kind == "text":
+        return src.key, src.data
+    if src.kind == "raw":
+        return src.key, (src.data if src.opts is None else (src.data, src.opts))
     raw = src.data()  # the document's own loader: read_text of its file
-    if src.opts is None:
-        return (store.key(raw, fingerprint) if store else None), raw
-    return (store.key(raw, cleaned_fingerprint(fingerprint, src.opts)) if store else None), (raw, src.opts)
+    key = store.key(raw, cleaned_fingerprint(fingerprint, src.opts)) if store else None
+    return key, (raw if src.opts is None else (raw, src.opts))
 
 
 def payload_text(payload: Any) -> str:

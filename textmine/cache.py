@@ -382,8 +382,8 @@ class Bundle:
     The file is laid out as ``magic | ids (int32) | offsets (int64, n_docs + 1)
     | vocabulary (JSON list) | header (JSON) | header length (uint64) | magic``;
     the header holds the identity, the file signature, the sizes and a CRC-32
-    of everything between the magics before it. Ids are memory-mapped, so a
-    bundle larger than memory streams.
+    of everything between the magics before it. A bundle over 256 MB is
+    memory-mapped instead of read, so one larger than memory still streams.
     """
 
     def __init__(self, header: dict, words: list[str], offsets: np.ndarray, ids: np.ndarray) -> None:
