@@ -423,3 +423,18 @@ def test_seed_000_abstract_and_badges_are_dropped():
     assert "铸链条、提存量" in text and "产权强市建设试点城市" in text
     assert looks_truncated(text)
     assert not looks_truncated(clean(read_text(SEEDS / "001_4207b2f59b3502d4.txt")).text)
+
+
+def test_display_width_counts_wide_characters_twice_exactly_as_unicodedata_says():
+    import random
+    import unicodedata
+
+    from textmine.cleaning import _display_width
+
+    rng = random.Random(0)
+    pool = [chr(c) for c in range(0x20, 0x30000) if not 0xD800 <= c < 0xE000]
+    lines = ["2024年GDP增长5.4%，", "（一）", "…", "\u3000\u303f\uff61", ""]
+    lines += ["".join(rng.choice(pool) for _ in range(40)) for _ in range(500)]
+    for line in lines:
+        assert _display_width(line) == sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+    assert _display_width("2024年GDP增长5.4%，") == 7 + 2 * 6
