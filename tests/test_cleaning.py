@@ -437,4 +437,4 @@ def test_display_width_counts_wide_characters_twice_exactly_as_unicodedata_says(
     lines += ["".join(rng.choice(pool) for _ in range(40)) for _ in range(500)]
     for line in lines:
         assert _display_width(line) == sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
-    assert _display_width("2024年GDP增长5.4%，") == 7 + 2 * 6
+    assert _display_width("2024年GDP增长5.4%，") == 11 + 2 * 4  # 年 增 长 ， are wide

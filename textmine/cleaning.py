@@ -452,7 +452,7 @@ _WIDE_BLOCKS = re.compile(f"[{_wide_block_class()}]+")
 def _display_width(line: str) -> int:
     """Columns ``line`` takes in a fixed-width display: 2 per wide (W, F) character, 1 per other.
 
-    >>> _display_width("2024年GDP增长5.4%，")  # 7 narrow + 6 wide
+    >>> _display_width("2024年GDP增长5.4%，")  # 11 narrow + 4 wide
     19
     """
     rest = _WIDE_BLOCKS.sub("", line)  # ideographs and full-width punctuation: wide without asking
