@@ -33,13 +33,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.stats import chi2 as _chi2_distribution
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+if TYPE_CHECKING:  # pragma: no cover - imported where used: scikit-learn and scipy.stats take a second to load
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .corpus import Corpus, Document, as_corpus
 from .errors import CorpusError, MetadataError, TextmineError
@@ -134,6 +135,8 @@ class TfidfOptions:
         """A TfidfVectorizer reading documents given as lists of token segments."""
         if self.norm not in ("l1", "l2", None):
             raise TextmineError(f"norm must be 'l1', 'l2' or None, got {self.norm!r}")
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         return TfidfVectorizer(
             analyzer=_Ngrams(self.ngram_range), lowercase=False, min_df=self.min_df, max_df=self.max_df,
             max_features=self.max_features, sublinear_tf=self.sublinear_tf, norm=self.norm,
@@ -581,9 +584,10 @@ def keyness_statistics(target_count: Any, reference_count: Any, target_total: An
     sign = np.sign(a * tr - b * tt)
     log_ratio = np.log2((np.where(a == 0, 0.5, a) / tt) / (np.where(b == 0, 0.5, b) / tr))
     g2 = np.maximum(g2, 0)  # rounding can leave -1e-15 for identical rates
+    from scipy.stats import chi2 as _chi2
     return pd.DataFrame({
         "g2": sign * g2 + 0.0, "chi2": sign * chi2 + 0.0,  # + 0.0: no negative zeros
-        "p_g2": _chi2_distribution.sf(g2, 1), "p_chi2": _chi2_distribution.sf(chi2, 1),
+        "p_g2": _chi2.sf(g2, 1), "p_chi2": _chi2.sf(chi2, 1),
         "log_ratio": log_ratio,
         "direction": np.where(sign > 0, "target", np.where(sign < 0, "reference", "none")),
     })
