@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple,
 
 import numpy as np
 
-from .cache import BundleWriter, EntryWriter, TokenCache
+from .cache import EntryWriter, TokenCache
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tokenize import Tokenizer

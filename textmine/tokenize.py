@@ -50,14 +50,14 @@ import sys
 import threading
 import unicodedata
 import warnings
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from ._io import read_text
-from .cache import EntryWriter, TokenCache
+from .cache import TokenCache
 from .errors import CorpusError, DictionaryError
 
 if TYPE_CHECKING:  # pragma: no cover - pandas is imported where used: worker processes skip it
