@@ -29,7 +29,7 @@ What it does, in one run:
       the script as usually written (``jieba.load_userdict`` + ``jieba.lcut``,
       HMM on, so other tokens) on ``--default-mb``;
    b. the same textmine call with the warm cache;
-   c. ``dtm(corpus, n_jobs=-1)``, cold and warm: tokens streamed into counts;
+   c. ``dtm(corpus, n_jobs=-1)``, cold and warm: token ids streamed into counts;
    d. a lazily loaded corpus *with* cleaning (``--clean-mb`` of it): cold
       (cleaning runs in the workers) and warm (cache keys hash the raw files,
       nothing is cleaned again);
@@ -485,10 +485,12 @@ def tokenization(folder: Path, args: argparse.Namespace, log: Callable[[str], No
         stream = [run_child("tokenize", env={"TEXTMINE_CACHE_DIR": str(warm_dir)}, data=str(folder),
                             what="stream", clean=False, n_docs=0) for _ in range(args.repeat)]
         log(f"  textmine warm, streamed: {min(w['seconds'] for w in stream):.2f}s")
-        dtm_cold = run_child("tokenize", env={"TEXTMINE_CACHE_DIR": str(scratch / "dtm")}, data=str(folder),
-                             what="dtm", clean=False, n_docs=0)
-        dtm_warm = run_child("tokenize", env={"TEXTMINE_CACHE_DIR": str(scratch / "dtm")}, data=str(folder),
-                             what="dtm", clean=False, n_docs=0)
+        dtm_cold = min((run_child("tokenize", env={"TEXTMINE_CACHE_DIR": str(scratch / f"dtm{i}")}, data=str(folder),
+                                  what="dtm", clean=False, n_docs=0) for i in range(args.repeat)),
+                       key=lambda r: r["seconds"])
+        dtm_warm = min((run_child("tokenize", env={"TEXTMINE_CACHE_DIR": str(scratch / "dtm0")}, data=str(folder),
+                                  what="dtm", clean=False, n_docs=0) for _ in range(args.repeat)),
+                       key=lambda r: r["seconds"])
         log(f"  dtm cold {dtm_cold['seconds']:.2f}s, warm {dtm_warm['seconds']:.2f}s")
         n_clean = _docs_for_mb(folder, args.clean_mb)
         clean_cold = run_child("tokenize", env={"TEXTMINE_CACHE_DIR": str(scratch / "clean")}, data=str(folder),

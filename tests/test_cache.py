@@ -277,13 +277,3 @@ def test_clear_removes_entries_and_bundles(tmp_path):
     Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
     assert TokenCache(tmp_path).clear() == 3  # two entries and one bundle
     assert entries(tmp_path) == [] and bundles(tmp_path) == []
-
-
-def test_a_bundle_too_large_to_read_whole_is_memory_mapped_with_the_same_result(tmp_path, monkeypatch):
-    tok = Tokenizer()
-    tok.tokenize_corpus(TEXTS, cache_dir=tmp_path)
-    monkeypatch.setattr("textmine.cache._READ_WHOLE", 0)
-    monkeypatch.setattr(Tokenizer, "cut", lambda self, text: pytest.fail("segmented although cached"))
-    cache = TokenCache(tmp_path)
-    assert tok.tokenize_corpus(TEXTS, cache=cache) == EXPECTED
-    assert cache.hits == 3
