@@ -248,8 +248,15 @@ def test_tables_come_back_from_the_json_cache_with_the_same_values_and_dtypes():
 
 def test_csv_bytes_are_what_write_csv_atomic_writes(tmp_path):
     table = pd.DataFrame({"term": ["营商环境", "a,b"], "weight": [1 / 3, np.nan]})
-    written = tio.write_csv_atomic(table, tmp_path / "t.csv").read_bytes()
+    written = tio.write_csv_atomic(table, tmp_path / "t.csv", float_format=report.CSV_FLOAT_FORMAT).read_bytes()
     assert report._csv_bytes(table) == written
+
+
+def test_figure_csvs_round_floats_to_8_significant_digits_so_cpu_noise_does_not_show():
+    # the same LDA weight computed on two CPUs (figures/topic_terms.csv), a year held as a float, 1/3
+    table = pd.DataFrame({"weight": [0.031315800487291406, 0.03131580048729135, 2024.0, 1 / 3]})
+    lines = report._csv_bytes(table).decode("utf-8-sig").splitlines()
+    assert lines == ["weight", "0.0313158", "0.0313158", "2024", "0.33333333"]
 
 
 # --- errors ----------------------------------------------------------------------------------
