@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import bisect
 import io
+import itertools
 import math
 import os
 import re
-from array import array
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -343,11 +343,12 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
         first = _compact(corpus[0].text)
         counter = _PhraseCounter(table, sample=first[:_SAMPLE])  # built once, ordered by the first document
 
-        def count(doc: Any) -> tuple[int, list[int]]:
-            compact = _compact(doc.text)
+        def count(doc: Any) -> tuple[int, list[int]]:  # in a thread: a lazy document is read there
+            compact = first if doc is None else _compact(doc.text)
             return len(compact), counter.count(compact)
 
-        for row, (n, row_counts) in enumerate(_ordered_map(count, corpus, n_jobs)):
+        docs = itertools.chain([None], itertools.islice(corpus, 1, None))  # None: the first, compacted already
+        for row, (n, row_counts) in enumerate(_ordered_map(count, docs, n_jobs)):
             n_chars[row] = n
             counts[row] = row_counts
     long = _long_frame(meta, table, counts, n_chars)
@@ -533,50 +534,17 @@ def _token_lists(corpus: Corpus, tokenizer: "Tokenizer | Callable[[str], list[st
 
 def _build_dtm(token_lists: Iterable[Sequence[str]], doc_ids: list[str], *, min_df: int | float = 1,
                vocabulary: Iterable[str] | None = None) -> DocumentTermMatrix:
-    """CSR counts from a stream of token lists (8-byte arrays, one document's Counter at a time)."""
-    fixed = vocabulary is not None
-    index: dict[str, int] = {}
-    if fixed:
-        for term in vocabulary:
-            if term in index:
-                raise ValueError(f"vocabulary lists {term!r} twice")
-            index[term] = len(index)
-    indptr, indices, data = array("q", [0]), array("q"), array("q")
-    setdefault = index.setdefault
-    for tokens in token_lists:
-        counts = Counter(tokens)
-        if fixed:
-            pairs = [(index[t], n) for t, n in counts.items() if t in index]
-            indices.extend(j for j, _ in pairs)
-            data.extend(n for _, n in pairs)
-        else:
-            indices.extend([setdefault(t, len(index)) for t in counts])
-            data.extend(counts.values())
-        indptr.append(len(indices))
-    terms = list(index)
-    cols = np.frombuffer(indices, dtype=np.int64) if indices else np.zeros(0, dtype=np.int64)
-    if not fixed and terms:
-        order = sorted(range(len(terms)), key=terms.__getitem__)
-        rank = np.empty(len(terms), dtype=np.int64)
-        rank[order] = np.arange(len(terms))
-        cols = rank[cols]  # renumber columns in sorted term order
-        terms = [terms[j] for j in order]
-    matrix = sparse.csr_matrix((np.frombuffer(data, dtype=np.int64) if data else np.zeros(0, dtype=np.int64),
-                                cols, np.frombuffer(indptr, dtype=np.int64)),
-                               shape=(len(indptr) - 1, len(terms)))
-    if not fixed:
-        keep = np.bincount(matrix.indices, minlength=len(terms)) >= _min_docs(min_df, matrix.shape[0])
-        if not keep.all():
-            matrix = matrix[:, np.flatnonzero(keep)]
-            terms = [t for t, k in zip(terms, keep) if k]
-    matrix = sparse.csr_matrix(matrix, dtype=np.int64, copy=True)
-    matrix.sort_indices()
-    return DocumentTermMatrix(matrix=matrix, vocabulary=terms, doc_ids=list(doc_ids))
+    """CSR counts from a stream of token lists: each list turned into ids, then :func:`_build_dtm_from_ids`."""
+    from ._tokstream import Vocab
+
+    vocab = Vocab()
+    return _build_dtm_from_ids(((vocab, vocab.add(tokens)) for tokens in token_lists), doc_ids,
+                               min_df=min_df, vocabulary=vocabulary)
 
 
 def _build_dtm_from_ids(stream: Iterable[tuple[Any, np.ndarray]], doc_ids: list[str], *,
                         min_df: int | float = 1, vocabulary: Iterable[str] | None = None) -> DocumentTermMatrix:
-    """:func:`_build_dtm` from ``(vocabulary, ids)`` per document (``Tokenizer._id_stream``): the same matrix.
+    """CSR counts from ``(vocabulary, ids)`` per document (``Tokenizer._id_stream``), one document at a time.
 
     Each document's ids are counted with ``np.unique``; the columns are then
     renumbered into sorted term order (or the order of ``vocabulary``).
