@@ -277,3 +277,87 @@ def test_clear_removes_entries_and_bundles(tmp_path):
     Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
     assert TokenCache(tmp_path).clear() == 3  # two entries and one bundle
     assert entries(tmp_path) == [] and bundles(tmp_path) == []
+
+
+# -- bundles of lazy folder corpora ------------------------------------------------
+
+
+def lazy_folder(folder: Path, texts: list[str]):
+    from textmine.corpus import load_corpus
+
+    folder.mkdir(exist_ok=True)
+    for i, text in enumerate(texts):
+        (folder / f"r{i}.txt").write_text(text + "\n", encoding="utf-8")
+    (folder / "metadata.csv").write_text("file\n" + "".join(f"r{i}.txt\n" for i in range(len(texts))),
+                                         encoding="utf-8")
+    return load_corpus(folder, lazy=True, clean=False)
+
+
+@pytest.fixture
+def no_recent_rule(monkeypatch):
+    """Files written by the test a moment ago may still get a bundle."""
+    monkeypatch.setattr("textmine._tokstream.RECENT_SECONDS", 0)
+
+
+def test_files_changed_a_moment_ago_get_no_bundle_until_a_later_run(tmp_path, monkeypatch):
+    corpus = lazy_folder(tmp_path / "reports", ["推进乡村振兴", "优化营商环境"])
+    Tokenizer().tokenize_corpus(corpus, cache_dir=tmp_path / "cache")
+    assert bundles(tmp_path / "cache") == []  # written just now: they could change again within the clock tick
+    monkeypatch.setattr("textmine._tokstream.RECENT_SECONDS", 0)  # as if the run came later
+    Tokenizer().tokenize_corpus(corpus, cache_dir=tmp_path / "cache")
+    assert len(bundles(tmp_path / "cache")) == 1
+
+
+def test_an_edit_that_restores_size_and_mtime_still_misses_the_bundle(tmp_path, no_recent_rule):
+    import os
+
+    corpus = lazy_folder(tmp_path / "reports", ["推进乡村振兴", "优化营商环境"])
+    tok = Tokenizer()
+    tok.tokenize_corpus(corpus, cache_dir=tmp_path / "cache")
+    assert len(bundles(tmp_path / "cache")) == 1
+    path = tmp_path / "reports" / "r1.txt"
+    before = path.stat()
+    path.write_text("发展数字经济\n", encoding="utf-8")  # as many bytes as before
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # modification time put back (touch -r, cp -p)
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    got = tok.tokenize_corpus(corpus, cache_dir=tmp_path / "cache")
+    assert got == [tok("推进乡村振兴"), tok("发展数字经济")] and "数字经济" in got[1]
+
+
+def test_a_consumer_that_stops_at_the_last_document_still_gets_a_bundle():
+    import tempfile
+
+    cache = Path(tempfile.mkdtemp())
+    tok = Tokenizer()
+    pairs = list(zip(range(len(TEXTS)), tok.iter_tokens(TEXTS, cache_dir=cache)))  # zip never asks for more
+    assert [tokens for _, tokens in pairs] == EXPECTED
+    assert len(bundles(cache)) == 1
+
+
+def test_clear_and_pruning_remove_temporary_files_of_killed_runs(tmp_path):
+    import os
+    import time
+
+    Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
+    (entry,) = entries(tmp_path)[:1]
+    old = [tmp_path / "corpora" / ".x.tmb.abc.tmp", entry.parent / ".y.tok.def.tmp"]
+    fresh = tmp_path / "corpora" / ".z.tmb.ghi.tmp"  # another run may be writing this one
+    for path in old + [fresh]:
+        path.write_bytes(b"partial")
+    day_ago = time.time() - 2 * 24 * 3600
+    for path in old:
+        os.utime(path, (day_ago, day_ago))
+    Tokenizer().tokenize_corpus(TEXTS[:2], cache_dir=tmp_path)  # a new bundle: pruning runs
+    assert not old[0].exists() and fresh.exists()
+    TokenCache(tmp_path).clear()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_file_removed_after_loading_is_a_corpus_error_naming_it(tmp_path):
+    from textmine.errors import CorpusError
+
+    corpus = lazy_folder(tmp_path / "reports", ["推进乡村振兴", "优化营商环境"])
+    (tmp_path / "reports" / "r1.txt").unlink()
+    for n_jobs in (1, 2):
+        with pytest.raises(CorpusError, match=r"r1\.txt: file not found"):
+            Tokenizer().tokenize_corpus(corpus, cache_dir=tmp_path / "cache", n_jobs=n_jobs)

@@ -458,3 +458,46 @@ def test_a_grown_corpus_segments_only_the_new_documents(tmp_path, monkeypatch):
     grown = tok.tokenize_corpus(load_corpus(folder, lazy=True), cache_dir=tmp_path / "cache")
     assert grown == first + [["营商环境"]]
     assert texts == [load_corpus(folder)["r3"].text]  # the three cached documents came from their entries
+
+
+def test_a_lazy_corpus_loaded_by_a_relative_path_is_read_right_after_a_chdir(tmp_path, monkeypatch):
+    from textmine.corpus import load_corpus
+
+    monkeypatch.setattr("textmine.tokenize.CHUNK_CHARS", (1, 100))  # one document a chunk: workers run
+    for name, extra in (("one", "推进乡村振兴。"), ("two", "优化营商环境。")):
+        folder = write_folder(tmp_path / name, 3)
+        for path in folder.glob("*.txt"):
+            path.write_text(extra * 3 + "\n", encoding="utf-8")
+    tok = Tokenizer()
+    monkeypatch.chdir(tmp_path)
+    one = load_corpus("one", lazy=True)
+    assert tok.tokenize_corpus(one, n_jobs=2, cache=False) == [["乡村振兴"] * 3] * 3  # workers start here
+    monkeypatch.chdir(tmp_path / "two")
+    two = load_corpus(".", lazy=True)
+    assert all(doc.path.is_absolute() for doc in two)
+    assert tok.tokenize_corpus(two, n_jobs=2, cache_dir="cache") == [["营商环境"] * 3] * 3
+    assert (tmp_path / "two" / "cache").is_dir()
+
+
+class BigramTokenizer(Tokenizer):
+    """A subclass that adds bigrams of neighbouring kept tokens: corpus runs must call it."""
+
+    def __call__(self, text):
+        tokens = super().__call__(text)
+        return tokens + [a + "_" + b for a, b in zip(tokens, tokens[1:])]
+
+
+def test_a_subclass_that_filters_its_own_way_is_called_by_corpus_runs_and_dtm(tmp_path):
+    from textmine.frequency import dtm
+
+    texts = ["推进乡村振兴，优化营商环境", "发展新质生产力"]
+    tok = BigramTokenizer()
+    expected = [tok(t) for t in texts]
+    assert "乡村振兴_营商环境" in expected[0]
+    assert tok.tokenize_corpus(texts, cache=False) == expected
+    assert tok.fingerprint != Tokenizer().fingerprint  # its own cache entries, never the base class's
+    Tokenizer().tokenize_corpus(texts, cache_dir=tmp_path)
+    assert tok.tokenize_corpus(texts, cache_dir=tmp_path) == expected  # cold, then from its bundle
+    assert tok.tokenize_corpus(texts, cache_dir=tmp_path) == expected
+    d = dtm(texts, tok)
+    assert "乡村振兴_营商环境" in d.vocabulary

@@ -132,7 +132,7 @@ class FileLoader:
     __slots__ = ("path",)
 
     def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path)
+        self.path = Path(os.path.abspath(path))  # absolute: a worker process may have another cwd
 
     def __call__(self) -> str:
         return read_text(self.path)

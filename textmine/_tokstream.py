@@ -15,7 +15,8 @@ This is the machinery behind :meth:`Tokenizer.iter_tokens`. One run:
    vocabulary and int32 ids, not a pickled list of strings per document.
 4. Here the chunk ids are mapped to one corpus vocabulary (:class:`Vocab`),
    each document's token list is yielded in corpus order, and the ids are
-   streamed into a new bundle, committed once the last document is yielded.
+   streamed into a new bundle, committed when the last document is handed out
+   (not when a run stops early, nor when a file changed just before it).
 
 With a joblib backend that may run elsewhere (Dask), the files are read and
 the cache is read and written here; only texts go to the workers.
@@ -25,13 +26,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from array import array
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .cache import EntryWriter, TokenCache
+from .cache import BundleWriter, EntryWriter, TokenCache
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tokenize import Tokenizer
@@ -156,21 +158,40 @@ def cleaned_fingerprint(fingerprint: str, opts: dict | None) -> str:
     return f"{fingerprint}|{_cleaning_key(opts)}"
 
 
-def file_state(sources: list[Source]) -> tuple[list[Source], str]:
-    """Sizes of the file sources (from ``stat``) and the corpus signature: every file's size, mtime and inode.
+#: A file changed less than this many seconds before a run is not vouched for by a new bundle.
+RECENT_SECONDS = 2.0
 
-    A bundle records the signature taken *before* its files were read, so a
-    file changed during or after a run no longer matches it.
+
+def file_state(sources: list[Source]) -> tuple[list[Source], str, bool]:
+    """Sizes of the file sources (from ``stat``), the corpus signature, and whether a file changed just now.
+
+    The signature hashes every file's device, inode, size, modification and
+    inode-change time. A bundle records the signature taken *before* its
+    files were read, so a file changed during or after a run no longer
+    matches it; an edit cannot keep the inode-change time, even one that
+    restores the size and modification time. A file changed within
+    :data:`RECENT_SECONDS` could change again within the same clock tick
+    without a trace, so such a run makes no bundle (git's "racily clean").
     """
+    from .errors import CorpusError
+
     h = hashlib.sha256()
-    out = []
+    out, recent = [], False
+    now = time.time_ns()
     for src in sources:
         if src.kind == "file":
-            st = os.stat(src.data.path)
-            h.update(f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}\n".encode())
+            path = src.data.path
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                raise CorpusError(f"{path}: file not found") from None
+            except OSError as exc:
+                raise CorpusError(f"{path}: cannot read file ({exc.strerror})") from None
+            h.update(f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}\n".encode())
+            recent = recent or now - max(st.st_mtime_ns, st.st_ctime_ns) < RECENT_SECONDS * 1e9
             src = src._replace(size=st.st_size)
         out.append(src)
-    return out, h.hexdigest()
+    return out, h.hexdigest(), recent
 
 
 def identity(tokenizer: "Tokenizer", sources: list[Source]) -> str:
@@ -226,8 +247,13 @@ class ChunkIds:
         self.tokenizer = tokenizer
         self.codes: dict[str, int] = {}  # raw token -> id, -1 if the filters drop it
         self.words: list[str] = []
+        self._direct = tokenizer._filters_as_defined_here()
 
     def __call__(self, text: str) -> np.ndarray:
+        if not self._direct:  # a subclass that filters its own way: its own call decides
+            tokens = self.tokenizer(text)
+            get, add = self.codes.get, self._add
+            return np.array([j if (j := get(t, -1)) >= 0 else add(t) for t in tokens], dtype=np.int32)
         raw = self.tokenizer.cut(text)
         # the look-ups run in C (map + fromiter); only tokens new to this chunk come back to Python
         codes = np.fromiter(map(self.codes.get, raw, repeat(-2)), dtype=np.int32, count=len(raw))
@@ -325,7 +351,7 @@ def stream(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | Non
     if not isinstance(items, Sequence) and _n_workers(n_jobs) == 1:
         yield from _merged(tokenizer, sources, store, 1, True, chunk_plan, Vocab(), None, errors)
         return
-    sources, signature = file_state(list(sources))
+    sources, signature, recent = file_state(list(sources))
     bundle_id = identity(tokenizer, sources) if store is not None and len(sources) >= BUNDLE_MIN_DOCS else None
     if bundle_id is not None:
         found = store.read_bundle(bundle_id, signature, len(sources))
@@ -338,28 +364,36 @@ def stream(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | Non
     vocab, stale = Vocab(), []
     workers = _n_workers(n_jobs)
     local = workers == 1 or local_backend()
-    bundle = store.bundle_writer(bundle_id, signature) if bundle_id is not None else None
+    bundle = store.bundle_writer(bundle_id, signature) if bundle_id is not None and not recent else None
     entries = store.writer() if store is not None and not local else None
-    complete = False
+    done = 0
     try:
         for vocab, ids in _merged(tokenizer, sources, store, workers, local, chunk_plan, vocab, entries, errors,
                                   stale):
+            done += 1
             if bundle is not None:
                 bundle.add(ids)
+                if done == len(sources):  # committed before the last document is handed out:
+                    _finish(bundle, None if stale else vocab.words, errors)  # a consumer may stop there
+                    bundle = None
             yield vocab, ids
-        complete = True
     finally:
         if entries is not None:
             entries.close()
             if entries.error is not None:
                 errors.append(entries.error)
-        if bundle is not None:
-            if complete and not stale:
-                bundle.commit(vocab.words)
-            else:
-                bundle.abort()
-            if bundle.error is not None:
-                errors.append(bundle.error)
+        if bundle is not None:  # stopped early: no bundle
+            _finish(bundle, None, errors)
+
+
+def _finish(bundle: BundleWriter, words: list[str] | None, errors: list) -> None:
+    """Commit the bundle with ``words`` as its vocabulary, or drop it (``words`` None)."""
+    if words is not None:
+        bundle.commit(words)
+    else:
+        bundle.abort()
+    if bundle.error is not None:
+        errors.append(bundle.error)
 
 
 def local_backend() -> bool:
@@ -382,7 +416,7 @@ def _merged(tokenizer: "Tokenizer", sources: Iterable[Source], store: TokenCache
     workers segmented through ``entries``.
     """
     fp = tokenizer.fingerprint
-    cache_dir = str(store.directory) if store is not None and local else None
+    cache_dir = os.path.abspath(store.directory) if store is not None and local else None  # workers keep their cwd
 
     def task(chunk: list[Source]) -> tuple[list[Source], list[bool]]:
         todo = [_resolve(src, local, store, fp) for src in chunk]

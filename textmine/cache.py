@@ -37,6 +37,7 @@ import queue
 import re
 import tempfile
 import threading
+import time
 import zlib
 from array import array
 from pathlib import Path
@@ -78,7 +79,8 @@ class TokenCache:
     """
 
     def __init__(self, directory: str | os.PathLike | None = None) -> None:
-        self.directory = Path(directory).expanduser() if directory is not None else default_cache_dir()
+        folder = Path(directory).expanduser() if directory is not None else default_cache_dir()
+        self.directory = Path(os.path.abspath(folder))  # absolute: the same cache after a chdir, and in workers
         self.hits = 0
         self.misses = 0
         self.rebuilt = 0
@@ -210,7 +212,7 @@ class TokenCache:
         n = 0
         if not self.directory.is_dir():
             return 0
-        for pattern in (f"*/*{ENTRY_SUFFIX}", f"{BUNDLE_DIR}/*{BUNDLE_SUFFIX}"):
+        for pattern in (f"*/*{ENTRY_SUFFIX}", f"{BUNDLE_DIR}/*{BUNDLE_SUFFIX}", "*/.*.tmp"):  # .tmp: killed writes
             for path in self.directory.glob(pattern):
                 self._remove(path)
                 n += 1
@@ -524,9 +526,23 @@ class BundleWriter:
         self.abort()
 
 
+#: A bundle's temporary file this old is left over from a killed run, not being written.
+STALE_TMP_SECONDS = 24 * 3600
+
+
 def _prune(folder: Path, keep: int | None = None) -> None:
-    """Remove all but the ``keep`` (default :data:`MAX_BUNDLES`) most recently used bundles."""
+    """Remove all but the ``keep`` (default :data:`MAX_BUNDLES`) most recently used bundles.
+
+    Also removes temporary bundle files a killed run left (untouched for a day).
+    """
     keep = MAX_BUNDLES if keep is None else keep
+    now = time.time()
+    for path in folder.glob(".*.tmp"):
+        try:
+            if now - path.stat().st_mtime > STALE_TMP_SECONDS:
+                TokenCache._remove(path)
+        except OSError:
+            pass
     found = []
     for path in folder.glob(f"*{BUNDLE_SUFFIX}"):
         try:

@@ -487,11 +487,12 @@ def dtm(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str], list[str]]
         n_jobs: int | None = None) -> DocumentTermMatrix:
     """Document-term matrix of token counts after policy tokenization (default ``Tokenizer()``).
 
-    Built one document at a time from ``tokenizer.iter_tokens(corpus)`` (the
-    token cache is read back one document at a time, so a lazily loaded
-    corpus never holds every token list); a tokenizer with only
-    ``tokenize_corpus`` and any ``str -> list[str]`` callable (e.g.
-    ``str.split``) work too. ``n_jobs`` is passed to ``iter_tokens``.
+    Built one document at a time, so a lazily loaded corpus never holds every
+    token list: with a textmine ``Tokenizer`` from the token ids of its corpus
+    run (cache and workers as in ``Tokenizer.iter_tokens``, which gets
+    ``n_jobs``), with any other object from its ``iter_tokens``, else its
+    ``tokenize_corpus``; any ``str -> list[str]`` callable (e.g.
+    ``str.split``) works too.
     Terms are sorted (Python string order) unless ``vocabulary`` is given: then
     exactly those columns in that order, other tokens ignored, ``min_df`` not applied.
     ``min_df``: keep terms in at least this many documents (an int) or this
@@ -504,14 +505,14 @@ def dtm(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str], list[str]]
     >>> TfidfTransformer().fit_transform(d.matrix).shape
     (2, 3)
     """
+    from .tokenize import Tokenizer  # imported here: worker processes of other modules skip it
+
     corpus = as_corpus(corpus_or_texts)
     if tokenizer is None:
-        from .tokenize import Tokenizer  # imported lazily: building it loads dictionaries
-
         tokenizer = Tokenizer()
-    id_stream = getattr(tokenizer, "_id_stream", None)
-    if id_stream is not None:  # a textmine Tokenizer: count token ids, no str lists are made
-        return _build_dtm_from_ids(id_stream(corpus, n_jobs=n_jobs), corpus.ids, min_df=min_df,
+    if isinstance(tokenizer, Tokenizer) and type(tokenizer).iter_tokens is Tokenizer.iter_tokens:
+        # count the token ids of the corpus run: no str lists are made
+        return _build_dtm_from_ids(tokenizer._id_stream(corpus, n_jobs=n_jobs), corpus.ids, min_df=min_df,
                                    vocabulary=vocabulary)
     return _build_dtm(_token_lists(corpus, tokenizer, n_jobs), corpus.ids, min_df=min_df, vocabulary=vocabulary)
 

@@ -489,9 +489,10 @@ class Tokenizer:
     def fingerprint(self) -> str:
         """Stable hash of everything that decides the output tokens.
 
-        Settings, base and policy dictionary contents, stopword contents. Not
-        the engine, which gives identical tokens -- except with ``hmm=True``,
-        where jieba and jieba-rs differ and the engine is included.
+        Settings, base and policy dictionary contents, stopword contents, and
+        the class if it is a subclass. Not the engine, which gives identical
+        tokens -- except with ``hmm=True``, where jieba and jieba-rs differ and
+        the engine is included.
 
         >>> Tokenizer(engine="jieba").fingerprint == Tokenizer(engine="rjieba").fingerprint
         True
@@ -507,6 +508,8 @@ class Tokenizer:
                 "hmm": self.hmm,
                 "engine": self.engine_name if self.hmm else None,
             }
+            if type(self) is not Tokenizer:  # a subclass may make other tokens: its own cache entries
+                settings["class"] = f"{type(self).__module__}.{type(self).__qualname__}"
             blob = json.dumps(settings, ensure_ascii=False, sort_keys=True)
             self._fingerprint = hashlib.sha256(blob.encode("utf-8")).hexdigest()
         return self._fingerprint
@@ -592,6 +595,15 @@ class Tokenizer:
         """Filtered tokens of ``text``."""
         return self.filter(self.cut(text))
 
+    def _filters_as_defined_here(self) -> bool:
+        """Whether ``self(text)`` is ``cut`` then ``keep`` as in this class (not redefined by a subclass).
+
+        Corpus runs then find the kept tokens' ids straight from ``cut`` and
+        ``keep``; otherwise they call ``self(text)``.
+        """
+        cls = type(self)
+        return cls.__call__ is Tokenizer.__call__ and cls.filter is Tokenizer.filter
+
     def tokenize_corpus(
         self,
         corpus_or_texts: Any,
@@ -622,23 +634,28 @@ class Tokenizer:
         """Filtered tokens of each document, one list at a time, in corpus order.
 
         ``corpus_or_texts``: a textmine Corpus, any iterable of str or of
-        objects with a ``.text`` attribute, or one str. A cached document is
-        read back from its cache file when its turn comes; the others are
-        tokenized, written to the cache and yielded. Neither all texts nor all
-        token lists are held at once, so a lazily loaded corpus
+        objects with a ``.text`` attribute, or one str. Neither all texts nor
+        all token lists are held at once, so a lazily loaded corpus
         (``load_corpus(folder, lazy=True)``) streams.
+
+        The cache works at two levels (:mod:`textmine.cache`). A corpus that
+        was tokenized whole before -- the same documents in the same order,
+        files unchanged by size, modification and inode-change time -- is
+        read from its one bundle file: nothing is read, hashed or segmented.
+        Otherwise each document is keyed by the hash of its text (a lazy
+        document that is cleaned on access: of its raw text and the cleaning
+        settings, so a cached one is read but not cleaned again); cached
+        documents come from their entries, the others are segmented and
+        stored, and the whole corpus gets a new bundle.
 
         ``n_jobs``: scikit-learn's convention: None = 1 (or the ``n_jobs`` of an
         enclosing ``joblib.parallel_config``), -1 = all cores, k = k workers.
-        With more than one worker, a first pass hashes every document (reading
-        it, keeping nothing but its cache key) to find what is not cached yet;
-        that is sent in chunks through joblib, so the active joblib backend
-        decides where it runs (loky worker processes by default; ``with
-        joblib.parallel_backend("dask"):`` sends it to a Dask cluster). Each
+        The documents go in chunks through joblib, so the active joblib backend
+        decides where they run (loky worker processes by default; ``with
+        joblib.parallel_backend("dask"):`` sends them to a Dask cluster). Each
         worker loads the dictionary itself; results equal the serial ones.
-        A lazy document that is cleaned on access is keyed by the hash of its
-        raw text and the cleaning settings (a warm run reads the file but does
-        not clean it again) and is cleaned by the worker that tokenizes it.
+        Loky workers read lazy files and cache entries themselves and send
+        back token ids; with other backends this process reads them.
 
         ``cache=True`` reads and writes the on-disk token cache
         (:mod:`textmine.cache`) in ``cache_dir`` (default: ``$TEXTMINE_CACHE_DIR``
