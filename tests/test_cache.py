@@ -275,8 +275,11 @@ def test_least_recently_used_bundles_are_pruned(tmp_path, monkeypatch):
 
 def test_clear_removes_entries_and_bundles(tmp_path):
     Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
-    assert TokenCache(tmp_path).clear() == 3  # two entries and one bundle
-    assert entries(tmp_path) == [] and bundles(tmp_path) == []
+    legacy = tmp_path / "ab" / "ab12.json.gz"  # an entry of the first format, no longer read
+    legacy.parent.mkdir(exist_ok=True)
+    legacy.write_bytes(b"old")
+    assert TokenCache(tmp_path).clear() == 4  # two entries, one bundle, the old entry
+    assert entries(tmp_path) == [] and bundles(tmp_path) == [] and not legacy.exists()
 
 
 # -- bundles of lazy folder corpora ------------------------------------------------

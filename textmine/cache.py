@@ -212,7 +212,8 @@ class TokenCache:
         n = 0
         if not self.directory.is_dir():
             return 0
-        for pattern in (f"*/*{ENTRY_SUFFIX}", f"{BUNDLE_DIR}/*{BUNDLE_SUFFIX}", "*/.*.tmp"):  # .tmp: killed writes
+        # .tmp: left by killed writes; .json.gz: entries of format version 1, no longer read
+        for pattern in (f"*/*{ENTRY_SUFFIX}", f"{BUNDLE_DIR}/*{BUNDLE_SUFFIX}", "*/.*.tmp", "*/*.json.gz"):
             for path in self.directory.glob(pattern):
                 self._remove(path)
                 n += 1
