@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple,
 
 import numpy as np
 
+from ._io import FileLoader
 from .cache import BundleWriter, EntryWriter, TokenCache
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -136,7 +137,7 @@ def plan(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | None)
         if isinstance(item, Document) and item.lazy:
             opts = item.clean_options
             if item.path is not None:
-                yield Source("file", item._loader, opts, None, 0)
+                yield Source("file", FileLoader(item.path), opts, None, 0)
             else:  # read and hashed now, read again when its chunk is sent
                 raw = item.raw
                 yield Source("raw", item, opts, store.key(raw, cleaned_fingerprint(fp, opts)) if store else None,

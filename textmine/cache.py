@@ -35,17 +35,17 @@ import logging
 import os
 import queue
 import re
-import tempfile
 import threading
 import time
 import zlib
 from array import array
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 
-from ._io import _umask, write_bytes_atomic
+from ._io import atomic_open, write_bytes_atomic
 
 __all__ = ["TokenCache", "EntryWriter", "Bundle", "BundleWriter", "default_cache_dir", "encode_entry", "ENV_VAR"]
 
@@ -464,11 +464,9 @@ class BundleWriter:
         self._offsets = array("q", [0])
         self._crc = 0
         self._fh = None
-        self._tmp: str | None = None
+        self._file = ExitStack()  # holds _io.atomic_open across add() calls: closed = renamed into place
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-            self._fh = os.fdopen(fd, "wb")
+            self._fh = self._file.enter_context(atomic_open(self.path, "wb", fsync=False))
             self._fh.write(_MAGIC)
         except OSError as exc:
             self._fail(exc)
@@ -490,7 +488,7 @@ class BundleWriter:
         if self._fh is None:
             return None
         offsets = np.frombuffer(self._offsets, dtype=np.int64).astype("<i8").tobytes()
-        vocab = json.dumps(list(words), ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        vocab = _json_list(list(words)).encode("utf-8", "surrogatepass")
         crc = zlib.crc32(vocab, zlib.crc32(offsets, self._crc))
         header = json.dumps({"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "identity": self.identity,
                              "signature": self.signature, "n_docs": len(self._offsets) - 1,
@@ -499,32 +497,29 @@ class BundleWriter:
         try:
             for part in (offsets, vocab, header, np.array([len(header)], dtype="<u8").tobytes(), _MAGIC):
                 self._fh.write(part)
-            self._fh.close()
             self._fh = None
-            os.chmod(self._tmp, 0o666 & ~_umask())
-            os.replace(self._tmp, self.path)
+            self._file.close()  # atomic_open renames the finished file over the bundle
         except OSError as exc:
             self._fail(exc)
             return None
-        self._tmp = None
         _prune(self.path.parent)
         return self.path
 
     def abort(self) -> None:
         """Drop the unfinished bundle."""
-        if self._fh is not None:
-            try:
-                self._fh.close()
-            except OSError:
-                pass
-            self._fh = None
-        if self._tmp is not None:
-            TokenCache._remove(self._tmp)
-            self._tmp = None
+        self._fh = None
+        try:
+            self._file.__exit__(_Dropped, _Dropped(), None)  # atomic_open removes its temporary file
+        except _Dropped:  # pragma: no cover - atomic_open re-raises it only if the file was already renamed
+            pass
 
     def _fail(self, exc: OSError) -> None:
         self.error = exc
         self.abort()
+
+
+class _Dropped(Exception):
+    """Thrown into :func:`textmine._io.atomic_open` to make it discard an unfinished bundle."""
 
 
 #: A bundle's temporary file this old is left over from a killed run, not being written.
