@@ -24,6 +24,10 @@ _EXPORTS: dict[str, str] = {
     "DictionaryError": "errors",
     # metadata vocabularies
     "META_COLUMNS": "schema", "LEVELS": "schema", "RANKS": "schema", "DOCTYPES": "schema",
+    "rank_groups": "schema",
+    # gazetteer of administrative divisions (also textmine.gazetteer.lookup, candidates, ...)
+    "Place": "gazetteer", "lookup_place": "gazetteer", "parent_of": "gazetteer",
+    "place_names": "gazetteer",
     # corpus
     "Document": "corpus", "Corpus": "corpus", "load_corpus": "corpus", "as_corpus": "corpus",
     "split_collection": "split",
@@ -69,7 +73,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .errors import CorpusError, DictionaryError, MetadataError, TextmineError
     from .frequency import DocumentTermMatrix, dtm, kwic, load_slogans, slogan_frequency, term_frequency
     from .keywords import extract_keywords, keyness, tfidf, top_terms
-    from .schema import DOCTYPES, LEVELS, META_COLUMNS, RANKS
+    from .gazetteer import Place, lookup_place, parent_of, place_names
+    from .schema import DOCTYPES, LEVELS, META_COLUMNS, RANKS, rank_groups
     from .sections import paragraphs, section_corpus, split_sections
     from .split import split_collection
     from .targets import growth_targets

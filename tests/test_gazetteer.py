@@ -1,0 +1,112 @@
+"""textmine.gazetteer: place names -> division code, province, level, rank facts, region, parent."""
+
+import pytest
+
+from textmine.errors import MetadataError
+from textmine.gazetteer import (
+    AmbiguousPlace, PlaceNotFound, candidates, divisions, lookup, parent_of, place_from_text,
+    place_names, short_form,
+)
+
+
+def test_table_has_every_province_and_prefecture_level_unit_once():
+    t = divisions()
+    # 34 province-level units (incl. 台湾, 香港, 澳门) and 333 prefecture-level units (2024 count)
+    assert (t["level"] == "省级").sum() == 34
+    assert (t["level"] == "地级市").sum() == 333
+    assert t["code"].is_unique
+    assert t["code"].str.fullmatch(r"\d{6}").all()
+
+
+def test_short_and_full_forms_find_the_same_place():
+    assert lookup("济南").code == lookup("济南市").code == "370100"
+    assert lookup("内蒙古").name == lookup("内蒙古自治区").name == "内蒙古自治区"
+    assert lookup("广西").name == "广西壮族自治区"
+    assert lookup("延边").name == "延边朝鲜族自治州"
+
+
+def test_full_form_match_is_reported_as_such():
+    assert lookup("济南市").matched == "name"
+    assert lookup("济南").matched == "short"
+
+
+def test_a_province_short_form_means_the_province_not_the_city_of_that_name():
+    assert lookup("吉林").name == "吉林省"
+    assert lookup("吉林市").name == "吉林市"
+    assert lookup("海南").name == "海南省"
+
+
+def test_renamed_places_are_found_under_their_former_names():
+    p = lookup("襄樊市")
+    assert (p.name, p.matched) == ("襄阳市", "former")
+    assert lookup("思茅市").name == "普洱市"
+
+
+def test_a_changed_type_suffix_finds_the_place_through_its_stem():
+    assert lookup("毕节地区").name == "毕节市"      # 地区 -> 市 in 2011
+    assert lookup("长垣县").name == "长垣市"        # 县 -> 市
+
+
+def test_ambiguous_names_are_marked_not_guessed():
+    with pytest.raises(AmbiguousPlace) as info:
+        lookup("朝阳区")
+    assert {c.parent for c in info.value.candidates} == {"北京市", "长春市"}
+    assert isinstance(info.value, MetadataError)
+
+
+def test_province_or_parent_resolves_an_ambiguous_name():
+    assert lookup("朝阳区", province="北京").code == "110105"
+    assert lookup("朝阳区", province="吉林省").parent == "长春市"
+    assert lookup("南沙区", parent="广州市").parent_code == "440100"
+
+
+def test_unknown_place_is_a_clear_error():
+    with pytest.raises(PlaceNotFound, match="火星市"):
+        lookup("火星市")
+    assert candidates("") == []
+
+
+def test_levels_and_rank_facts():
+    jinan = lookup("济南")
+    assert (jinan.level, jinan.rank, jinan.capital, jinan.sub_provincial) == ("地级市", "副省级城市", True, True)
+    assert jinan.ranks == ("副省级城市", "省会")
+    fuzhou = lookup("福州")
+    assert (fuzhou.rank, fuzhou.ranks) == ("省会", ("省会",))
+    dalian = lookup("大连")
+    assert (dalian.rank, dalian.ranks) == ("副省级城市", ("副省级城市",))
+    assert lookup("商丘").ranks == ("地级市",)
+    assert [lookup(n).rank for n in ("山东", "新疆", "上海")] == ["省", "自治区", "直辖市"]
+    assert lookup("泉港区").level == "县区"
+    assert lookup("晋江市").level == "县级市"
+
+
+def test_regions_of_the_statistics_bureau():
+    assert [lookup(n).region for n in ("浙江", "河南", "四川", "辽宁")] == ["东部", "中部", "西部", "东北"]
+    assert lookup("商丘").region == "中部"
+
+
+def test_parent_of_a_city_is_its_province_and_of_a_district_its_city():
+    assert parent_of("济南市").name == "山东省"
+    assert parent_of("泉港区").name == "泉州市"
+    assert parent_of("浦东新区").name == "上海市"
+    assert parent_of("山东省") is None
+    assert parent_of("朝阳区", province="北京").name == "北京市"
+
+
+def test_short_form_rules():
+    assert short_form("新疆维吾尔自治区", "自治区") == "新疆"
+    assert short_form("黔东南苗族侗族自治州", "自治州") == "黔东南"
+    assert short_form("长阳土家族自治县", "自治县") == "长阳"
+    assert short_form("城区", "市辖区") is None          # one character left: no short form
+
+
+def test_place_names_include_short_forms_and_the_province():
+    assert place_names(["河南省", "商丘市"]) == {"河南", "河南省", "商丘", "商丘市"}
+    assert "不存在的地方" in place_names(["不存在的地方"])
+
+
+def test_place_from_title_or_file_name():
+    assert place_from_text("2026_云南省_政府工作报告.csv").name == "云南省"
+    assert place_from_text("陕西省2026年政府工作报告").name == "陕西省"
+    assert place_from_text("2024年泉州市泉港区政府工作报告").code == lookup("泉港区").code
+    assert place_from_text("政府工作报告") is None
