@@ -47,6 +47,10 @@ _EXPORTS: dict[str, str] = {
     # reading reports as reports
     "split_sections": "sections", "section_corpus": "sections", "paragraphs": "sections",
     "growth_targets": "targets", "discover_slogans": "discover", "add_to_dictionary": "discover",
+    # panels over places and years
+    "attention": "panels.attention", "attention_by_year": "panels.attention",
+    "attention_panel": "panels.attention",
+    "expand_dictionary": "panels.attention", "load_category_dictionary": "panels.attention",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -66,6 +70,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from .panels.attention import (attention, attention_by_year, attention_panel, expand_dictionary,
+                            load_category_dictionary)
     from .cache import TokenCache
     from .cleaning import DEFAULT_STEPS, Change, CleanResult, clean, looks_truncated
     from .corpus import Corpus, Document, as_corpus, load_corpus
