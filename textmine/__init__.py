@@ -51,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "attention": "panels.attention", "attention_by_year": "panels.attention",
     "attention_panel": "panels.attention",
     "expand_dictionary": "panels.attention", "load_category_dictionary": "panels.attention",
+    "adoption": "panels.diffusion", "adoption_curve": "panels.diffusion", "adoption_events": "panels.diffusion",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -72,6 +73,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .panels.attention import (attention, attention_by_year, attention_panel, expand_dictionary,
                             load_category_dictionary)
+    from .panels.diffusion import adoption, adoption_curve, adoption_events
     from .cache import TokenCache
     from .cleaning import DEFAULT_STEPS, Change, CleanResult, clean, looks_truncated
     from .corpus import Corpus, Document, as_corpus, load_corpus
