@@ -1,11 +1,12 @@
 # Two entry points for a fresh machine:
 #   make report   -- set up .venv and regenerate figures/ from the bundled corpus
 #   make test     -- set up .venv (with test extras) and run the test suite
+#   make browser  -- install Debian's Chromium for the explorer's browser test (root; .ci/run does it)
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: report test bench venv clean
+.PHONY: report test bench venv clean browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,13 @@ report: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
+
+# What the explorer's browser test (tests/test_explorer.py) needs from Debian: Chromium, and CJK
+# fonts so its screenshots show Chinese. Needs root (CI runs as root); without Chromium that test skips.
+browser:
+	dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	chromium --version 2>/dev/null
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py

@@ -52,6 +52,8 @@ _EXPORTS: dict[str, str] = {
     "attention_panel": "panels.attention",
     "expand_dictionary": "panels.attention", "load_category_dictionary": "panels.attention",
     "adoption": "panels.diffusion", "adoption_curve": "panels.diffusion", "adoption_events": "panels.diffusion",
+    # sharing results
+    "write_explorer": "explorer",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -78,6 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .cleaning import DEFAULT_STEPS, Change, CleanResult, clean, looks_truncated
     from .corpus import Corpus, Document, as_corpus, load_corpus
     from .discover import add_to_dictionary, discover_slogans
+    from .explorer import write_explorer
     from .errors import CorpusError, DictionaryError, MetadataError, TextmineError
     from .frequency import DocumentTermMatrix, dtm, kwic, load_slogans, slogan_frequency, term_frequency
     from .keywords import extract_keywords, keyness, tfidf, top_terms
