@@ -20,7 +20,7 @@ What it does, in one run:
    a. the baseline a researcher writes today -- a loop of ``lcut`` over the
       files with jieba (a private ``jieba.Tokenizer`` with the same policy
       terms and frequencies as textmine, ``HMM=False``, the same filter
-      rules) -- against ``Tokenizer().tokenize_corpus(corpus, n_jobs=-1)``
+      rules) -- against ``list(tokens(corpus, n_jobs=-1))``
       with a cold cache in a fresh temporary folder; the token lists must be
       identical (compared by per-document digests). ``--baseline-mb`` times
       the baseline on the first documents only (the rate is then extrapolated);
@@ -222,7 +222,7 @@ def child_jieba(data: str, limit_mb: float) -> dict:
 
     import jieba
 
-    from textmine.tokenize import Tokenizer, _quiet_jieba, _term_table
+    from textmine.tokenize.tokenizer import Tokenizer, _quiet_jieba, _term_table
 
     tok = Tokenizer()  # for the dictionary entries and the filter rules only
     with _quiet_jieba():
@@ -265,7 +265,7 @@ def child_jieba_default(data: str, limit_mb: float) -> dict:
     """
     import jieba
 
-    from textmine.tokenize import POLICY_DICTIONARY, Tokenizer, _quiet_jieba
+    from textmine.tokenize.tokenizer import POLICY_DICTIONARY, Tokenizer, _quiet_jieba
 
     keep = Tokenizer()._keep
     with _quiet_jieba():
@@ -282,10 +282,10 @@ def child_jieba_default(data: str, limit_mb: float) -> dict:
 
 
 def child_tokenize(data: str, what: str, clean: bool, n_docs: int) -> dict:
-    """textmine on a lazily loaded folder: ``tokenize_corpus`` or ``dtm``, n_jobs=-1, cache from the env."""
+    """textmine on a lazily loaded folder: ``list(tokens(...))``, streamed, or ``dtm``; n_jobs=-1, cache from the env."""
     from textmine.corpus import load_corpus
     from textmine.frequency import dtm
-    from textmine.tokenize import Tokenizer
+    from textmine.tokenize import Tokenizer, tokens
 
     corpus = load_corpus(data, lazy=True, clean=clean)
     if n_docs:
@@ -295,11 +295,11 @@ def child_tokenize(data: str, what: str, clean: bool, n_docs: int) -> dict:
     with PeakTreeRSS() as peak:
         start, cpu = time.perf_counter(), _cpu_seconds()
         if what == "tokens":
-            result = tok.tokenize_corpus(corpus, n_jobs=-1)
+            result = list(tokens(corpus, tok, n_jobs=-1))
         elif what == "stream":  # one list at a time, each counted and dropped, as a streaming consumer does
-            result = sum(len(t) for t in tok.iter_tokens(corpus, n_jobs=-1))
+            result = sum(len(t) for t in tokens(corpus, tok, n_jobs=-1))
         else:
-            result = dtm(corpus, tok, n_jobs=-1)
+            result = dtm(corpus, tokenizer=tok, n_jobs=-1)
         seconds = time.perf_counter() - start
         _shutdown_workers()
         cpu = _cpu_seconds() - cpu  # workers included: they have been waited for
@@ -588,14 +588,14 @@ def summary(result: dict) -> str:
         f"| for comparison: `jieba.load_userdict` + `jieba.lcut` (HMM on: other tokens), "
         f"{t['jieba_default_hmm']['mb']:.0f} MB | {t['jieba_default_hmm']['seconds']:.1f} s | "
         f"{t['jieba_default_hmm']['mb_per_s']:.2f} MB/s | | | |",
-        f"| textmine `tokenize_corpus(n_jobs=-1)`, cold cache | {t['cold']['seconds']:.2f} s | "
+        f"| textmine `list(tokens(corpus, n_jobs=-1))`, cold cache | {t['cold']['seconds']:.2f} s | "
         f"{t['cold']['mb_per_s']:.1f} MB/s | **{t['ratio_cold_vs_jieba']}x** jieba "
         f"({t['ratio_cold_vs_jieba_default_hmm']}x `jieba.lcut` with HMM) | "
         f"{t['cold']['peak_tree_mb']:.0f} MB | >= 15x |",
         f"| same, warm cache (every token list built and kept) | {t['warm']['seconds']:.2f} s | "
         f"{t['warm']['mb_per_s']:.0f} MB/s | **{t['ratio_warm_vs_cold']}x** cold | "
         f"{t['warm']['peak_tree_mb']:.0f} MB | >= 50x |",
-        f"| same, warm cache, streamed (`iter_tokens`: each list built, counted, dropped) | "
+        f"| same, warm cache, streamed (`for t in tokens(...)`: each list built, counted, dropped) | "
         f"{t['warm_stream']['seconds']:.2f} s | | **{t['ratio_warm_stream_vs_cold']}x** cold | "
         f"{t['warm_stream']['peak_tree_mb']:.0f} MB | >= 50x |",
         f"| `dtm(corpus, n_jobs=-1)` (tokenized and counted), cold / warm | {t['dtm_cold']['seconds']:.2f} s / "

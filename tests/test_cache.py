@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from textmine.cache import ENV_VAR, TokenCache, default_cache_dir
+import textmine as tm
+
+from textmine.tokenize.cache import ENV_VAR, TokenCache, default_cache_dir
 from textmine.tokenize import Tokenizer
 
 TEXTS = ["推进乡村振兴,发展新质生产力", "持续优化营商环境", "推进乡村振兴,发展新质生产力"]
@@ -70,17 +72,17 @@ def test_checksum_is_the_sha256_of_everything_after_the_header_line(tmp_path):
 @pytest.fixture
 def no_bundles(monkeypatch):
     """Per-document entries only: no corpus bundle is written or read."""
-    monkeypatch.setattr("textmine._tokstream.BUNDLE_MIN_DOCS", 10**9)
+    monkeypatch.setattr("textmine.tokenize.stream.BUNDLE_MIN_DOCS", 10**9)
 
 
 def test_truncated_entry_is_detected_removed_and_rebuilt(tmp_path, no_bundles):
     tok = Tokenizer()
-    assert tok.tokenize_corpus(TEXTS, cache_dir=tmp_path) == EXPECTED
+    assert list(tm.tokens(TEXTS, cache=tmp_path, tokenizer=tok)) == EXPECTED
     path = entries(tmp_path)[0]
     good = path.read_bytes()
     path.write_bytes(good[: len(good) // 2])
     cache = TokenCache(tmp_path)
-    assert tok.tokenize_corpus(TEXTS, cache=cache) == EXPECTED
+    assert list(tm.tokens(TEXTS, cache=cache, tokenizer=tok)) == EXPECTED
     assert cache.rebuilt == 1
     assert path.read_bytes() == good  # written again, whole
 
@@ -109,7 +111,7 @@ def test_an_entry_under_another_key_is_refused(tmp_path):
 
 def test_tokenizing_twice_reads_the_cache_instead_of_the_engine(tmp_path, monkeypatch):
     tok = Tokenizer()
-    assert tok.tokenize_corpus(TEXTS, cache_dir=tmp_path) == EXPECTED
+    assert list(tm.tokens(TEXTS, cache=tmp_path, tokenizer=tok)) == EXPECTED
     assert len(entries(tmp_path)) == 2  # the repeated text is stored once
 
     def no_engine(self, text):
@@ -117,21 +119,21 @@ def test_tokenizing_twice_reads_the_cache_instead_of_the_engine(tmp_path, monkey
 
     monkeypatch.setattr(Tokenizer, "cut", no_engine)
     cache = TokenCache(tmp_path)
-    assert tok.tokenize_corpus(TEXTS, cache=cache) == EXPECTED
+    assert list(tm.tokens(TEXTS, cache=cache, tokenizer=tok)) == EXPECTED
     assert (cache.hits, cache.misses) == (3, 0)
 
 
 def test_other_settings_do_not_reuse_entries(tmp_path):
-    Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
+    list(tm.tokens(TEXTS, cache=tmp_path, tokenizer=Tokenizer()))
     cache = TokenCache(tmp_path)
-    tokens = Tokenizer(drop_stopwords=False).tokenize_corpus(TEXTS[:2], cache=cache)
+    tokens = list(tm.tokens(TEXTS[:2], cache=cache, tokenizer=Tokenizer(drop_stopwords=False)))
     assert tokens == [["推进", "乡村振兴", "发展", "新质生产力"], ["持续", "优化", "营商环境"]]
     assert cache.hits == 0
 
 
 def test_cache_false_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
-    assert Tokenizer().tokenize_corpus(TEXTS, cache=False) == EXPECTED
+    assert list(tm.tokens(TEXTS, cache=False, tokenizer=Tokenizer())) == EXPECTED
     assert entries(tmp_path) == []
 
 
@@ -139,7 +141,7 @@ def test_cache_directory_argument_then_environment_then_home(tmp_path, monkeypat
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "from_env"))
     assert TokenCache(tmp_path / "explicit").directory == tmp_path / "explicit"
     assert TokenCache().directory == tmp_path / "from_env"
-    Tokenizer().tokenize_corpus(["优化营商环境"])
+    list(tm.tokens(["优化营商环境"], tokenizer=Tokenizer()))
     assert len(entries(tmp_path / "from_env")) == 1
     monkeypatch.delenv(ENV_VAR)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -147,7 +149,7 @@ def test_cache_directory_argument_then_environment_then_home(tmp_path, monkeypat
 
 
 def test_no_temporary_files_are_left_behind(tmp_path):
-    Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
+    list(tm.tokens(TEXTS, cache=tmp_path, tokenizer=Tokenizer()))
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith((".tok", ".tmb"))]
     assert leftovers == []
 
@@ -156,7 +158,7 @@ def test_unwritable_cache_warns_and_still_tokenizes(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory", encoding="utf-8")
     with pytest.warns(UserWarning, match="cannot write the token cache"):
-        assert Tokenizer().tokenize_corpus(TEXTS, cache_dir=blocker / "cache") == EXPECTED
+        assert list(tm.tokens(TEXTS, cache=blocker / "cache", tokenizer=Tokenizer())) == EXPECTED
 
 
 @pytest.mark.parametrize("tokens", [[], [""], ["", ""], ["引号\"里", "反斜杠\\", "换\n行", "\",\""], ["a", "b,c", "[d]"]])
@@ -207,7 +209,7 @@ def bundles(directory: Path) -> list[Path]:
 
 def test_a_corpus_gets_one_bundle_and_a_warm_run_reads_only_it(tmp_path, monkeypatch):
     tok = Tokenizer()
-    assert tok.tokenize_corpus(TEXTS, cache_dir=tmp_path) == EXPECTED
+    assert list(tm.tokens(TEXTS, cache=tmp_path, tokenizer=tok)) == EXPECTED
     assert len(bundles(tmp_path)) == 1
     for path in entries(tmp_path):  # the warm run does not need them
         path.unlink()
@@ -217,7 +219,7 @@ def test_a_corpus_gets_one_bundle_and_a_warm_run_reads_only_it(tmp_path, monkeyp
 
     monkeypatch.setattr(Tokenizer, "cut", no_engine)
     cache = TokenCache(tmp_path)
-    got = tok.tokenize_corpus(TEXTS, cache=cache)
+    got = list(tm.tokens(TEXTS, cache=cache, tokenizer=tok))
     assert got == EXPECTED
     assert (cache.hits, cache.misses) == (3, 0)
     assert got[0] is not got[2]  # every document its own list
@@ -225,32 +227,32 @@ def test_a_corpus_gets_one_bundle_and_a_warm_run_reads_only_it(tmp_path, monkeyp
 
 def test_another_order_or_subset_is_another_corpus(tmp_path):
     tok = Tokenizer()
-    tok.tokenize_corpus(TEXTS, cache_dir=tmp_path)
-    assert tok.tokenize_corpus(TEXTS[1:], cache_dir=tmp_path) == EXPECTED[1:]  # [B, A]: another order
-    assert tok.tokenize_corpus(TEXTS[:2], cache_dir=tmp_path) == EXPECTED[:2]
+    list(tm.tokens(TEXTS, cache=tmp_path, tokenizer=tok))
+    assert list(tm.tokens(TEXTS[1:], cache=tmp_path, tokenizer=tok)) == EXPECTED[1:]  # [B, A]: another order
+    assert list(tm.tokens(TEXTS[:2], cache=tmp_path, tokenizer=tok)) == EXPECTED[:2]
     assert len(bundles(tmp_path)) == 3
 
 
 def test_damaged_bundle_is_detected_removed_and_rebuilt(tmp_path):
     tok = Tokenizer()
-    tok.tokenize_corpus(TEXTS, cache_dir=tmp_path)
+    list(tm.tokens(TEXTS, cache=tmp_path, tokenizer=tok))
     (path,) = bundles(tmp_path)
     good = bytearray(path.read_bytes())
     bad = bytearray(good)
     bad[8] ^= 1  # first token id of the first document
     path.write_bytes(bytes(bad))
     cache = TokenCache(tmp_path)
-    assert tok.tokenize_corpus(TEXTS, cache=cache) == EXPECTED
+    assert list(tm.tokens(TEXTS, cache=cache, tokenizer=tok)) == EXPECTED
     assert cache.rebuilt == 1
     assert path.read_bytes() == bytes(good)  # written again from the entries
     path.write_bytes(bytes(good[: len(good) // 2]))  # truncated
     cache = TokenCache(tmp_path)
-    assert tok.tokenize_corpus(TEXTS, cache=cache) == EXPECTED
+    assert list(tm.tokens(TEXTS, cache=cache, tokenizer=tok)) == EXPECTED
     assert cache.rebuilt == 1
 
 
 def test_a_run_stopped_early_leaves_no_bundle(tmp_path):
-    stream = Tokenizer().iter_tokens(TEXTS, cache_dir=tmp_path)
+    stream = iter(tm.tokens(TEXTS, cache=tmp_path, tokenizer=Tokenizer()))
     assert next(stream) == EXPECTED[0]
     stream.close()
     assert list((tmp_path / "corpora").iterdir()) == []  # neither a bundle nor its temporary file
@@ -259,22 +261,22 @@ def test_a_run_stopped_early_leaves_no_bundle(tmp_path):
 def test_least_recently_used_bundles_are_pruned(tmp_path, monkeypatch):
     import os
 
-    monkeypatch.setattr("textmine.cache.MAX_BUNDLES", 2)
+    monkeypatch.setattr("textmine.tokenize.cache.MAX_BUNDLES", 2)
     tok = Tokenizer()
     corpora = [TEXTS, TEXTS[:2], TEXTS[1:]]
     for i, texts in enumerate(corpora):
-        tok.tokenize_corpus(texts, cache_dir=tmp_path)
+        list(tm.tokens(texts, cache=tmp_path, tokenizer=tok))
         for path in bundles(tmp_path):  # mtimes a second apart, newest last
             os.utime(path, ns=(path.stat().st_mtime_ns - 10**9,) * 2)
     kept = bundles(tmp_path)
     assert len(kept) == 2
     cache = TokenCache(tmp_path)
-    tok.tokenize_corpus(corpora[0], cache=cache)  # the oldest was pruned: tokenized from the entries
+    list(tm.tokens(corpora[0], cache=cache, tokenizer=tok))  # the oldest was pruned: tokenized from the entries
     assert cache.misses == 0 and len(bundles(tmp_path)) == 2
 
 
 def test_clear_removes_entries_and_bundles(tmp_path):
-    Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
+    list(tm.tokens(TEXTS, cache=tmp_path, tokenizer=Tokenizer()))
     legacy = tmp_path / "ab" / "ab12.json.gz"  # an entry of the first format, no longer read
     legacy.parent.mkdir(exist_ok=True)
     legacy.write_bytes(b"old")
@@ -299,15 +301,15 @@ def lazy_folder(folder: Path, texts: list[str]):
 @pytest.fixture
 def no_recent_rule(monkeypatch):
     """Files written by the test a moment ago may still get a bundle."""
-    monkeypatch.setattr("textmine._tokstream.RECENT_SECONDS", 0)
+    monkeypatch.setattr("textmine.tokenize.stream.RECENT_SECONDS", 0)
 
 
 def test_files_changed_a_moment_ago_get_no_bundle_until_a_later_run(tmp_path, monkeypatch):
     corpus = lazy_folder(tmp_path / "reports", ["推进乡村振兴", "优化营商环境"])
-    Tokenizer().tokenize_corpus(corpus, cache_dir=tmp_path / "cache")
+    list(tm.tokens(corpus, cache=tmp_path / "cache", tokenizer=Tokenizer()))
     assert bundles(tmp_path / "cache") == []  # written just now: they could change again within the clock tick
-    monkeypatch.setattr("textmine._tokstream.RECENT_SECONDS", 0)  # as if the run came later
-    Tokenizer().tokenize_corpus(corpus, cache_dir=tmp_path / "cache")
+    monkeypatch.setattr("textmine.tokenize.stream.RECENT_SECONDS", 0)  # as if the run came later
+    list(tm.tokens(corpus, cache=tmp_path / "cache", tokenizer=Tokenizer()))
     assert len(bundles(tmp_path / "cache")) == 1
 
 
@@ -316,14 +318,14 @@ def test_an_edit_that_restores_size_and_mtime_still_misses_the_bundle(tmp_path, 
 
     corpus = lazy_folder(tmp_path / "reports", ["推进乡村振兴", "优化营商环境"])
     tok = Tokenizer()
-    tok.tokenize_corpus(corpus, cache_dir=tmp_path / "cache")
+    list(tm.tokens(corpus, cache=tmp_path / "cache", tokenizer=tok))
     assert len(bundles(tmp_path / "cache")) == 1
     path = tmp_path / "reports" / "r1.txt"
     before = path.stat()
     path.write_text("发展数字经济\n", encoding="utf-8")  # as many bytes as before
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # modification time put back (touch -r, cp -p)
     assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
-    got = tok.tokenize_corpus(corpus, cache_dir=tmp_path / "cache")
+    got = list(tm.tokens(corpus, cache=tmp_path / "cache", tokenizer=tok))
     assert got == [tok("推进乡村振兴"), tok("发展数字经济")] and "数字经济" in got[1]
 
 
@@ -332,7 +334,7 @@ def test_a_consumer_that_stops_at_the_last_document_still_gets_a_bundle():
 
     cache = Path(tempfile.mkdtemp())
     tok = Tokenizer()
-    pairs = list(zip(range(len(TEXTS)), tok.iter_tokens(TEXTS, cache_dir=cache)))  # zip never asks for more
+    pairs = list(zip(range(len(TEXTS)), iter(tm.tokens(TEXTS, cache=cache, tokenizer=tok))))  # zip never asks for more
     assert [tokens for _, tokens in pairs] == EXPECTED
     assert len(bundles(cache)) == 1
 
@@ -341,7 +343,7 @@ def test_clear_and_pruning_remove_temporary_files_of_killed_runs(tmp_path):
     import os
     import time
 
-    Tokenizer().tokenize_corpus(TEXTS, cache_dir=tmp_path)
+    list(tm.tokens(TEXTS, cache=tmp_path, tokenizer=Tokenizer()))
     (entry,) = entries(tmp_path)[:1]
     old = [tmp_path / "corpora" / ".x.tmb.abc.tmp", entry.parent / ".y.tok.def.tmp"]
     fresh = tmp_path / "corpora" / ".z.tmb.ghi.tmp"  # another run may be writing this one
@@ -350,7 +352,7 @@ def test_clear_and_pruning_remove_temporary_files_of_killed_runs(tmp_path):
     day_ago = time.time() - 2 * 24 * 3600
     for path in old:
         os.utime(path, (day_ago, day_ago))
-    Tokenizer().tokenize_corpus(TEXTS[:2], cache_dir=tmp_path)  # a new bundle: pruning runs
+    list(tm.tokens(TEXTS[:2], cache=tmp_path, tokenizer=Tokenizer()))  # a new bundle: pruning runs
     assert not old[0].exists() and fresh.exists()
     TokenCache(tmp_path).clear()
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
@@ -363,4 +365,4 @@ def test_a_file_removed_after_loading_is_a_corpus_error_naming_it(tmp_path):
     (tmp_path / "reports" / "r1.txt").unlink()
     for n_jobs in (1, 2):
         with pytest.raises(CorpusError, match=r"r1\.txt: file not found"):
-            Tokenizer().tokenize_corpus(corpus, cache_dir=tmp_path / "cache", n_jobs=n_jobs)
+            list(tm.tokens(corpus, cache=tmp_path / "cache", n_jobs=n_jobs, tokenizer=Tokenizer()))

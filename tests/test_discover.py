@@ -28,11 +28,11 @@ def corpus_of(*texts: str, places: tuple[str, ...] | None = None) -> Corpus:
 class ListTokenizer:
     """Stands in for Tokenizer: returns token lists written by hand (stopwords already dropped)."""
 
-    def __init__(self, token_lists):
-        self.token_lists = token_lists
+    def __init__(self, texts, token_lists):
+        self.tokens = dict(zip(texts, token_lists))
 
-    def tokenize_corpus(self, corpus, **kwargs):
-        return self.token_lists
+    def __call__(self, text):
+        return self.tokens[text]
 
 
 # -- quoted phrases and formulas ----------------------------------------------------
@@ -92,7 +92,7 @@ def test_min_count_and_top():
     df = discover_slogans(corpus_of(*texts), ngrams=False, min_count=1)
     assert df["candidate"].tolist() == ["丁戊己", "庚辛壬", "甲乙丙"]
     assert discover_slogans(corpus_of(*texts), ngrams=False, min_count=2)["candidate"].tolist() == ["丁戊己"]
-    assert len(discover_slogans(corpus_of(*texts), ngrams=False, min_count=1, top=2)) == 2
+    assert len(discover_slogans(corpus_of(*texts), ngrams=False, min_count=1, n=2)) == 2
 
 
 def test_a_word_rarely_quoted_is_not_a_slogan():
@@ -133,7 +133,7 @@ def test_cohesion_threshold():
 def test_ngram_candidates_prefer_the_longer_phrase():
     texts = ("深化放管服改革。", "推进放管服。")
     tokens = [["深化", "放管", "服", "改革"], ["推进", "放管", "服"]]
-    df = discover_slogans(corpus_of(*texts), tokenizer=ListTokenizer(tokens))
+    df = discover_slogans(corpus_of(*texts), tokenizer=ListTokenizer(texts, tokens))
     assert df[["candidate", "kind", "count", "n_docs"]].values.tolist() == [["放管服", "ngram", 2, 2]]
 
 

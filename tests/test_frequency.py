@@ -303,14 +303,14 @@ def test_kwic_rows_match_slogan_counts_and_carry_metadata(corpus):
 
 
 class SpaceTokenizer:
-    """A stand-in with the Tokenizer batch interface: tokens are space-separated."""
+    """A plain ``str -> list[str]`` callable: tokens are space-separated; counts its calls."""
 
     def __init__(self):
         self.calls = 0
 
-    def tokenize_corpus(self, corpus):
+    def __call__(self, text):
         self.calls += 1
-        return [doc.text.split() for doc in corpus]
+        return text.split()
 
 
 TOKEN_TEXTS = ["营商环境 发展 发展", "发展 新质生产力", "营商环境 改革 改革 改革"]
@@ -319,7 +319,7 @@ TOKEN_TEXTS = ["营商环境 发展 发展", "发展 新质生产力", "营商�
 def test_dtm_counts_tokens_per_document_with_sorted_vocabulary():
     tok = SpaceTokenizer()
     d = dtm(TOKEN_TEXTS, tokenizer=tok)
-    assert tok.calls == 1  # the batch interface is used
+    assert tok.calls == len(TOKEN_TEXTS)  # each document tokenized once
     assert d.vocabulary == sorted({"营商环境", "发展", "新质生产力", "改革"})
     assert d.doc_ids == ["doc0", "doc1", "doc2"]
     assert sparse.isspmatrix_csr(d.matrix) and d.matrix.dtype.kind == "i"
@@ -329,18 +329,18 @@ def test_dtm_counts_tokens_per_document_with_sorted_vocabulary():
 
 def test_dtm_min_df_keeps_terms_in_enough_documents():
     # 发展 and 营商环境 occur in two documents each; 新质生产力 and 改革 in one
-    assert dtm(TOKEN_TEXTS, str.split, min_df=2).vocabulary == ["发展", "营商环境"]
-    assert dtm(TOKEN_TEXTS, str.split, min_df=0.5).vocabulary == ["发展", "营商环境"]
+    assert dtm(TOKEN_TEXTS, tokenizer=str.split, min_df=2).vocabulary == ["发展", "营商环境"]
+    assert dtm(TOKEN_TEXTS, tokenizer=str.split, min_df=0.5).vocabulary == ["发展", "营商环境"]
 
 
 def test_dtm_with_a_fixed_vocabulary_keeps_its_order_and_ignores_other_tokens():
-    d = dtm(TOKEN_TEXTS, str.split, vocabulary=["改革", "发展", "共同富裕"])
+    d = dtm(TOKEN_TEXTS, tokenizer=str.split, vocabulary=["改革", "发展", "共同富裕"])
     assert d.vocabulary == ["改革", "发展", "共同富裕"]
     assert d.matrix.toarray().tolist() == [[0, 2, 0], [0, 1, 0], [3, 0, 0]]
 
 
 def test_dtm_feeds_scikit_learn_like_its_own_vectorizer():
-    d = dtm(TOKEN_TEXTS, str.split)
+    d = dtm(TOKEN_TEXTS, tokenizer=str.split)
     ours = TfidfTransformer().fit_transform(d.matrix).toarray()
     vec = TfidfVectorizer(tokenizer=str.split, lowercase=False, token_pattern=None)
     theirs = vec.fit_transform(TOKEN_TEXTS).toarray()
@@ -349,7 +349,7 @@ def test_dtm_feeds_scikit_learn_like_its_own_vectorizer():
 
 
 def test_dtm_to_gensim_uses_the_same_ids_as_the_matrix():
-    d = dtm(TOKEN_TEXTS, str.split)
+    d = dtm(TOKEN_TEXTS, tokenizer=str.split)
     bow, dictionary = d.to_gensim()
     assert [dictionary[j] for j in range(len(d.vocabulary))] == d.vocabulary
     assert bow == [sorted(dictionary.doc2bow(text.split())) for text in TOKEN_TEXTS]
@@ -361,7 +361,7 @@ def test_dtm_to_gensim_uses_the_same_ids_as_the_matrix():
 
 
 def test_term_frequency_counts_ranks_and_document_frequency():
-    tf = term_frequency(TOKEN_TEXTS, str.split)
+    tf = term_frequency(TOKEN_TEXTS, tokenizer=str.split)
     assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "group", "rate"]
     assert set(tf["group"]) == {"all"}
     # hand count: 发展 3 (2 docs), 改革 3 (1 doc), 营商环境 2, 新质生产力 1; the tie goes to the smaller feature
@@ -379,7 +379,7 @@ def test_term_frequency_counts_ranks_and_document_frequency():
 def test_term_frequency_by_group_with_top_n():
     frame = pd.DataFrame({"text": TOKEN_TEXTS, "level": ["县区", "县区", "地级市"]})
     corpus = Corpus.from_dataframe(frame, clean=False)
-    tf = term_frequency(corpus, str.split, by="level", n=1)
+    tf = term_frequency(corpus, tokenizer=str.split, by="level", n=1)
     assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "group", "level", "rate"]
     assert (tf["group"] == tf["level"]).all()
     assert tf[["level", "feature", "frequency", "rank", "docfreq"]].values.tolist() == sorted([
@@ -394,7 +394,7 @@ def test_term_frequency_by_the_rank_metadata_column_keeps_it_apart_from_the_feat
     frame = pd.DataFrame({"text": TOKEN_TEXTS, "rank": ["副省级城市", "副省级城市", "地级市"],
                           "year": [2024, 2024, 2023]})
     corpus = Corpus.from_dataframe(frame, clean=False)
-    tf = term_frequency(corpus, str.split, by=["rank", "year"], n=1)
+    tf = term_frequency(corpus, tokenizer=str.split, by=["rank", "year"], n=1)
     assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "group", "year", "rate"]
     assert tf[["group", "feature", "frequency", "rank"]].values.tolist() == [
         ["副省级城市 | 2024", "发展", 3, 1],
@@ -461,22 +461,6 @@ def test_variants_that_overlap_each_other_count_once_per_disjoint_occurrence(aut
     text = "甲乙丙，乙丙，甲乙"
     assert counts(slogan_frequency(text, ["甲乙|乙丙"])) == {"甲乙": 3}
     assert counts(slogan_frequency(text, ["甲乙", "乙丙"])) == {"甲乙": text.count("甲乙"), "乙丙": text.count("乙丙")}
-
-
-class StreamTokenizer:
-    """A stand-in with the streaming interface only: ``tokenize_corpus`` must not be called."""
-
-    def iter_tokens(self, corpus, n_jobs=None):
-        for doc in corpus:
-            yield doc.text.split()
-
-    def tokenize_corpus(self, corpus):
-        raise AssertionError("dtm materialised every token list")
-
-
-def test_dtm_consumes_the_token_stream():
-    d = dtm(TOKEN_TEXTS, tokenizer=StreamTokenizer())
-    assert d.matrix.toarray().tolist() == [[text.split().count(t) for t in d.vocabulary] for text in TOKEN_TEXTS]
 
 
 def test_dtm_of_a_lazy_folder_corpus_equals_the_eager_one(tmp_path, token_cache):

@@ -61,7 +61,7 @@ def test_tfidf_matches_hand_computation_with_sublinear_tf():
     d0 = l2({"营商": (1 + math.log(2)) * idf(2), "环境": 1 * idf(1), "改革": 1 * idf(2)})
     d2 = l2({"营商": 1 * idf(2), "开放": (1 + math.log(3)) * idf(2)})
 
-    frame = tfidf(toy_corpus(), WS).to_frame()
+    frame = tfidf(toy_corpus(), tokenizer=WS).to_frame()
 
     for term, value in d0.items():
         assert score(frame, "d0", term) == pytest.approx(value)
@@ -73,13 +73,13 @@ def test_tfidf_matches_hand_computation_with_sublinear_tf():
 
 
 def test_tfidf_raw_counts_and_no_norm():
-    frame = tfidf(toy_corpus(), WS, sublinear_tf=False, norm=None).to_frame()
+    frame = tfidf(toy_corpus(), tokenizer=WS, sublinear_tf=False, norm=None).to_frame()
     assert score(frame, "d2", "开放") == pytest.approx(3 * idf(2))
     assert score(frame, "d0", "环境") == pytest.approx(idf(1))
 
 
 def test_tfidf_result_exposes_idf_df_and_metadata():
-    result = tfidf(toy_corpus(), WS)
+    result = tfidf(toy_corpus(), tokenizer=WS)
     table = result.idf_frame().set_index("term")
     assert table.loc["环境", "df"] == 1 and table.loc["开放", "df"] == 2
     assert table.loc["环境", "idf"] == pytest.approx(idf(1))
@@ -97,14 +97,14 @@ def test_tfidf_equals_scikit_learn_on_text_with_the_same_tokenizer():
                              sublinear_tf=options.get("sublinear_tf", True), norm=options.get("norm", "l2"),
                              ngram_range=options.get("ngram_range", (1, 1)), min_df=options.get("min_df", 1))
         expected = sk.fit_transform(texts).toarray()
-        result = tfidf(texts, WS, **options)
+        result = tfidf(texts, tokenizer=WS, **options)
         assert result.vocabulary == sk.get_feature_names_out().tolist()
         np.testing.assert_allclose(result.matrix.toarray(), expected)
         np.testing.assert_allclose(result.idf, sk.idf_)
 
 
 def test_tfidf_transform_scores_new_text_with_corpus_idf():
-    result = tfidf(toy_corpus(), WS, sublinear_tf=False, norm=None)
+    result = tfidf(toy_corpus(), tokenizer=WS, sublinear_tf=False, norm=None)
     row = result.transform("环境 环境 未知").toarray()[0]
     assert row[result.vocabulary.index("环境")] == pytest.approx(2 * idf(1))
     assert row.sum() == pytest.approx(2 * idf(1))  # 未知 is not in the corpus vocabulary
@@ -112,7 +112,7 @@ def test_tfidf_transform_scores_new_text_with_corpus_idf():
 
 def test_tfidf_pruning_everything_is_a_clear_error():
     with pytest.raises(TextmineError, match="min_df=3"):
-        tfidf(["甲 乙", "丙 丁"], WS, min_df=3)
+        tfidf(["甲 乙", "丙 丁"], tokenizer=WS, min_df=3)
 
 
 def test_top_terms_per_document_keeps_n():
@@ -371,7 +371,7 @@ def test_tfidf_with_the_policy_tokenizer_equals_scikit_learn_on_text(tok):
     texts = ["加快发展新质生产力，优化营商环境。", "持续优化营商环境，推进乡村振兴。", "推进乡村振兴，建设美丽乡村。"]
     sk = TfidfVectorizer(tokenizer=tok, lowercase=False, token_pattern=None, preprocessor=None, sublinear_tf=True)
     expected = sk.fit_transform(texts).toarray()
-    result = tfidf(texts, tok)
+    result = tfidf(texts, tokenizer=tok)
     assert result.vocabulary == sk.get_feature_names_out().tolist()
     assert "新质生产力" in result.vocabulary and "营商环境" in result.vocabulary  # dictionary terms stay whole
     np.testing.assert_allclose(result.matrix.toarray(), expected)

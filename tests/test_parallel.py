@@ -13,6 +13,8 @@ from pathlib import Path
 import joblib
 import pytest
 
+import textmine as tm
+
 from textmine.tokenize import Tokenizer
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
@@ -21,7 +23,7 @@ SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch):
     """Chunks of a few thousand characters, so that these small texts make several tasks."""
-    monkeypatch.setattr("textmine.tokenize.CHUNK_CHARS", (1, 4000))
+    monkeypatch.setattr("textmine.tokenize.stream.CHUNK_CHARS", (1, 4000))
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +35,8 @@ def texts() -> list[str]:
 def test_loky_workers_give_the_serial_result(texts):
     tok = Tokenizer()
     serial = [tok(t) for t in texts]
-    assert tok.tokenize_corpus(texts, n_jobs=-1, cache=False) == serial
-    assert tok.tokenize_corpus(texts, n_jobs=None, cache=False) == serial
+    assert list(tm.tokens(texts, n_jobs=-1, cache=False, tokenizer=tok)) == serial
+    assert list(tm.tokens(texts, n_jobs=None, cache=False, tokenizer=tok)) == serial
 
 
 def test_dask_cluster_runs_the_same_call_and_gives_the_serial_result(texts, tmp_path):
@@ -44,7 +46,7 @@ def test_dask_cluster_runs_the_same_call_and_gives_the_serial_result(texts, tmp_
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         with distributed.get_task_stream(client) as stream, joblib.parallel_backend("dask"):
-            tokens = tok.tokenize_corpus(texts, n_jobs=-1, cache_dir=tmp_path)
+            tokens = list(tm.tokens(texts, n_jobs=-1, cache=tmp_path, tokenizer=tok))
         assert tokens == serial
         assert len(stream.data) > 1  # the chunks ran as tasks on the cluster
     # the cluster's results went to the on-disk cache of this process
@@ -52,14 +54,14 @@ def test_dask_cluster_runs_the_same_call_and_gives_the_serial_result(texts, tmp_
 
 
 def test_repeated_and_already_cached_documents_in_a_parallel_run(texts, tmp_path):
-    from textmine.cache import TokenCache
+    from textmine.tokenize.cache import TokenCache
 
     tok = Tokenizer()
     corpus = [texts[0], texts[1], texts[0], texts[2], texts[1], texts[0], texts[3]]
     serial = [tok(t) for t in corpus]
-    tok.tokenize_corpus(corpus[:2], cache_dir=tmp_path)  # two of four distinct texts cached
+    list(tm.tokens(corpus[:2], cache=tmp_path, tokenizer=tok))  # two of four distinct texts cached
     cache = TokenCache(tmp_path)
-    got = tok.tokenize_corpus(corpus, n_jobs=2, cache=cache)
+    got = list(tm.tokens(corpus, n_jobs=2, cache=cache, tokenizer=tok))
     assert got == serial
     assert got[0] is not got[2]  # repeated documents get their own lists
     assert cache.hits == 5  # every occurrence of the two cached texts

@@ -35,12 +35,13 @@ _EXPORTS: dict[str, str] = {
     "clean": "cleaning", "CleanResult": "cleaning", "Change": "cleaning", "DEFAULT_STEPS": "cleaning",
     "looks_truncated": "cleaning",
     # tokenization
-    "Tokenizer": "tokenize", "split_terms": "tokenize", "TokenCache": "cache",
+    "Tokenizer": "tokenize", "split_terms": "tokenize", "TokenCache": "tokenize",
+    "tokens": "tokenize", "Tokens": "tokenize", "clear_cache": "tokenize",
     # frequency
     "load_slogans": "frequency", "slogan_frequency": "frequency", "term_frequency": "frequency",
-    "dtm": "frequency", "DocumentTermMatrix": "frequency", "kwic": "frequency",
+    "dtm": "frequency", "DocumentTermMatrix": "tokenize", "kwic": "frequency",
     # keywords
-    "tfidf": "keywords", "top_terms": "keywords", "extract_keywords": "keywords",
+    "tfidf": "keywords", "TfidfResult": "keywords", "top_terms": "keywords", "extract_keywords": "keywords",
     "keyness": "keywords",
     # topics
     "TopicModel": "topics", "select_k": "topics", "topic_prevalence": "topics",
@@ -76,17 +77,17 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .panels.attention import (attention, attention_by_year, attention_panel, expand_dictionary,
                             load_category_dictionary)
     from .panels.diffusion import adoption, adoption_curve, adoption_events
-    from .cache import TokenCache
     from .cleaning import DEFAULT_STEPS, Change, CleanResult, clean, looks_truncated
     from .corpus import Corpus, Document, as_corpus, load_corpus
     from .discover import add_to_dictionary, discover_slogans
     from .explorer import write_explorer
     from .errors import CorpusError, DictionaryError, MetadataError, TextmineError
-    from .frequency import DocumentTermMatrix, dtm, kwic, load_slogans, slogan_frequency, term_frequency
-    from .keywords import extract_keywords, keyness, tfidf, top_terms
+    from .frequency import dtm, kwic, load_slogans, slogan_frequency, term_frequency
     from .gazetteer import Place, lookup_place, parent_of, place_names
+    from .keywords import TfidfResult, extract_keywords, keyness, tfidf, top_terms
     from .schema import DOCTYPES, LEVELS, META_COLUMNS, RANKS, rank_groups
     from .sections import paragraphs, section_corpus, split_sections
     from .split import split_collection
     from .targets import growth_targets
+    from .tokenize import DocumentTermMatrix, TokenCache, Tokenizer, Tokens, clear_cache, split_terms, tokens
     from .topics import TopicModel, select_k, topic_prevalence

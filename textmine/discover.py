@@ -267,12 +267,9 @@ def _dictionary_terms(tokenizer: "Tokenizer | None") -> set[str]:
         found = getattr(tokenizer, name, None)
         if found is not None:
             return set(found() if callable(found) else found)
-    try:
-        from . import tokenize
-    except ImportError:  # pragma: no cover - tokenize is part of the package
-        return set()
-    loader = getattr(tokenize, "load_dictionary", None)
-    return set(loader("policy")) if loader is not None else set()
+    from .tokenize import load_dictionary
+
+    return set(load_dictionary("policy"))
 
 
 def _slogan_forms() -> set[str]:
@@ -291,14 +288,15 @@ def _slogan_forms() -> set[str]:
 
 def discover_slogans(
     corpus_or_texts: Any,
-    tokenizer: "Tokenizer | None" = None,
     min_count: int = 2,
-    top: int | None = None,
+    n: int | None = None,
     *,
+    tokenizer: "Tokenizer | None" = None,
     max_chars: int = 12,
     cohesion: float = 0.5,
     quoted_share: float = 0.2,
     ngrams: bool = True,
+    n_jobs: int | None = None,
     cache: bool = True,
 ) -> pd.DataFrame:
     """Candidate slogans, ranked by how many places use them, then by count.
@@ -310,15 +308,20 @@ def discover_slogans(
     own place), ``in_dictionary``/``in_slogans`` whether the tokenizer's
     dictionary or the shipped slogan list already holds it, ``example`` the
     first use in context. Candidates with ``count < min_count`` are dropped;
-    ``top`` keeps the first rows. ``ngrams=False`` skips tokenization;
-    ``cache`` is passed to :meth:`Tokenizer.tokenize_corpus` (the token cache).
+    ``n`` keeps the first rows. ``ngrams=False`` skips tokenization.
+    ``corpus_or_texts`` may be a :class:`~textmine.tokenize.Tokens` (its corpus and
+    tokens are used); else it is tokenized by :func:`textmine.tokens` with
+    ``tokenizer``, ``n_jobs`` and ``cache``.
     ``max_chars``, ``cohesion`` and ``quoted_share``: see the module docstring.
 
     >>> df = discover_slogans(["落实“六稳”“六保”，两稳一保一防。", "两稳一保一防工作。"], ngrams=False)
     >>> df[["candidate", "kind", "count", "n_places"]].values.tolist()
     [['两稳一保一防', 'formula', 2, 2]]
     """
-    corpus = as_corpus(corpus_or_texts)
+    from .tokenize import Tokens, as_tokens
+
+    toks = corpus_or_texts if isinstance(corpus_or_texts, Tokens) else None
+    corpus = toks.corpus if toks is not None else as_corpus(corpus_or_texts)
     stop = load_stop_phrases()
     kinds: dict[str, str] = {}
     n_quoted: Counter = Counter()
@@ -329,10 +332,9 @@ def discover_slogans(
         for phrase in numbered_formulas(doc.text):
             kinds.setdefault(phrase, "formula")
     ngram_found: set[str] = set()
-    tok = None
     if ngrams:
-        tok = _default_tokenizer(tokenizer)
-        token_lists = tok.tokenize_corpus(corpus, cache=cache)
+        toks = as_tokens(toks if toks is not None else corpus, tokenizer, n_jobs=n_jobs, cache=cache)
+        token_lists = list(toks)
         for phrase in token_ngrams(corpus, token_lists, cohesion=cohesion, max_chars=min(max_chars, 10)):
             if phrase not in kinds:
                 kinds[phrase] = "formula" if is_formula(phrase) else "ngram"
@@ -348,7 +350,7 @@ def discover_slogans(
     counts = dict(zip(stats["candidate"], stats["count"]))
     nested = _drop_nested(counts, ngram_found & set(counts))
     stats = stats[~stats["candidate"].isin(nested)].copy()
-    dictionary = _dictionary_terms(tok if tok is not None else tokenizer)
+    dictionary = _dictionary_terms(toks.tokenizer if toks is not None else tokenizer)
     slogans = _slogan_forms()
     stats.insert(1, "kind", stats["candidate"].map(kinds))
     stats["in_dictionary"] = stats["candidate"].isin(dictionary)
@@ -356,15 +358,7 @@ def discover_slogans(
     stats["example"] = [_example(corpus, c) for c in stats["candidate"]]
     stats = stats.sort_values(["n_places", "count", "n_docs", "candidate"], ascending=[False, False, False, True])
     stats = stats[list(DISCOVER_COLUMNS)].reset_index(drop=True)
-    return stats.head(top) if top is not None else stats
-
-
-def _default_tokenizer(tokenizer: "Tokenizer | None") -> "Tokenizer":
-    if tokenizer is not None:
-        return tokenizer
-    from .tokenize import Tokenizer
-
-    return Tokenizer()
+    return stats.head(n) if n is not None else stats
 
 
 def _usage(corpus: Corpus, candidates: list[str]) -> pd.DataFrame:

@@ -25,22 +25,21 @@ import math
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from ._io import read_text
 from .corpus import Corpus, as_corpus
 from .errors import CorpusError, DictionaryError
 from .schema import check_by
 
-if TYPE_CHECKING:  # pragma: no cover
-    from gensim.corpora import Dictionary
+from .tokenize.dtm import DocumentTermMatrix
+from .tokenize.tokenized import as_tokens
 
+if TYPE_CHECKING:  # pragma: no cover
     from .tokenize import Tokenizer
 
 #: The shipped slogan list (columns ``slogan, category, variants``).
@@ -357,9 +356,9 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
 
 def _ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], n_jobs: int | None) -> Iterator[Any]:
     """``map(fn, items)`` on ``n_jobs`` threads, in order, with at most two items per thread in flight."""
-    from .tokenize import _n_workers
+    from joblib import effective_n_jobs
 
-    workers = _n_workers(n_jobs)
+    workers = max(1, effective_n_jobs(n_jobs))
     if workers == 1:
         yield from map(fn, items)
         return
@@ -432,72 +431,33 @@ def _group_rows(meta: pd.DataFrame, keys: list[str] | None) -> list[tuple[tuple,
 # tokens: document-term matrix and term frequencies
 
 
-@dataclass(frozen=True)
-class DocumentTermMatrix:
-    """Token counts: ``matrix`` (scipy CSR, documents × terms), ``vocabulary``, ``doc_ids``.
+def dtm(corpus_or_texts: Any, *, tokenizer: "Tokenizer | Callable[[str], list[str]] | None" = None,
+        min_df: int | float = 1, vocabulary: Iterable[str] | None = None,
+        n_jobs: int | None = None, cache: Any = True) -> DocumentTermMatrix:
+    """Document-term matrix of token counts after policy tokenization.
 
-    ``matrix`` feeds scikit-learn directly
-    (``TfidfTransformer().fit_transform(d.matrix)``); :meth:`to_gensim` gives
-    gensim's bag-of-words with a Dictionary using the same term ids.
-    """
+    Parameters
+    ----------
+    corpus_or_texts : Tokens, Corpus, list of str or str
+        A :class:`~textmine.tokenize.Tokens` is counted as it is; anything else is
+        tokenized first by :func:`textmine.tokens` with ``tokenizer`` (default
+        ``Tokenizer()``; any ``str -> list[str]`` callable works), ``n_jobs`` and ``cache``.
+    min_df : int or float
+        Keep terms in at least this many documents (an int) or this share of
+        documents (a float in (0, 1)).
+    vocabulary : iterable of str, optional
+        Exactly these columns in this order (other tokens ignored, ``min_df`` not
+        applied); by default the terms are sorted (Python string order).
 
-    matrix: sparse.csr_matrix
-    vocabulary: list[str]
-    doc_ids: list[str]
+    Returns
+    -------
+    DocumentTermMatrix
+        ``matrix`` (scipy CSR, documents × terms), ``vocabulary``, ``doc_ids``;
+        ``to_gensim()``, ``to_frame()``. Built from token ids one document at a time,
+        so a lazily loaded corpus never holds every token list.
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.matrix.shape
-
-    def to_gensim(self) -> "tuple[list[list[tuple[int, int]]], Dictionary]":
-        """``(bow, dictionary)``: per document ``[(term id, count), …]`` and a gensim Dictionary.
-
-        Term id ``j`` is column ``j`` of ``matrix`` and ``vocabulary[j]``.
-        """
-        from gensim.corpora import Dictionary
-
-        m = self.matrix
-        bow = [list(zip(m.indices[a:b].tolist(), m.data[a:b].tolist()))
-               for a, b in zip(m.indptr[:-1], m.indptr[1:])]
-        dictionary = Dictionary()
-        dictionary.token2id = {term: j for j, term in enumerate(self.vocabulary)}
-        dfs = np.bincount(m.indices, minlength=len(self.vocabulary))
-        cfs = np.asarray(m.sum(axis=0)).ravel()
-        dictionary.dfs = {j: int(v) for j, v in enumerate(dfs)}
-        dictionary.cfs = {j: int(v) for j, v in enumerate(cfs)}
-        dictionary.num_docs = m.shape[0]
-        dictionary.num_pos = int(cfs.sum())
-        dictionary.num_nnz = int(m.nnz)
-        return bow, dictionary
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy non-zero cells: ``doc_id, feature, count``."""
-        coo = self.matrix.tocoo()
-        order = np.lexsort((coo.col, coo.row))
-        return pd.DataFrame({
-            "doc_id": np.asarray(self.doc_ids, dtype=object)[coo.row[order]],
-            "feature": np.asarray(self.vocabulary, dtype=object)[coo.col[order]],
-            "count": coo.data[order].astype(np.int64),
-        })
-
-
-def dtm(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str], list[str]] | None" = None,
-        min_df: int | float = 1,
-        vocabulary: Iterable[str] | None = None,
-        n_jobs: int | None = None) -> DocumentTermMatrix:
-    """Document-term matrix of token counts after policy tokenization (default ``Tokenizer()``).
-
-    Built one document at a time, so a lazily loaded corpus never holds every
-    token list: with a textmine ``Tokenizer`` from the token ids of its corpus
-    run (cache and workers as in ``Tokenizer.iter_tokens``, which gets
-    ``n_jobs``), with any other object from its ``iter_tokens``, else its
-    ``tokenize_corpus``; any ``str -> list[str]`` callable (e.g.
-    ``str.split``) works too.
-    Terms are sorted (Python string order) unless ``vocabulary`` is given: then
-    exactly those columns in that order, other tokens ignored, ``min_df`` not applied.
-    ``min_df``: keep terms in at least this many documents (an int) or this
-    share of documents (a float in (0, 1)).
-
+    Examples
+    --------
     >>> d = dtm(["发展 新质生产力 发展", "营商环境 发展"], tokenizer=str.split)
     >>> d.vocabulary, d.matrix.toarray().tolist(), d.doc_ids
     (['发展', '新质生产力', '营商环境'], [[2, 1, 0], [1, 0, 1]], ['doc0', 'doc1'])
@@ -505,102 +465,13 @@ def dtm(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str], list[str]]
     >>> TfidfTransformer().fit_transform(d.matrix).shape
     (2, 3)
     """
-    from .tokenize import Tokenizer  # imported here: worker processes of other modules skip it
-
-    corpus = as_corpus(corpus_or_texts)
-    if tokenizer is None:
-        tokenizer = Tokenizer()
-    if isinstance(tokenizer, Tokenizer) and type(tokenizer).iter_tokens is Tokenizer.iter_tokens:
-        # count the token ids of the corpus run: no str lists are made
-        return _build_dtm_from_ids(tokenizer._id_stream(corpus, n_jobs=n_jobs), corpus.ids, min_df=min_df,
-                                   vocabulary=vocabulary)
-    return _build_dtm(_token_lists(corpus, tokenizer, n_jobs), corpus.ids, min_df=min_df, vocabulary=vocabulary)
+    toks = as_tokens(corpus_or_texts, tokenizer, n_jobs=n_jobs, cache=cache)
+    return toks.dtm(min_df=min_df, vocabulary=vocabulary)
 
 
-def _token_lists(corpus: Corpus, tokenizer: "Tokenizer | Callable[[str], list[str]] | None",
-                 n_jobs: int | None = None) -> Iterable[list[str]]:
-    """Tokens per document, streamed: ``iter_tokens``, else ``tokenize_corpus``, else a ``str -> list`` callable."""
-    if tokenizer is None:
-        from .tokenize import Tokenizer  # imported lazily: building it loads dictionaries
-
-        tokenizer = Tokenizer()
-    stream = getattr(tokenizer, "iter_tokens", None)
-    if stream is not None:
-        return stream(corpus, n_jobs=n_jobs)
-    batch = getattr(tokenizer, "tokenize_corpus", None)
-    if batch is not None:
-        return batch(corpus)
-    return (list(tokenizer(doc.text)) for doc in corpus)
-
-
-def _build_dtm(token_lists: Iterable[Sequence[str]], doc_ids: list[str], *, min_df: int | float = 1,
-               vocabulary: Iterable[str] | None = None) -> DocumentTermMatrix:
-    """CSR counts from a stream of token lists: each list turned into ids, then :func:`_build_dtm_from_ids`."""
-    from ._tokstream import Vocab
-
-    vocab = Vocab()
-    return _build_dtm_from_ids(((vocab, vocab.add(tokens)) for tokens in token_lists), doc_ids,
-                               min_df=min_df, vocabulary=vocabulary)
-
-
-def _build_dtm_from_ids(stream: Iterable[tuple[Any, np.ndarray]], doc_ids: list[str], *,
-                        min_df: int | float = 1, vocabulary: Iterable[str] | None = None) -> DocumentTermMatrix:
-    """CSR counts from ``(vocabulary, ids)`` per document (``Tokenizer._id_stream``), one document at a time.
-
-    Each document's ids are counted with ``np.unique``; the columns are then
-    renumbered into sorted term order (or the order of ``vocabulary``).
-    """
-    lengths, indices, data = [0], [], []
-    vocab = None
-    for vocab, ids in stream:
-        cols, counts = np.unique(ids, return_counts=True)
-        indices.append(cols)
-        data.append(counts)
-        lengths.append(len(cols))
-    words: list[str] = vocab.words if vocab is not None else []
-    n_docs = len(lengths) - 1
-    cols = np.concatenate(indices).astype(np.int64) if indices else np.zeros(0, dtype=np.int64)
-    counts = np.concatenate(data).astype(np.int64) if data else np.zeros(0, dtype=np.int64)
-    if vocabulary is not None:
-        index: dict[str, int] = {}
-        for term in vocabulary:
-            if term in index:
-                raise ValueError(f"vocabulary lists {term!r} twice")
-            index[term] = len(index)
-        terms = list(index)
-        column = np.array([index.get(w, -1) for w in words], dtype=np.int64)
-    else:
-        df = np.bincount(cols, minlength=len(words))
-        present = np.flatnonzero(df >= max(1, _min_docs(min_df, n_docs)))
-        order = sorted(present.tolist(), key=words.__getitem__)
-        terms = [words[j] for j in order]
-        column = np.full(len(words), -1, dtype=np.int64)
-        column[order] = np.arange(len(order))
-    cols = column[cols] if len(cols) else cols
-    indptr = np.cumsum(lengths)
-    keep = cols >= 0
-    if not keep.all():
-        indptr = np.concatenate(([0], np.cumsum(keep)))[indptr]
-        cols, counts = cols[keep], counts[keep]
-    matrix = sparse.csr_matrix((counts, cols, indptr), shape=(n_docs, len(terms)))
-    matrix.sort_indices()
-    return DocumentTermMatrix(matrix=matrix, vocabulary=terms, doc_ids=list(doc_ids))
-
-
-def _min_docs(min_df: int | float, n_docs: int) -> int:
-    if isinstance(min_df, (bool, np.bool_)) or not isinstance(min_df, (int, float, np.integer, np.floating)):
-        raise TypeError(f"min_df must be an int or a float, got {min_df!r}")
-    if isinstance(min_df, (float, np.floating)) and not float(min_df).is_integer():
-        if not 0 < min_df < 1:
-            raise ValueError(f"min_df as a share must be in (0, 1), got {min_df}")
-        return math.ceil(min_df * n_docs)
-    if min_df < 1:
-        raise ValueError(f"min_df must be at least 1 document, got {min_df}")
-    return int(min_df)
-
-
-def term_frequency(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str], list[str]] | None" = None,
-                   by: str | Sequence[str] | None = None, n: int | None = None) -> pd.DataFrame:
+def term_frequency(corpus_or_texts: Any, by: str | Sequence[str] | None = None, n: int | None = None, *,
+                   tokenizer: "Tokenizer | Callable[[str], list[str]] | None" = None,
+                   n_jobs: int | None = None, cache: Any = True) -> pd.DataFrame:
     """Token frequencies in the shape of quanteda's ``textstat_frequency``.
 
     Columns: ``feature, frequency, rank, docfreq, group`` as in quanteda
@@ -613,14 +484,15 @@ def term_frequency(corpus_or_texts: Any, tokenizer: "Tokenizer | Callable[[str],
     that order, so ties get distinct, deterministic ranks. ``n`` keeps the top
     ``n`` per group.
 
-    >>> tf = term_frequency(["发展 数字经济 发展", "发展 营商环境"], str.split)
+    >>> tf = term_frequency(["发展 数字经济 发展", "发展 营商环境"], tokenizer=str.split)
     >>> tf[["feature", "frequency", "rank", "docfreq"]].values.tolist()
     [['发展', 3, 1, 2], ['数字经济', 1, 2, 1], ['营商环境', 1, 3, 1]]
     """
-    corpus = as_corpus(corpus_or_texts)
+    toks = as_tokens(corpus_or_texts, tokenizer, n_jobs=n_jobs, cache=cache)
+    corpus = toks.corpus
     meta = corpus.meta_frame()
     keys = _by_columns(by, meta)
-    d = dtm(corpus, tokenizer)
+    d = toks.dtm()
     n_chars = np.array([len(_compact(doc.text)) for doc in corpus], dtype=np.int64)
     frames = []
     extra = [col for col in keys or () if col not in _TF_COLUMNS]

@@ -16,7 +16,7 @@ the policy dictionary and the stopword list apply everywhere; any callable
 ``str -> list[str]`` works as a tokenizer too (handy in tests)::
 
     >>> ws = str.split
-    >>> r = tfidf(["营商 环境 营商", "营商 改革"], ws)
+    >>> r = tfidf(["营商 环境 营商", "营商 改革"], tokenizer=ws)
     >>> r.vocabulary, r.idf.round(3).tolist()
     (['改革', '环境', '营商'], [1.405, 1.405, 1.0])
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover - imported where used: scikit-learn and sc
 from .corpus import Corpus, Document, as_corpus
 from .errors import CorpusError, MetadataError, TextmineError
 from .schema import check_by
+from .tokenize.tokenized import Tokens, as_tokens, tokens
 
 TokenizerLike = Callable[[str], list]
 
@@ -58,21 +59,9 @@ _COMBINE = ("mean", "concat")
 # tokens
 
 
-def _resolve_tokenizer(tokenizer: TokenizerLike | None) -> TokenizerLike:
-    """The given tokenizer, or textmine's default policy :class:`Tokenizer`."""
-    if tokenizer is not None:
-        return tokenizer
-    from .tokenize import Tokenizer  # imported lazily: building it loads dictionaries
-
-    return Tokenizer()
-
-
-def _token_lists(corpus: Corpus, tokenizer: TokenizerLike) -> list[list[str]]:
-    """Tokens of every document in corpus order (the Tokenizer's on-disk cache when it has one)."""
-    batch = getattr(tokenizer, "tokenize_corpus", None)
-    if callable(batch):
-        return [list(tokens) for tokens in batch(corpus)]
-    return [list(tokenizer(text)) for text in corpus.texts]
+def _tokens(corpus_or_texts: Any, tokenizer: TokenizerLike | None, n_jobs: int | None, cache: Any) -> Tokens:
+    """The corpus tokenized through :func:`textmine.tokens` (a :class:`Tokens` is used as it is)."""
+    return as_tokens(corpus_or_texts, tokenizer, n_jobs=n_jobs, cache=cache)
 
 
 class _Ngrams:
@@ -187,13 +176,16 @@ class TfidfResult:
     def transform(self, texts: str | Iterable[str]) -> sparse.csr_matrix:
         """TF-IDF rows of new texts, scored with this corpus's vocabulary and IDF."""
         texts = [texts] if isinstance(texts, str) else list(texts)
-        return sparse.csr_matrix(self.vectorizer.transform([[list(self.tokenizer(t))] for t in texts]))
+        toks = tokens(texts, self.tokenizer, cache=False)
+        return sparse.csr_matrix(self.vectorizer.transform([[t] for t in toks]))
 
 
 def tfidf(
-    corpus_or_texts: Corpus | str | Iterable[str],
-    tokenizer: TokenizerLike | None = None,
+    corpus_or_texts: Tokens | Corpus | str | Iterable[str],
     *,
+    tokenizer: TokenizerLike | None = None,
+    n_jobs: int | None = None,
+    cache: Any = True,
     min_df: float = 1,
     max_df: float = 1.0,
     max_features: int | None = None,
@@ -209,14 +201,14 @@ def tfidf(
     token lists instead of re-segmenting. See :class:`TfidfOptions` for why the
     defaults suit work reports.
 
-    >>> r = tfidf(["营商 环境", "营商 改革"], str.split, sublinear_tf=False, norm=None)
+    >>> r = tfidf(["营商 环境", "营商 改革"], tokenizer=str.split, sublinear_tf=False, norm=None)
     >>> r.to_frame()[["doc_id", "term", "tfidf", "term_rank"]].round(3).values.tolist()[:2]
     [['doc0', '环境', 1.405, 1], ['doc0', '营商', 1.0, 2]]
     """
-    corpus = as_corpus(corpus_or_texts)
+    toks = _tokens(corpus_or_texts, tokenizer, n_jobs, cache)
+    corpus = toks.corpus
     options = TfidfOptions(min_df, max_df, max_features, sublinear_tf, tuple(ngram_range), norm, smooth_idf)
-    tok = _resolve_tokenizer(tokenizer)
-    docs = [[tokens] for tokens in _token_lists(corpus, tok)]
+    docs = [[t] for t in toks]
     vectorizer, matrix = _fit(docs, options)
     return TfidfResult(
         matrix=matrix,
@@ -226,7 +218,7 @@ def tfidf(
         df=np.asarray((matrix > 0).sum(axis=0)).ravel().astype(int),
         meta=corpus.meta_frame(),
         vectorizer=vectorizer,
-        tokenizer=tok,
+        tokenizer=toks.tokenizer,
         options=options,
     )
 
@@ -262,11 +254,13 @@ def _groups(meta: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, np.ndarr
 
 
 def top_terms(
-    corpus_or_texts: Corpus | str | Iterable[str],
+    corpus_or_texts: Tokens | Corpus | str | Iterable[str],
     n: int = 10,
     by: str | Sequence[str] | None = None,
     *,
     tokenizer: TokenizerLike | None = None,
+    n_jobs: int | None = None,
+    cache: Any = True,
     combine: str = "mean",
     **tfidf_options: Any,
 ) -> pd.DataFrame:
@@ -293,19 +287,19 @@ def top_terms(
     """
     if combine not in _COMBINE:
         raise TextmineError(f"combine must be one of {', '.join(_COMBINE)}, got {combine!r}")
-    corpus = as_corpus(corpus_or_texts)
+    toks = _tokens(corpus_or_texts, tokenizer, n_jobs, cache)
     if by is None:
-        return tfidf(corpus, tokenizer, **tfidf_options).to_frame(n)
-    meta = corpus.meta_frame()
+        return tfidf(toks, **tfidf_options).to_frame(n)
+    meta = toks.meta_frame()
     groups, codes = _groups(meta, check_by(by, meta.columns))
     if combine == "mean":
-        result = tfidf(corpus, tokenizer, **tfidf_options)
+        result = tfidf(toks, **tfidf_options)
         weights = sparse.csr_matrix((1.0 / groups["n_docs"].to_numpy()[codes], (codes, np.arange(len(codes)))),
                                     shape=(len(groups), len(codes)))
         return _long_table(weights @ result.matrix, result.vocabulary, groups, "tfidf", n)
     options = TfidfOptions(**{**_option_defaults(), **tfidf_options})
-    tokens = _token_lists(corpus, _resolve_tokenizer(tokenizer))
-    docs = [[tokens[i] for i in np.flatnonzero(codes == g)] for g in range(len(groups))]
+    lists = list(toks)
+    docs = [[lists[i] for i in np.flatnonzero(codes == g)] for g in range(len(groups))]
     vectorizer, matrix = _fit(docs, options)
     return _long_table(matrix, [str(t) for t in vectorizer.get_feature_names_out()], groups, "tfidf", n)
 
@@ -341,11 +335,13 @@ def _position(doc: Document, background: Corpus) -> int | None:
 
 def extract_keywords(
     text_or_doc: Document | str,
-    corpus: Corpus | Iterable[str] | None = None,
+    corpus: Tokens | Corpus | Iterable[str] | None = None,
     method: str = "tfidf",
     n: int | None = 20,
-    tokenizer: TokenizerLike | None = None,
     *,
+    tokenizer: TokenizerLike | None = None,
+    n_jobs: int | None = None,
+    cache: Any = True,
     window: int = 5,
     damping: float = 0.85,
     **tfidf_options: Any,
@@ -353,7 +349,9 @@ def extract_keywords(
     """Keywords of one document: metadata + ``term, score, term_rank, count``.
 
     ``text_or_doc`` is a :class:`Document`, a plain text, or (when ``corpus`` is
-    given) one of the corpus's doc ids.
+    given) one of the corpus's doc ids. ``corpus`` may be a :class:`~textmine.tokenize.Tokens`
+    (its tokens and tokenizer are used); otherwise it is tokenized by :func:`textmine.tokens`
+    with ``tokenizer``, ``n_jobs`` and ``cache``.
 
     ``method="tfidf"``: the document's TF-IDF vector with IDF learned from
     ``corpus`` (the document is added to it if not already there, so its own
@@ -375,29 +373,27 @@ def extract_keywords(
     """
     if method not in _METHODS:
         raise TextmineError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
-    background = None if corpus is None else as_corpus(corpus)
+    toks = None if corpus is None else _tokens(corpus, tokenizer, n_jobs, cache)
+    background = None if toks is None else toks.corpus
+    tok = toks.tokenizer if toks is not None else tokenizer  # None: tokens() makes the default one
     doc = _target_document(text_or_doc, background)
-    tok = _resolve_tokenizer(tokenizer)
     if method == "textrank":
-        sentences = [list(tok(s)) for s in _SENTENCE_END.split(doc.text) if s.strip()]
+        sentences = list(tokens([s for s in _SENTENCE_END.split(doc.text) if s.strip()], tok, cache=False))
         scores = _textrank(sentences, window=window, damping=damping)
         counts = Counter(t for s in sentences for t in s)
     else:
-        scores, counts = _tfidf_scores(doc, background, tok, tfidf_options)
+        scores, counts = _tfidf_scores(doc, toks, tok, tfidf_options)
     return _keyword_frame(doc, scores, counts, n)
 
 
-def _tfidf_scores(doc: Document, background: Corpus | None, tok: TokenizerLike,
+def _tfidf_scores(doc: Document, background: Tokens | None, tok: TokenizerLike | None,
                   tfidf_options: Mapping[str, Any]) -> tuple[dict[str, float], Counter]:
     options = TfidfOptions(**{**_option_defaults(), **tfidf_options})
-    if background is None:
-        token_lists, index = [list(tok(doc.text))], 0
-    else:
-        token_lists = _token_lists(background, tok)
-        index = _position(doc, background)
-        if index is None:
-            token_lists.append(list(tok(doc.text)))
-            index = len(token_lists) - 1
+    index = None if background is None else _position(doc, background.corpus)
+    token_lists = [] if background is None else list(background)
+    if index is None:
+        token_lists += list(tokens([doc.text], tok, cache=False))
+        index = len(token_lists) - 1
     vectorizer, matrix = _fit([[tokens] for tokens in token_lists], options)
     row = matrix[index].tocoo()
     terms = vectorizer.get_feature_names_out()
@@ -518,19 +514,10 @@ class _Counts:
     totals: np.ndarray
 
 
-def _token_counts(corpus: Corpus, tokenizer: TokenizerLike | None) -> _Counts:
-    """Token counts per document (CSR built one document at a time) and tokens per document."""
-    vocab: dict[str, int] = {}
-    indptr, indices, data, totals = [0], [], [], []
-    for tokens in _token_lists(corpus, _resolve_tokenizer(tokenizer)):
-        for term, count in Counter(tokens).items():
-            indices.append(vocab.setdefault(term, len(vocab)))
-            data.append(count)
-        indptr.append(len(indices))
-        totals.append(len(tokens))
-    matrix = sparse.csr_matrix((np.asarray(data, dtype=float), np.asarray(indices, dtype=np.int64),
-                                np.asarray(indptr, dtype=np.int64)), shape=(len(totals), len(vocab)))
-    return _Counts(matrix, list(vocab), np.asarray(totals, dtype=float))
+def _token_counts(toks: Tokens) -> _Counts:
+    """Token counts per document (the DTM of the tokens) and tokens per document."""
+    d = toks.dtm()
+    return _Counts(d.matrix.astype(float), d.vocabulary, toks.n_tokens.astype(float))
 
 
 def _slogan_counts(corpus: Corpus, slogans: Any) -> _Counts:
@@ -600,12 +587,14 @@ def _xlogy_ratio(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
 
 
 def keyness(
-    corpus_or_texts: Corpus | str | Iterable[str],
+    corpus_or_texts: Tokens | Corpus | str | Iterable[str],
     target: Any = None,
     reference: Any = None,
     *,
     by: str | Sequence[str] | None = None,
     tokenizer: TokenizerLike | None = None,
+    n_jobs: int | None = None,
+    cache: Any = True,
     measure: str = "g2",
     features: str = "tokens",
     slogans: Any = None,
@@ -652,8 +641,12 @@ def keyness(
         raise TextmineError(f"features must be 'tokens' or 'slogans', got {features!r}")
     if (target is None) == (by is None):
         raise TextmineError("keyness needs either target= (with an optional reference=) or by=, not both")
-    corpus = as_corpus(corpus_or_texts)
-    counts = _token_counts(corpus, tokenizer) if features == "tokens" else _slogan_counts(corpus, slogans)
+    if features == "tokens":
+        toks = _tokens(corpus_or_texts, tokenizer, n_jobs, cache)
+        corpus, counts = toks.corpus, _token_counts(toks)
+    else:  # phrase counts on the cleaned text: nothing to tokenize
+        corpus = corpus_or_texts.corpus if isinstance(corpus_or_texts, Tokens) else as_corpus(corpus_or_texts)
+        counts = _slogan_counts(corpus, slogans)
     settings = dict(measure=measure, n=n, min_count=min_count, min_docs=min_docs, yates=yates)
     if target is not None:
         mask = _select(corpus, target, "target")

@@ -218,10 +218,12 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     frame = corpus.to_frame()
     groups = _keyness_groups(frame, target)  # checked first: a bad --target fails before the long steps
     planned = _corpus_jobs(frame) + _slogan_jobs(corpus, frame, log)
-    tokenizer = _tokenizer()  # one tokenizer for TF-IDF, keyness and topics
-    upstream = {"corpus": _corpus_digest(corpus), "tokenizer": tokenizer.fingerprint}
-    planned += _keyword_jobs(corpus, groups, tokenizer, upstream, log)
-    planned += _topic_jobs(corpus, tokenizer, upstream, log, k=topics, seed=seed, force=force)
+    from .tokenize import tokens
+
+    toks = tokens(corpus)  # one tokenized corpus for TF-IDF, keyness and topics
+    upstream = {"corpus": _corpus_digest(corpus), "tokenizer": toks.tokenizer.fingerprint}
+    planned += _keyword_jobs(toks, groups, upstream, log)
+    planned += _topic_jobs(toks, upstream, log, k=topics, seed=seed, force=force)
     manifest = {} if force else _read_manifest(out, log)
     idle = probe.idle_cores()
     n_jobs = _n_jobs(jobs, idle)
@@ -337,14 +339,14 @@ def _direct_job(stem: str, caption: str, plot: str, args: tuple, kwargs: dict) -
     return _Job(stem, caption, plot, key, lambda: (args, kwargs))
 
 
-def _keyword_jobs(corpus: Corpus, groups, tokenizer, upstream: dict, log: Log) -> list[_Job]:
+def _keyword_jobs(toks, groups, upstream: dict, log: Log) -> list[_Job]:
     code = _code(_PLOT_SOURCES + _KEYWORD_SOURCES, _PLOT_PACKAGES + _KEYWORD_PACKAGES)
 
     def terms_inputs() -> tuple[tuple, dict]:
         from .keywords import top_terms
 
         with _step(log, "tokenizing and TF-IDF"):
-            terms = top_terms(corpus, n=10, tokenizer=tokenizer)
+            terms = top_terms(toks, n=10)
         return (terms,), {"n": 10}
 
     jobs = [_Job("top_terms", "The 10 highest-TF-IDF terms of each document.", "top_terms_grid",
@@ -360,7 +362,7 @@ def _keyword_jobs(corpus: Corpus, groups, tokenizer, upstream: dict, log: Log) -
         from .keywords import keyness
 
         with _step(log, f"keyness: {target_label} vs {reference_label}"):
-            kn = keyness(corpus, target_ids, reference_ids, tokenizer=tokenizer)
+            kn = keyness(toks, target_ids, reference_ids)
         return (kn,), {"target_label": target_label, "reference_label": reference_label}
 
     key = _digest({"stem": "keyness", "dpi": DPI, "code": code, "upstream": upstream,
@@ -371,17 +373,16 @@ def _keyword_jobs(corpus: Corpus, groups, tokenizer, upstream: dict, log: Log) -
     return jobs
 
 
-def _topic_jobs(corpus: Corpus, tokenizer, upstream: dict, log: Log, *, k: int, seed: int,
-                force: bool) -> list[_Job]:
+def _topic_jobs(toks, upstream: dict, log: Log, *, k: int, seed: int, force: bool) -> list[_Job]:
     from .topics import TopicModel, resolve_unit
 
     # cache=False: the ~550 paragraphs are not written to the token cache. Writing them (one
     # fsync'd file each) takes 1-2 s, tokenizing them again 0.1 s, and the fitted tables are
     # cached below anyway, so only a refit (new seed, K, corpus or code) tokenizes them again.
-    model = TopicModel(k=k, seed=seed, tokenizer=tokenizer, cache=False)
+    model = TopicModel(k=k, seed=seed, cache=False)
     fit_key = _digest({"format": _TOPICS_FORMAT, "upstream": upstream, "settings": model._settings(),
                        "code": _code(_TOPIC_SOURCES, _TOPIC_PACKAGES)})
-    results = _TopicResults(model, corpus, fit_key, log, force=force)
+    results = _TopicResults(model, toks, fit_key, log, force=force)
     code = _code(_PLOT_SOURCES, _PLOT_PACKAGES)
 
     def terms_inputs() -> tuple[tuple, dict] | None:
@@ -395,7 +396,7 @@ def _topic_jobs(corpus: Corpus, tokenizer, upstream: dict, log: Log, *, k: int, 
         r = results.get()
         return None if r is None else ((r["prevalence"],), {"labels": r["labels"]})
 
-    unit = resolve_unit(model.unit, len(corpus))
+    unit = resolve_unit(model.unit, len(toks))
     return [
         _Job("topic_terms", f"Top words of each of the {k} LDA topics (fitted on {unit}s).", "topic_terms_grid",
              _digest({"stem": "topic_terms", "dpi": DPI, "code": code, "fit": fit_key}), terms_inputs),
@@ -417,12 +418,6 @@ class _step:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.log(f"  {self.what}: {time.perf_counter() - self.start:.1f} s")
-
-
-def _tokenizer():
-    from .tokenize import Tokenizer
-
-    return Tokenizer()
 
 
 # ---------------------------------------------------------------------------
@@ -756,7 +751,7 @@ class _TopicResults:
 
 
 def _report_cache_dir() -> Path:
-    from .cache import default_cache_dir
+    from .tokenize import default_cache_dir
 
     return default_cache_dir() / "report"
 

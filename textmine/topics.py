@@ -83,6 +83,7 @@ from ._io import write_text_atomic
 from .corpus import Corpus, as_corpus
 from .errors import TextmineError
 from .schema import META_COLUMNS
+from .tokenize.tokenized import Tokens, tokens
 
 #: Below this many documents ``unit="auto"`` models paragraphs instead of whole documents.
 AUTO_PARAGRAPH_BELOW = 50
@@ -162,19 +163,6 @@ def _units_frame(units: Corpus, corpus: Corpus, unit: str) -> pd.DataFrame:
     return frame
 
 
-def _tokenize(units: Corpus, tokenizer: Any, cache: Any) -> list[list[str]]:
-    """Token lists in unit order, through the tokenizer's (cached) corpus method when it has one."""
-    if hasattr(tokenizer, "tokenize_corpus"):
-        return [list(t) for t in tokenizer.tokenize_corpus(units, n_jobs=1, cache=cache)]
-    return [list(tokenizer(doc.text)) for doc in units]
-
-
-def _default_tokenizer():
-    from .tokenize import Tokenizer
-
-    return Tokenizer()
-
-
 def build_dictionary(texts: Sequence[Sequence[str]], *, no_below: int = 2, no_above: float = 0.5,
                      keep_n: int | None = 5000, groups: Sequence[Any] | None = None,
                      min_groups: int = 1):
@@ -229,16 +217,23 @@ def resolve_no_above(no_above: float | None, unit: str) -> float:
 
 def _prepare(corpus_or_texts: Any, *, unit: str, tokenizer: Any, min_chars: int, no_below: int,
              no_above: float | None, min_docs: int, keep_n: int | None, min_tokens: int,
-             cache: Any) -> _Prepared:
-    corpus = as_corpus(corpus_or_texts)
+             n_jobs: int | None, cache: Any) -> _Prepared:
+    given = corpus_or_texts if isinstance(corpus_or_texts, Tokens) else None
+    if given is not None and tokenizer is not None and tokenizer is not given.tokenizer:
+        raise TextmineError("fit() got a Tokens made by another tokenizer than TopicModel(tokenizer=...)")
+    corpus = given.corpus if given is not None else as_corpus(corpus_or_texts)
     if len(corpus) == 0:
         raise TextmineError("cannot fit a topic model on an empty corpus")
     kind = resolve_unit(unit, len(corpus))
     units = _unit_corpus(corpus, kind, min_chars)
     if len(units) == 0:
         raise TextmineError(f"no {kind} of {min_chars} or more characters in the corpus; lower min_chars")
-    tok = _default_tokenizer() if tokenizer is None else tokenizer
-    texts = _tokenize(units, tok, cache)
+    if given is not None and kind == "document":
+        toks = given  # the documents are the units: their tokens as given
+    else:  # paragraphs or sections are texts of their own, tokenized as such
+        toks = tokens(units, given.tokenizer if given is not None else tokenizer, n_jobs=n_jobs, cache=cache)
+    texts = list(toks)
+    tok = toks.tokenizer
     frame = _units_frame(units, corpus, kind)
     dictionary = build_dictionary(texts, no_below=no_below, no_above=resolve_no_above(no_above, kind),
                                   keep_n=keep_n, groups=frame["doc_id"].tolist(), min_groups=min_docs)
@@ -390,8 +385,11 @@ class TopicModel:
     - ``unit``: ``"auto"`` | ``"paragraph"`` | ``"section"`` | ``"document"`` (see module docs);
       ``min_chars``: shortest paragraph kept by the paragraph splitter.
     - ``tokenizer``: a :class:`textmine.tokenize.Tokenizer` (default: policy dictionary and
-      stopwords) or any callable ``str -> list[str]``; ``cache`` goes to
-      ``Tokenizer.tokenize_corpus`` (True: the on-disk token cache; False; or a directory).
+      stopwords) or any callable ``str -> list[str]``; ``n_jobs`` and ``cache`` go to
+      :func:`textmine.tokens` (True: the on-disk token cache; False; or a directory).
+      ``fit`` also takes a :class:`~textmine.tokenize.Tokens`: with document units its
+      tokens are used as they are; paragraphs and sections are tokenized as texts of
+      their own with its tokenizer.
     - ``no_below``, ``min_docs``, ``no_above``, ``keep_n``: vocabulary filter (see module
       docs; the defaults suit a few hundred paragraphs from a dozen reports: a term must occur
       in 2 units of 2 different reports and, for paragraphs, in at most a quarter of the
@@ -436,6 +434,7 @@ class TopicModel:
         topn: int = 10,
         tol: float = 0.0,
         n_seeds: int = 1,
+        n_jobs: int | None = None,
         cache: Any = True,
     ) -> None:
         self.k = k
@@ -457,6 +456,7 @@ class TopicModel:
         self.topn = topn
         self.tol = tol
         self.n_seeds = n_seeds
+        self.n_jobs = n_jobs
         self.cache = cache
 
     # -- fitting ----------------------------------------------------------------------
@@ -467,7 +467,8 @@ class TopicModel:
     def _prepare(self, corpus_or_texts: Any) -> _Prepared:
         return _prepare(corpus_or_texts, unit=self.unit, tokenizer=self.tokenizer,
                         min_chars=self.min_chars, no_below=self.no_below, no_above=self.no_above,
-                        min_docs=self.min_docs, keep_n=self.keep_n, min_tokens=self.min_tokens, cache=self.cache)
+                        min_docs=self.min_docs, keep_n=self.keep_n, min_tokens=self.min_tokens, n_jobs=self.n_jobs,
+                        cache=self.cache)
 
     def fit(self, corpus_or_texts: Any) -> "TopicModel":
         """Tokenize, build the vocabulary, (choose K,) train LDA and infer unit shares. Returns self."""
@@ -544,7 +545,7 @@ class TopicModel:
     def _settings(self) -> dict[str, Any]:
         params = {name: getattr(self, name) for name in (
             "k", "unit", "seed", "no_below", "min_docs", "no_above", "keep_n", "min_tokens", "min_chars",
-            "passes", "iterations", "alpha", "eta", "chunksize", "topn", "tol", "n_seeds", "cache")}
+            "passes", "iterations", "alpha", "eta", "chunksize", "topn", "tol", "n_seeds", "n_jobs", "cache")}
         params["k_range"] = [int(k) for k in self.k_range]
         if not isinstance(params["cache"], bool):
             params["cache"] = str(params["cache"])

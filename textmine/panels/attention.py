@@ -303,7 +303,9 @@ def _document_counts(corpus: Any, dictionary: Any, tokenizer: Any, n_jobs: int |
     tok = _tokenizer_for(lookup, tokenizer)
     counts = np.zeros((len(corpus), len(lookup.categories)), dtype=np.int64)
     n_tokens = np.zeros(len(corpus), dtype=np.int64)
-    for row, tokens in enumerate(tok.iter_tokens(corpus, n_jobs=n_jobs, cache=cache)):
+    from ..tokenize import tokens as tokenize
+
+    for row, tokens in enumerate(tokenize(corpus, tok, n_jobs=n_jobs, cache=cache)):
         counts[row] = lookup.count(tokens)
         n_tokens[row] = len(tokens)
     n_chars = np.array([doc.n_chars for doc in corpus], dtype=np.int64)
@@ -355,7 +357,7 @@ def attention(corpus_or_texts: Any, dictionary: Any = None, *, by: str | Sequenc
         Default: the policy tokenizer with the dictionary's wildcard-free terms
         added, so each stays one token. A tokenizer you pass is used as is.
     n_jobs, cache
-        As in :meth:`textmine.Tokenizer.iter_tokens`.
+        As in :func:`textmine.tokens`.
 
     Returns
     -------

@@ -56,9 +56,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
-from ._io import read_text
-from .cache import TokenCache
-from .errors import CorpusError, DictionaryError
+from .._io import read_text
+from ..errors import CorpusError, DictionaryError
 
 if TYPE_CHECKING:  # pragma: no cover - pandas is imported where used: worker processes skip it
     import pandas as pd
@@ -75,7 +74,7 @@ __all__ = [
     "TERM_FREQ_FLOOR",
 ]
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 POLICY_DICTIONARY = DATA_DIR / "policy_terms.txt"
 POLICY_CATEGORIES = DATA_DIR / "policy_terms.csv"
 DEFAULT_STOPWORD_FILES = (DATA_DIR / "stopwords.txt", DATA_DIR / "stopwords_report.txt")
@@ -86,10 +85,6 @@ ENGINES = ("jieba", "rjieba")
 TERM_FREQ_FLOOR = 100
 #: Bump when the tokenization procedure changes: it is part of every fingerprint.
 TOKENIZE_VERSION = 1
-#: Chunks of documents per worker in a parallel run (more chunks: less idle time at the end).
-CHUNKS_PER_WORKER = 16
-#: Bounds on the characters of text in one chunk sent to a worker.
-CHUNK_CHARS = (50_000, 2_000_000)
 
 _TAG = re.compile(r"[A-Za-z]+")
 _NUMBER = re.compile(r"[+\-−]?(?:\d+(?:[.,．，:/\-]\d+)*|\d*[.．]\d+)[%％‰]?")
@@ -410,6 +405,13 @@ def _is_number(token: str) -> bool:
 # the tokenizer
 
 
+def _as_param(value: Any) -> Any:
+    """A word-list parameter as stored: a str, path or None as given, any other iterable as a tuple."""
+    if value is None or isinstance(value, (str, os.PathLike)):
+        return value
+    return tuple(value)
+
+
 class Tokenizer:
     """Segment Chinese policy text into tokens; a picklable ``str -> list[str]`` callable.
 
@@ -454,17 +456,39 @@ class Tokenizer:
         self.engine = engine
         self.dictionaries = (dictionaries,) if isinstance(dictionaries, (str, os.PathLike)) else tuple(dictionaries)
         self.extra_terms = (extra_terms,) if isinstance(extra_terms, str) else tuple(extra_terms)
-        self.hmm = bool(hmm)
-        self.drop_punct = bool(drop_punct)
-        self.drop_numbers = bool(drop_numbers)
-        self.drop_single = bool(drop_single)
-        self.drop_stopwords = bool(drop_stopwords)
-        self.entries = _resolve_entries(self.dictionaries, self.extra_terms)
-        self.stopwords = _resolve_stopwords(stopwords, extra_stopwords)
-        self._stopwords_arg = stopwords if isinstance(stopwords, (str, type(None))) else "<custom>"
+        self.stopwords = _as_param(stopwords)
+        self.extra_stopwords = _as_param(extra_stopwords)
+        self.drop_punct = drop_punct
+        self.drop_numbers = drop_numbers
+        self.drop_single = drop_single
+        self.drop_stopwords = drop_stopwords
+        self.hmm = hmm
+        # resolved on first use (files read then), kept when pickled; the engine is rebuilt per process
+        self._entries: tuple[DictEntry, ...] | None = None
+        self._stopword_set: frozenset[str] | None = None
         self._cut: Callable[[str, bool], list[str]] | None = None
         self._verdicts: dict[str, str] = {}
         self._fingerprint: str | None = None
+
+    # -- resolved settings (files read on first use) ----------------------------
+
+    @property
+    def entries(self) -> tuple[DictEntry, ...]:
+        """Every dictionary entry in order: the ``dictionaries`` files, then ``extra_terms``."""
+        if self._entries is None:
+            self._entries = _resolve_entries(self.dictionaries, self.extra_terms)
+        return self._entries
+
+    @property
+    def stopword_set(self) -> frozenset[str]:
+        """The stopwords in force: ``stopwords`` plus ``extra_stopwords`` (files read on first use).
+
+        >>> "我们" in Tokenizer().stopword_set
+        True
+        """
+        if self._stopword_set is None:
+            self._stopword_set = _resolve_stopwords(self.stopwords, self.extra_stopwords)
+        return self._stopword_set
 
     # -- identity ------------------------------------------------------------
 
@@ -503,9 +527,10 @@ class Tokenizer:
             settings = {
                 "version": TOKENIZE_VERSION,
                 "dictionary": self._dictionary_key(),
-                "stopwords": sorted(self.stopwords) if self.drop_stopwords else None,
-                "drop": [self.drop_punct, self.drop_numbers, self.drop_single, self.drop_stopwords],
-                "hmm": self.hmm,
+                "stopwords": sorted(self.stopword_set) if self.drop_stopwords else None,
+                "drop": [bool(self.drop_punct), bool(self.drop_numbers), bool(self.drop_single),
+                         bool(self.drop_stopwords)],
+                "hmm": bool(self.hmm),
                 "engine": self.engine_name if self.hmm else None,
             }
             if type(self) is not Tokenizer:  # a subclass may make other tokens: its own cache entries
@@ -518,8 +543,10 @@ class Tokenizer:
         defaults = {"engine": "auto", "dictionaries": ("policy",), "extra_terms": (), "hmm": False,
                     "drop_punct": True, "drop_numbers": True, "drop_single": True, "drop_stopwords": True}
         parts = [f"{k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v]
-        if self._stopwords_arg != "default":
-            parts.append(f"stopwords={self._stopwords_arg!r}")
+        for name in ("stopwords", "extra_stopwords"):
+            value = getattr(self, name)
+            if value != ("default" if name == "stopwords" else ()):
+                parts.append(f"{name}={value!r}")
         return f"Tokenizer({', '.join(parts)})"
 
     # -- pickling: the engine is rebuilt lazily in the new process -------------
@@ -548,7 +575,7 @@ class Tokenizer:
         """
         if not isinstance(text, str):
             raise TypeError(f"Tokenizer expects a str, got {type(text).__name__}")
-        return self._engine_cut()(text, self.hmm)
+        return self._engine_cut()(text, bool(self.hmm))
 
     def keep(self, token: str) -> bool:
         """Whether ``token`` survives the filters.
@@ -582,7 +609,7 @@ class Tokenizer:
             return False
         if self.drop_single and len(token) == 1:
             return False
-        if self.drop_stopwords and token in self.stopwords:
+        if self.drop_stopwords and token in self.stopword_set:
             return False
         return True
 
@@ -594,193 +621,6 @@ class Tokenizer:
     def __call__(self, text: str) -> list[str]:
         """Filtered tokens of ``text``."""
         return self.filter(self.cut(text))
-
-    def _filters_as_defined_here(self) -> bool:
-        """Whether ``self(text)`` is ``cut`` then ``keep`` as in this class (not redefined by a subclass).
-
-        Corpus runs then find the kept tokens' ids straight from ``cut`` and
-        ``keep``; otherwise they call ``self(text)``.
-        """
-        cls = type(self)
-        return cls.__call__ is Tokenizer.__call__ and cls.filter is Tokenizer.filter
-
-    def tokenize_corpus(
-        self,
-        corpus_or_texts: Any,
-        n_jobs: int | None = None,
-        cache: bool | TokenCache | str | os.PathLike = True,
-        progress: bool | None = None,
-        cache_dir: str | os.PathLike | None = None,
-    ) -> list[list[str]]:
-        """Filtered tokens of every document, in corpus order: ``list(iter_tokens(...))``.
-
-        See :meth:`iter_tokens` for the arguments; use it instead when the
-        token lists of a large corpus need not all be in memory at once.
-
-        >>> Tokenizer().tokenize_corpus(["推进乡村振兴", "优化营商环境"], cache=False)
-        [['乡村振兴'], ['营商环境']]
-        """
-        return list(self.iter_tokens(corpus_or_texts, n_jobs=n_jobs, cache=cache, progress=progress,
-                                     cache_dir=cache_dir))
-
-    def iter_tokens(
-        self,
-        corpus_or_texts: Any,
-        n_jobs: int | None = None,
-        cache: bool | TokenCache | str | os.PathLike = True,
-        progress: bool | None = None,
-        cache_dir: str | os.PathLike | None = None,
-    ) -> Iterator[list[str]]:
-        """Filtered tokens of each document, one list at a time, in corpus order.
-
-        ``corpus_or_texts``: a textmine Corpus, any iterable of str or of
-        objects with a ``.text`` attribute, or one str. Neither all texts nor
-        all token lists are held at once, so a lazily loaded corpus
-        (``load_corpus(folder, lazy=True)``) streams.
-
-        The cache works at two levels (:mod:`textmine.cache`). A corpus that
-        was tokenized whole before -- the same documents in the same order,
-        files unchanged by size, modification and inode-change time -- is
-        read from its one bundle file: nothing is read, hashed or segmented.
-        Otherwise each document is keyed by the hash of its text (a lazy
-        document that is cleaned on access: of its raw text and the cleaning
-        settings, so a cached one is read but not cleaned again); cached
-        documents come from their entries, the others are segmented and
-        stored, and the whole corpus gets a new bundle.
-
-        ``n_jobs``: scikit-learn's convention: None = 1 (or the ``n_jobs`` of an
-        enclosing ``joblib.parallel_config``), -1 = all cores, k = k workers.
-        The documents go in chunks through joblib, so the active joblib backend
-        decides where they run (loky worker processes by default; ``with
-        joblib.parallel_backend("dask"):`` sends them to a Dask cluster). Each
-        worker loads the dictionary itself; results equal the serial ones.
-        Loky workers read lazy files and cache entries themselves and send
-        back token ids; with other backends this process reads them.
-
-        ``cache=True`` reads and writes the on-disk token cache
-        (:mod:`textmine.cache`) in ``cache_dir`` (default: ``$TEXTMINE_CACHE_DIR``
-        or ``~/.cache/textmine/tokens``); ``cache`` may also be a
-        :class:`~textmine.cache.TokenCache` or a directory; ``False`` disables it.
-        ``progress``: a tqdm bar over documents; None shows it on a terminal
-        only (and only once the step has taken a second), True always, False never.
-
-        >>> docs = Tokenizer().iter_tokens(["推进乡村振兴", "优化营商环境"], cache=False)
-        >>> next(docs)
-        ['乡村振兴']
-        """
-        for vocab, ids in self._id_stream(corpus_or_texts, n_jobs, cache, progress, cache_dir):
-            yield vocab.lists(ids)
-
-    def _id_stream(self, corpus_or_texts: Any, n_jobs: int | None = None,
-                   cache: bool | TokenCache | str | os.PathLike = True, progress: bool | None = None,
-                   cache_dir: str | os.PathLike | None = None) -> Iterator[tuple[Any, Any]]:
-        """:meth:`iter_tokens` as ``(vocabulary, int32 ids)`` per document (see :mod:`textmine._tokstream`)."""
-        from . import _tokstream
-
-        store = _as_cache(cache, cache_dir)
-        if isinstance(corpus_or_texts, str):
-            corpus_or_texts = [corpus_or_texts]
-        total = len(corpus_or_texts) if hasattr(corpus_or_texts, "__len__") else None
-        bar = _progress_bar(progress, total, "tokenizing")
-        errors: list[OSError] = []
-        try:
-            for item in _tokstream.stream(self, corpus_or_texts, store, n_jobs, _chunks, errors):
-                bar.update(1)
-                yield item
-        finally:
-            bar.close()
-            if errors and store is not None:
-                _warn_unwritable(store, errors[0])
-
-
-def _n_workers(n_jobs: int | None) -> int:
-    """Workers for ``n_jobs`` in scikit-learn's convention (None = 1 unless a joblib context says otherwise)."""
-    from joblib import effective_n_jobs
-
-    return max(1, effective_n_jobs(n_jobs))
-
-
-def _chunks(sizes: list[int], workers: int) -> list[list[int]]:
-    """Split the positions of documents of ``sizes`` into contiguous chunks of similar total size.
-
-    About ``CHUNKS_PER_WORKER`` chunks per worker, each between ``CHUNK_CHARS``
-    bounds: small enough that the last chunks leave no worker idle for long,
-    large enough that sending a chunk costs little.
-    """
-    target = min(max(sum(sizes) / (workers * CHUNKS_PER_WORKER), CHUNK_CHARS[0]), CHUNK_CHARS[1])
-    chunks: list[list[int]] = []
-    size = target
-    for i, length in enumerate(sizes):
-        if size >= target:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(i)
-        size += length
-    return chunks
-
-
-@lru_cache(maxsize=16)
-def _cleaning_key_json(opts_json: str) -> str:
-    """sha256 of the cleaning code and its data files plus the options: changes when cleaning could."""
-    from . import cleaning
-
-    h = hashlib.sha256(opts_json.encode("utf-8"))
-    for path in (Path(cleaning.__file__), cleaning.FURNITURE_FILE, cleaning.MASKS_FILE):
-        h.update(b"\0")
-        h.update(Path(path).read_bytes())
-    if json.loads(opts_json).get("to_simplified"):
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            h.update(version("opencc").encode("utf-8"))
-        except PackageNotFoundError:  # pragma: no cover
-            pass
-    return h.hexdigest()
-
-
-def _cleaning_key(opts: dict[str, Any]) -> str:
-    return _cleaning_key_json(json.dumps(opts, sort_keys=True))
-
-
-def _progress_bar(progress: bool | None, total: int | None, desc: str) -> Any:
-    """A tqdm bar (None: only on a terminal, after a second), or a stand-in that does nothing."""
-    if progress is False:
-        return _NoBar()
-    if progress is None and (sys.stderr is None or not sys.stderr.isatty()):
-        return _NoBar()  # what tqdm's disable=None decides, without importing tqdm
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="doc", disable=None if progress is None else False,
-                delay=1.0 if progress is None else 0.0)
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _as_cache(cache: Any, cache_dir: str | os.PathLike | None) -> TokenCache | None:
-    if cache is None or cache is False:
-        return None
-    if isinstance(cache, TokenCache):
-        return cache
-    if cache is True:
-        return TokenCache(cache_dir)
-    if isinstance(cache, (str, os.PathLike)):
-        return TokenCache(cache)
-    raise TypeError(f"cache must be True, False, a TokenCache or a directory, not {type(cache).__name__}")
-
-
-def _warn_unwritable(store: TokenCache, exc: OSError) -> None:
-    """Warn (once per run) that the token cache could not be written."""
-    warnings.warn(
-        f"{store.directory}: cannot write the token cache ({exc.strerror or exc}); "
-        "continuing without it. Set cache_dir=, $TEXTMINE_CACHE_DIR or cache=False.",
-        stacklevel=4,
-    )
 
 
 # ---------------------------------------------------------------------------

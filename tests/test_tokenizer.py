@@ -10,8 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
+import textmine as tm
+
 from textmine.errors import DictionaryError
-from textmine.tokenize import (
+from textmine.tokenize.tokenizer import (
     DEFAULT_STOPWORD_FILES,
     POLICY_CATEGORIES,
     Tokenizer,
@@ -118,13 +120,24 @@ def test_user_dictionary_file_and_extra_terms(tmp_path):
 def test_malformed_dictionary_line_names_file_and_line(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_text("晋江经验\n海丝 名城 12\n", encoding="utf-8")
+    tok = Tokenizer(dictionaries=[path])  # __init__ stores parameters; files are read on first use
     with pytest.raises(DictionaryError, match=r"bad\.txt, line 2"):
-        Tokenizer(dictionaries=[path])
+        tok("晋江经验")
 
 
 def test_missing_dictionary_file_is_a_dictionary_error(tmp_path):
     with pytest.raises(DictionaryError, match="not found"):
-        Tokenizer(dictionaries=[tmp_path / "nope.txt"])
+        Tokenizer(dictionaries=[tmp_path / "nope.txt"]).fingerprint
+
+
+def test_init_stores_the_parameters_as_given_and_reads_no_file(tmp_path):
+    missing = tmp_path / "nope.txt"
+    tok = Tokenizer(dictionaries=[missing], stopwords=missing, extra_terms=["强产业兴城市"], drop_single=False)
+    assert tok.dictionaries == (missing,)
+    assert tok.stopwords == missing
+    assert tok.extra_terms == ("强产业兴城市",)
+    assert tok.drop_single is False
+    assert tok._entries is None and tok._stopword_set is None  # nothing resolved yet
 
 
 def test_unknown_engine_is_refused():
@@ -286,24 +299,24 @@ def test_tokenize_corpus_accepts_strings_documents_and_one_text():
     tok = Tokenizer()
     texts = ["推进乡村振兴", "优化营商环境", "推进乡村振兴"]
     expected = [["乡村振兴"], ["营商环境"], ["乡村振兴"]]
-    assert tok.tokenize_corpus(texts, cache=False) == expected
+    assert list(tm.tokens(texts, cache=False, tokenizer=tok)) == expected
     docs = [SimpleNamespace(doc_id=f"d{i}", text=t) for i, t in enumerate(texts)]
-    assert tok.tokenize_corpus(docs, cache=False) == expected
-    assert tok.tokenize_corpus("推进乡村振兴", cache=False) == [["乡村振兴"]]
-    assert tok.tokenize_corpus([], cache=False) == []
+    assert list(tm.tokens(docs, cache=False, tokenizer=tok)) == expected
+    assert list(tm.tokens("推进乡村振兴", cache=False, tokenizer=tok)) == [["乡村振兴"]]
+    assert list(tm.tokens([], cache=False, tokenizer=tok)) == []
 
 
 def test_tokenize_corpus_refuses_items_without_text():
     with pytest.raises(TypeError, match="item 1"):
-        Tokenizer().tokenize_corpus(["推进乡村振兴", 42], cache=False)
+        list(tm.tokens(["推进乡村振兴", 42], cache=False, tokenizer=Tokenizer()))
 
 
 def test_parallel_tokenization_equals_serial(monkeypatch):
-    monkeypatch.setattr("textmine.tokenize.CHUNK_CHARS", (1, 3000))  # several chunks, so workers run
+    monkeypatch.setattr("textmine.tokenize.stream.CHUNK_CHARS", (1, 3000))  # several chunks, so workers run
     texts = [p.read_text(encoding="utf-8")[:3000] for p in SEEDS]
     tok = Tokenizer()
-    serial = tok.tokenize_corpus(texts, n_jobs=1, cache=False)
-    assert tok.tokenize_corpus(texts, n_jobs=2, cache=False) == serial
+    serial = list(tm.tokens(texts, n_jobs=1, cache=False, tokenizer=tok))
+    assert list(tm.tokens(texts, n_jobs=2, cache=False, tokenizer=tok)) == serial
     assert serial == [tok(t) for t in texts]
 
 
@@ -316,8 +329,8 @@ def test_engines_agree_on_the_cleaned_bundled_corpus_raw_and_filtered():
         raw = jieba_tok.cut(text)
         assert "".join(raw) == text
         assert rjieba_tok.cut(text) == raw
-    assert jieba_tok.tokenize_corpus(texts, cache=False) == rjieba_tok.tokenize_corpus(texts, cache=False)
-    assert Tokenizer().tokenize_corpus(texts, cache=False) == [jieba_tok(t) for t in texts]  # auto = rjieba
+    assert list(tm.tokens(texts, cache=False, tokenizer=jieba_tok)) == list(tm.tokens(texts, cache=False, tokenizer=rjieba_tok))
+    assert list(tm.tokens(texts, cache=False, tokenizer=Tokenizer())) == [jieba_tok(t) for t in texts]  # auto = rjieba
 
 
 # -- streaming -----------------------------------------------------------------
@@ -339,10 +352,10 @@ def write_folder(folder: Path, n: int) -> Path:
 def test_iter_tokens_yields_one_list_per_document_in_order():
     tok = Tokenizer()
     texts = ["推进乡村振兴", "优化营商环境", "推进乡村振兴", "发展新质生产力"]
-    stream = tok.iter_tokens(texts, cache=False)
+    stream = iter(tm.tokens(texts, cache=False, tokenizer=tok))
     assert next(stream) == ["乡村振兴"]
     assert list(stream) == [["营商环境"], ["乡村振兴"], ["发展", "新质生产力"]]
-    assert list(tok.iter_tokens("优化营商环境", cache=False)) == [["营商环境"]]
+    assert list(iter(tm.tokens("优化营商环境", cache=False, tokenizer=tok))) == [["营商环境"]]
 
 
 def test_a_lazy_corpus_is_read_one_document_at_a_time(tmp_path, monkeypatch):
@@ -353,7 +366,7 @@ def test_a_lazy_corpus_is_read_one_document_at_a_time(tmp_path, monkeypatch):
     reads = []
     real_read = textmine._io.read_text
     monkeypatch.setattr(textmine._io, "read_text", lambda path: reads.append(path) or real_read(path))
-    stream = Tokenizer().iter_tokens(corpus, cache_dir=tmp_path / "cache")
+    stream = iter(tm.tokens(corpus, cache=tmp_path / "cache", tokenizer=Tokenizer()))
     first = next(stream)
     assert "新质生产力" in first  # cleaned: the broken line was joined
     assert len(reads) == 1
@@ -362,14 +375,14 @@ def test_a_lazy_corpus_is_read_one_document_at_a_time(tmp_path, monkeypatch):
 
 
 def test_lazy_cleaned_documents_give_the_tokens_of_their_cleaned_text(tmp_path, monkeypatch):
-    monkeypatch.setattr("textmine.tokenize.CHUNK_CHARS", (1, 100))  # one document a chunk
+    monkeypatch.setattr("textmine.tokenize.stream.CHUNK_CHARS", (1, 100))  # one document a chunk
     from textmine.corpus import load_corpus
 
     corpus = load_corpus(write_folder(tmp_path / "reports", 4), lazy=True)
     tok = Tokenizer()
     expected = [tok(doc.text) for doc in corpus]
-    assert tok.tokenize_corpus(corpus, cache=False) == expected
-    assert tok.tokenize_corpus(corpus, cache_dir=tmp_path / "cache", n_jobs=2) == expected  # workers clean
+    assert list(tm.tokens(corpus, cache=False, tokenizer=tok)) == expected
+    assert list(tm.tokens(corpus, cache=tmp_path / "cache", n_jobs=2, tokenizer=tok)) == expected  # workers clean
 
 
 def test_warm_run_on_a_lazy_corpus_neither_cleans_nor_segments(tmp_path, monkeypatch):
@@ -378,14 +391,14 @@ def test_warm_run_on_a_lazy_corpus_neither_cleans_nor_segments(tmp_path, monkeyp
 
     corpus = load_corpus(write_folder(tmp_path / "reports", 4), lazy=True)
     tok = Tokenizer()
-    cold = tok.tokenize_corpus(corpus, cache_dir=tmp_path / "cache")
+    cold = list(tm.tokens(corpus, cache=tmp_path / "cache", tokenizer=tok))
 
     def fail(*args, **kwargs):
         raise AssertionError("a cached document was cleaned or segmented again")
 
     monkeypatch.setattr(textmine.cleaning, "clean", fail)
     monkeypatch.setattr(Tokenizer, "cut", fail)
-    assert tok.tokenize_corpus(corpus, cache_dir=tmp_path / "cache") == cold
+    assert list(tm.tokens(corpus, cache=tmp_path / "cache", tokenizer=tok)) == cold
 
 
 def test_a_changed_file_is_tokenized_again(tmp_path):
@@ -393,16 +406,16 @@ def test_a_changed_file_is_tokenized_again(tmp_path):
 
     folder = write_folder(tmp_path / "reports", 2)
     tok = Tokenizer()
-    tok.tokenize_corpus(load_corpus(folder, lazy=True), cache_dir=tmp_path / "cache")
+    list(tm.tokens(load_corpus(folder, lazy=True), cache=tmp_path / "cache", tokenizer=tok))
     (folder / "r1.txt").write_text("持续优化营商环境。\n", encoding="utf-8")
-    assert tok.tokenize_corpus(load_corpus(folder, lazy=True), cache_dir=tmp_path / "cache")[1] == ["营商环境"]
+    assert list(tm.tokens(load_corpus(folder, lazy=True), cache=tmp_path / "cache", tokenizer=tok))[1] == ["营商环境"]
 
 
 def test_n_jobs_follows_the_scikit_learn_convention():
     import joblib
     from joblib import parallel_config
 
-    from textmine.tokenize import _n_workers
+    from textmine.tokenize.stream import _n_workers
 
     assert _n_workers(None) == 1
     assert _n_workers(1) == 1
@@ -420,8 +433,8 @@ def test_lazy_documents_with_their_own_loader_give_the_tokens_of_their_text():
         docs = [Document(f"d{i}", loader=lambda: raw, clean=clean) for i in range(3)]
         expected = [tok(doc.text) for doc in docs]
         assert ("新质生产力" in expected[0]) is clean  # cleaning joins the broken line
-        assert tok.tokenize_corpus(docs, cache=False) == expected
-        assert tok.tokenize_corpus(docs, cache=False, n_jobs=2) == expected
+        assert list(tm.tokens(docs, cache=False, tokenizer=tok)) == expected
+        assert list(tm.tokens(docs, cache=False, n_jobs=2, tokenizer=tok)) == expected
 
 
 def test_a_file_rewritten_with_the_same_size_is_tokenized_again(tmp_path):
@@ -431,7 +444,7 @@ def test_a_file_rewritten_with_the_same_size_is_tokenized_again(tmp_path):
 
     folder = write_folder(tmp_path / "reports", 2)
     tok = Tokenizer()
-    tok.tokenize_corpus(load_corpus(folder, lazy=True, clean=False), cache_dir=tmp_path / "cache")
+    list(tm.tokens(load_corpus(folder, lazy=True, clean=False), cache=tmp_path / "cache", tokenizer=tok))
     path = folder / "r1.txt"
     old = path.read_text(encoding="utf-8")
     new = old.replace("乡村振兴", "营商环境")
@@ -439,7 +452,7 @@ def test_a_file_rewritten_with_the_same_size_is_tokenized_again(tmp_path):
     stamp = path.stat().st_mtime_ns
     path.write_text(new, encoding="utf-8")
     os.utime(path, ns=(stamp + 10**9, stamp + 10**9))  # a later modification time, as any edit gives
-    got = tok.tokenize_corpus(load_corpus(folder, lazy=True, clean=False), cache_dir=tmp_path / "cache")
+    got = list(tm.tokens(load_corpus(folder, lazy=True, clean=False), cache=tmp_path / "cache", tokenizer=tok))
     assert got[1] == tok(new) and "营商环境" in got[1]
 
 
@@ -448,14 +461,14 @@ def test_a_grown_corpus_segments_only_the_new_documents(tmp_path, monkeypatch):
 
     folder = write_folder(tmp_path / "reports", 3)
     tok = Tokenizer()
-    first = tok.tokenize_corpus(load_corpus(folder, lazy=True), cache_dir=tmp_path / "cache")
+    first = list(tm.tokens(load_corpus(folder, lazy=True), cache=tmp_path / "cache", tokenizer=tok))
     (folder / "r3.txt").write_text("持续优化营商环境。\n", encoding="utf-8")
     with open(folder / "metadata.csv", "a", encoding="utf-8") as fh:
         fh.write("r3.txt,泉州市,2003\n")
     texts = []
     real_cut = Tokenizer.cut
     monkeypatch.setattr(Tokenizer, "cut", lambda self, text: texts.append(text) or real_cut(self, text))
-    grown = tok.tokenize_corpus(load_corpus(folder, lazy=True), cache_dir=tmp_path / "cache")
+    grown = list(tm.tokens(load_corpus(folder, lazy=True), cache=tmp_path / "cache", tokenizer=tok))
     assert grown == first + [["营商环境"]]
     assert texts == [load_corpus(folder)["r3"].text]  # the three cached documents came from their entries
 
@@ -463,7 +476,7 @@ def test_a_grown_corpus_segments_only_the_new_documents(tmp_path, monkeypatch):
 def test_a_lazy_corpus_loaded_by_a_relative_path_is_read_right_after_a_chdir(tmp_path, monkeypatch):
     from textmine.corpus import load_corpus
 
-    monkeypatch.setattr("textmine.tokenize.CHUNK_CHARS", (1, 100))  # one document a chunk: workers run
+    monkeypatch.setattr("textmine.tokenize.stream.CHUNK_CHARS", (1, 100))  # one document a chunk: workers run
     for name, extra in (("one", "推进乡村振兴。"), ("two", "优化营商环境。")):
         folder = write_folder(tmp_path / name, 3)
         for path in folder.glob("*.txt"):
@@ -471,11 +484,11 @@ def test_a_lazy_corpus_loaded_by_a_relative_path_is_read_right_after_a_chdir(tmp
     tok = Tokenizer()
     monkeypatch.chdir(tmp_path)
     one = load_corpus("one", lazy=True)
-    assert tok.tokenize_corpus(one, n_jobs=2, cache=False) == [["乡村振兴"] * 3] * 3  # workers start here
+    assert list(tm.tokens(one, n_jobs=2, cache=False, tokenizer=tok)) == [["乡村振兴"] * 3] * 3  # workers start here
     monkeypatch.chdir(tmp_path / "two")
     two = load_corpus(".", lazy=True)
     assert all(doc.path.is_absolute() for doc in two)
-    assert tok.tokenize_corpus(two, n_jobs=2, cache_dir="cache") == [["营商环境"] * 3] * 3
+    assert list(tm.tokens(two, n_jobs=2, cache="cache", tokenizer=tok)) == [["营商环境"] * 3] * 3
     assert (tmp_path / "two" / "cache").is_dir()
 
 
@@ -494,10 +507,10 @@ def test_a_subclass_that_filters_its_own_way_is_called_by_corpus_runs_and_dtm(tm
     tok = BigramTokenizer()
     expected = [tok(t) for t in texts]
     assert "乡村振兴_营商环境" in expected[0]
-    assert tok.tokenize_corpus(texts, cache=False) == expected
+    assert list(tm.tokens(texts, cache=False, tokenizer=tok)) == expected
     assert tok.fingerprint != Tokenizer().fingerprint  # its own cache entries, never the base class's
-    Tokenizer().tokenize_corpus(texts, cache_dir=tmp_path)
-    assert tok.tokenize_corpus(texts, cache_dir=tmp_path) == expected  # cold, then from its bundle
-    assert tok.tokenize_corpus(texts, cache_dir=tmp_path) == expected
-    d = dtm(texts, tok)
+    list(tm.tokens(texts, cache=tmp_path, tokenizer=Tokenizer()))
+    assert list(tm.tokens(texts, cache=tmp_path, tokenizer=tok)) == expected  # cold, then from its bundle
+    assert list(tm.tokens(texts, cache=tmp_path, tokenizer=tok)) == expected
+    d = dtm(texts, tokenizer=tok)
     assert "乡村振兴_营商环境" in d.vocabulary

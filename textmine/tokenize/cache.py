@@ -13,7 +13,7 @@ file cannot run code):
 
 Where the cache lives, first match wins:
 
-1. ``TokenCache(directory)`` / ``Tokenizer.tokenize_corpus(..., cache_dir=...)``
+1. ``TokenCache(directory)`` / ``tokens(corpus, cache=directory)``
 2. the environment variable ``TEXTMINE_CACHE_DIR``
 3. ``~/.cache/textmine/tokens``
 
@@ -45,9 +45,10 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from ._io import atomic_open, write_bytes_atomic
+from .._io import atomic_open, write_bytes_atomic
 
-__all__ = ["TokenCache", "EntryWriter", "Bundle", "BundleWriter", "default_cache_dir", "encode_entry", "ENV_VAR"]
+__all__ = ["TokenCache", "EntryWriter", "Bundle", "BundleWriter", "clear_cache", "default_cache_dir", "encode_entry",
+           "ENV_VAR"]
 
 #: Environment variable naming the cache directory.
 ENV_VAR = "TEXTMINE_CACHE_DIR"
@@ -69,6 +70,19 @@ def default_cache_dir() -> Path:
     if env:
         return Path(env).expanduser()
     return Path.home() / ".cache" / "textmine" / "tokens"
+
+
+def clear_cache(directory: str | os.PathLike | None = None) -> int:
+    """Empty textmine's cache folder (default :func:`default_cache_dir`); returns how many files were removed.
+
+    Token entries, corpus bundles, cached results (``results/``) and temporary
+    files of killed runs: everything textmine keeps between runs.
+
+    >>> import tempfile
+    >>> clear_cache(tempfile.mkdtemp())
+    0
+    """
+    return TokenCache(directory).clear()
 
 
 class TokenCache:

@@ -1,6 +1,6 @@
 """Tokenizing a whole corpus: cache look-ups, worker processes and corpus bundles.
 
-This is the machinery behind :meth:`Tokenizer.iter_tokens`. One run:
+This is the machinery behind :func:`textmine.tokens` (:func:`id_stream`). One run:
 
 1. *Plan*, in this process: a source per document -- its text, or, for a lazy
    document backed by a file, only the file (path, size, mtime: nothing is
@@ -25,19 +25,30 @@ the cache is read and written here; only texts go to the workers.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import sys
 import time
+import warnings
 from array import array
+from functools import lru_cache
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from ._io import FileLoader
+from .._io import FileLoader
+from ..errors import CorpusError
 from .cache import BundleWriter, EntryWriter, TokenCache
+from .tokenizer import Tokenizer
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .tokenize import Tokenizer
+__all__ = ["id_stream", "as_cache", "Vocab", "process_chunk", "CHUNKS_PER_WORKER", "CHUNK_CHARS"]
+
+#: Chunks of documents per worker in a parallel run (more chunks: less idle time at the end).
+CHUNKS_PER_WORKER = 16
+#: Bounds on the characters of text in one chunk sent to a worker.
+CHUNK_CHARS = (50_000, 2_000_000)
 
 #: joblib backends whose workers share this machine's files (and so the cache).
 LOCAL_BACKENDS = {"LokyBackend", "MultiprocessingBackend", "ThreadingBackend", "SequentialBackend"}
@@ -128,9 +139,9 @@ class Vocab:
 # the plan
 
 
-def plan(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | None) -> Iterator[Source]:
+def plan(tokenizer: Tokenizer, items: Iterable[Any], store: TokenCache | None) -> Iterator[Source]:
     """A :class:`Source` per item (a str, a textmine Document, or anything with a ``.text`` str)."""
-    from .corpus import Document
+    from ..corpus import Document
 
     fp = tokenizer.fingerprint
     for i, item in enumerate(items):
@@ -154,8 +165,6 @@ def cleaned_fingerprint(fingerprint: str, opts: dict | None) -> str:
     """The fingerprint of tokenizing raw text cleaned with ``opts`` (None: not cleaned) that keys it."""
     if opts is None:
         return fingerprint
-    from .tokenize import _cleaning_key
-
     return f"{fingerprint}|{_cleaning_key(opts)}"
 
 
@@ -174,8 +183,6 @@ def file_state(sources: list[Source]) -> tuple[list[Source], str, bool]:
     :data:`RECENT_SECONDS` could change again within the same clock tick
     without a trace, so such a run makes no bundle (git's "racily clean").
     """
-    from .errors import CorpusError
-
     h = hashlib.sha256()
     out, recent = [], False
     now = time.time_ns()
@@ -195,7 +202,7 @@ def file_state(sources: list[Source]) -> tuple[list[Source], str, bool]:
     return out, h.hexdigest(), recent
 
 
-def identity(tokenizer: "Tokenizer", sources: list[Source]) -> str:
+def identity(tokenizer: Tokenizer, sources: list[Source]) -> str:
     """What a bundle is filed under: the settings and each document's text (by key) or file (by path)."""
     h = hashlib.sha256(f"bundle|{tokenizer.fingerprint}\n".encode())
     for src in sources:
@@ -227,7 +234,7 @@ def payload_text(payload: Any) -> str:
     if isinstance(payload, str):
         return payload
     raw, opts = payload
-    from .corpus import Document
+    from ..corpus import Document
 
     return Document("_", raw, **opts).text
 
@@ -238,17 +245,17 @@ class ChunkIds:
     Gives the ids of ``tokenizer(text)`` (the same filters: ``tokenizer.keep``)
     without building the filtered list of str first.
 
-    >>> from textmine.tokenize import Tokenizer
     >>> ids = ChunkIds(Tokenizer())
     >>> [ids.words[j] for j in ids("优化营商环境，推进营商环境建设").tolist()]
     ['营商环境', '营商环境', '建设']
     """
 
-    def __init__(self, tokenizer: "Tokenizer") -> None:
+    def __init__(self, tokenizer: Tokenizer) -> None:
         self.tokenizer = tokenizer
         self.codes: dict[str, int] = {}  # raw token -> id, -1 if the filters drop it
         self.words: list[str] = []
-        self._direct = tokenizer._filters_as_defined_here()
+        cls = type(tokenizer)  # a subclass redefining the call or the filter is called as it is
+        self._direct = cls.__call__ is Tokenizer.__call__ and cls.filter is Tokenizer.filter
 
     def __call__(self, text: str) -> np.ndarray:
         if not self._direct:  # a subclass that filters its own way: its own call decides
@@ -289,7 +296,7 @@ class ChunkIds:
         return j
 
 
-def process_chunk(tokenizer: "Tokenizer", sources: list[Source], skip: Sequence[bool] = (),
+def process_chunk(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bool] = (),
                   cache_dir: str | None = None, write: bool = False) -> Chunk:
     """Tokens of a chunk of documents, compactly; cache entries read and (if ``write``) written.
 
@@ -336,7 +343,7 @@ def process_chunk(tokenizer: "Tokenizer", sources: list[Source], skip: Sequence[
 BUNDLE_MIN_DOCS = 2
 
 
-def stream(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | None, n_jobs: int | None,
+def stream(tokenizer: Tokenizer, items: Iterable[Any], store: TokenCache | None, n_jobs: int | None,
            chunk_plan: Callable[[list[int], int], list[list[int]]],
            errors: list) -> Iterator[tuple[Vocab, np.ndarray]]:
     """``(vocabulary, ids)`` of each document in corpus order: from a bundle, the cache or segmenting.
@@ -346,8 +353,6 @@ def stream(tokenizer: "Tokenizer", items: Iterable[Any], store: TokenCache | Non
     cuts the positions into worker tasks. Errors writing the cache (OSError)
     are appended to ``errors`` for the caller to report; the run goes on.
     """
-    from .tokenize import _n_workers  # imports joblib: not needed by a warm run on a sequence
-
     sources: Iterable[Source] = plan(tokenizer, items, store)
     if not isinstance(items, Sequence) and _n_workers(n_jobs) == 1:
         yield from _merged(tokenizer, sources, store, 1, True, chunk_plan, Vocab(), None, errors)
@@ -405,7 +410,7 @@ def local_backend() -> bool:
     return type(backend).__name__ in LOCAL_BACKENDS
 
 
-def _merged(tokenizer: "Tokenizer", sources: Iterable[Source], store: TokenCache | None, workers: int,
+def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache | None, workers: int,
             local: bool, chunk_plan: Callable[[list[int], int], list[list[int]]], vocab: Vocab,
             entries: EntryWriter | None, errors: list, stale: list | None = None) -> Iterator[tuple[Vocab, np.ndarray]]:
     """Every document's ids in the one vocabulary, segmenting what the cache does not hold.
@@ -482,3 +487,139 @@ def _resolve(src: Source, local: bool, store: TokenCache | None, fingerprint: st
             return Source("text", payload, None, key, len(payload))
         return Source("raw", payload[0], payload[1], key, len(payload[0]))
     return src
+
+
+# ---------------------------------------------------------------------------
+# the entry point: settings, progress and cache warnings around :func:`stream`
+
+
+def id_stream(tokenizer: Tokenizer, corpus_or_texts: Any, *, n_jobs: int | None = None,
+              cache: bool | TokenCache | str | os.PathLike = True, progress: bool | None = None,
+              ) -> Iterator[tuple[Vocab, np.ndarray]]:
+    """``(vocabulary, int32 ids)`` of each document in corpus order; see :func:`textmine.tokens`.
+
+    >>> docs = id_stream(Tokenizer(), ["推进乡村振兴", "优化营商环境"], cache=False)
+    >>> [vocab.lists(ids) for vocab, ids in docs]
+    [['乡村振兴'], ['营商环境']]
+    """
+    store = as_cache(cache)
+    if isinstance(corpus_or_texts, str):
+        corpus_or_texts = [corpus_or_texts]
+    total = len(corpus_or_texts) if hasattr(corpus_or_texts, "__len__") else None
+    bar = _progress_bar(progress, total, "tokenizing")
+    errors: list[OSError] = []
+    try:
+        for item in stream(tokenizer, corpus_or_texts, store, n_jobs, _chunks, errors):
+            bar.update(1)
+            yield item
+    finally:
+        bar.close()
+        if errors and store is not None:
+            _warn_unwritable(store, errors[0])
+
+
+def as_cache(cache: Any) -> TokenCache | None:
+    """The token cache a ``cache=`` argument names: True (the default folder), a folder, a TokenCache, or None/False.
+
+    >>> as_cache(False) is None, isinstance(as_cache(True), TokenCache)
+    (True, True)
+    """
+    if cache is None or cache is False:
+        return None
+    if isinstance(cache, TokenCache):
+        return cache
+    if cache is True:
+        return TokenCache()
+    if isinstance(cache, (str, os.PathLike)):
+        return TokenCache(cache)
+    raise TypeError(f"cache must be True, False, a TokenCache or a directory, not {type(cache).__name__}")
+
+
+def _n_workers(n_jobs: int | None) -> int:
+    """Workers for ``n_jobs`` in scikit-learn's convention (None = 1 unless a joblib context says otherwise)."""
+    from joblib import effective_n_jobs
+
+    return max(1, effective_n_jobs(n_jobs))
+
+
+def _chunks(sizes: list[int], workers: int) -> list[list[int]]:
+    """Split the positions of documents of ``sizes`` into contiguous chunks of similar total size.
+
+    About ``CHUNKS_PER_WORKER`` chunks per worker, each between ``CHUNK_CHARS``
+    bounds: small enough that the last chunks leave no worker idle for long,
+    large enough that sending a chunk costs little.
+
+    >>> _chunks([60_000, 60_000, 10, 10], 1)
+    [[0], [1], [2, 3]]
+    """
+    target = min(max(sum(sizes) / (workers * CHUNKS_PER_WORKER), CHUNK_CHARS[0]), CHUNK_CHARS[1])
+    chunks: list[list[int]] = []
+    size = target
+    for i, length in enumerate(sizes):
+        if size >= target:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(i)
+        size += length
+    return chunks
+
+
+@lru_cache(maxsize=16)
+def _cleaning_key_json(opts_json: str) -> str:
+    """sha256 of the cleaning code and its data files plus the options: changes when cleaning could."""
+    from .. import cleaning
+
+    h = hashlib.sha256(opts_json.encode("utf-8"))
+    for path in (Path(cleaning.__file__), cleaning.FURNITURE_FILE, cleaning.MASKS_FILE):
+        h.update(b"\0")
+        h.update(Path(path).read_bytes())
+    if json.loads(opts_json).get("to_simplified"):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            h.update(version("opencc").encode("utf-8"))
+        except PackageNotFoundError:  # pragma: no cover
+            pass
+    return h.hexdigest()
+
+
+def _cleaning_key(opts: dict[str, Any]) -> str:
+    return _cleaning_key_json(json.dumps(opts, sort_keys=True))
+
+
+def _progress_bar(progress: bool | None, total: int | None, desc: str) -> Any:
+    """A tqdm bar (None: only on a terminal, after a second), or a stand-in that does nothing."""
+    if progress is False:
+        return _NoBar()
+    if progress is None and (sys.stderr is None or not sys.stderr.isatty()):
+        return _NoBar()  # what tqdm's disable=None decides, without importing tqdm
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="doc", disable=None if progress is None else False,
+                delay=1.0 if progress is None else 0.0)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _warn_unwritable(store: TokenCache, exc: OSError) -> None:
+    """Warn (once per run) that the token cache could not be written."""
+    warnings.warn(
+        f"{store.directory}: cannot write the token cache ({exc.strerror or exc}); "
+        "continuing without it. Set $TEXTMINE_CACHE_DIR, cache=<folder> or cache=False.",
+        stacklevel=4,
+    )
+
+
+def corpus_identity(tokenizer: Tokenizer, items: Sequence[Any]) -> str:
+    """sha256 of the tokenizer's fingerprint and each document's text (by hash) or file (path and signature).
+
+    What a corpus bundle is filed and checked under; reads no lazy file (only ``stat``).
+    """
+    sources, signature, _ = file_state(list(plan(tokenizer, items, TokenCache)))  # TokenCache.key: no folder used
+    return hashlib.sha256(f"{identity(tokenizer, sources)}|{signature}".encode()).hexdigest()

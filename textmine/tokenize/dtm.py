@@ -1,0 +1,132 @@
+"""The document-term matrix: token counts of a tokenized corpus, for scikit-learn and gensim.
+
+>>> from textmine.tokenize.stream import Vocab
+>>> v = Vocab()
+>>> d = build_dtm([(v, v.add(["发展", "营商环境", "发展"])), (v, v.add(["改革"]))], ["a", "b"])
+>>> d.vocabulary, d.matrix.toarray().tolist()
+(['发展', '改革', '营商环境'], [[2, 0, 1], [0, 1, 0]])
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gensim.corpora import Dictionary
+
+__all__ = ["DocumentTermMatrix", "build_dtm"]
+
+
+@dataclass(frozen=True)
+class DocumentTermMatrix:
+    """Token counts: ``matrix`` (scipy CSR, documents × terms), ``vocabulary``, ``doc_ids``.
+
+    Made by :func:`textmine.dtm` or :meth:`textmine.Tokens.dtm`.
+
+    ``matrix`` feeds scikit-learn directly
+    (``TfidfTransformer().fit_transform(d.matrix)``); :meth:`to_gensim` gives
+    gensim's bag-of-words with a Dictionary using the same term ids.
+    """
+
+    matrix: sparse.csr_matrix
+    vocabulary: list[str]
+    doc_ids: list[str]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.matrix.shape
+
+    def to_gensim(self) -> "tuple[list[list[tuple[int, int]]], Dictionary]":
+        """``(bow, dictionary)``: per document ``[(term id, count), …]`` and a gensim Dictionary.
+
+        Term id ``j`` is column ``j`` of ``matrix`` and ``vocabulary[j]``.
+        """
+        from gensim.corpora import Dictionary
+
+        m = self.matrix
+        bow = [list(zip(m.indices[a:b].tolist(), m.data[a:b].tolist()))
+               for a, b in zip(m.indptr[:-1], m.indptr[1:])]
+        dictionary = Dictionary()
+        dictionary.token2id = {term: j for j, term in enumerate(self.vocabulary)}
+        dfs = np.bincount(m.indices, minlength=len(self.vocabulary))
+        cfs = np.asarray(m.sum(axis=0)).ravel()
+        dictionary.dfs = {j: int(v) for j, v in enumerate(dfs)}
+        dictionary.cfs = {j: int(v) for j, v in enumerate(cfs)}
+        dictionary.num_docs = m.shape[0]
+        dictionary.num_pos = int(cfs.sum())
+        dictionary.num_nnz = int(m.nnz)
+        return bow, dictionary
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy non-zero cells: ``doc_id, feature, count``."""
+        coo = self.matrix.tocoo()
+        order = np.lexsort((coo.col, coo.row))
+        return pd.DataFrame({
+            "doc_id": np.asarray(self.doc_ids, dtype=object)[coo.row[order]],
+            "feature": np.asarray(self.vocabulary, dtype=object)[coo.col[order]],
+            "count": coo.data[order].astype(np.int64),
+        })
+
+
+def build_dtm(stream: Iterable[tuple[Any, np.ndarray]], doc_ids: list[str], *,
+                        min_df: int | float = 1, vocabulary: Iterable[str] | None = None) -> DocumentTermMatrix:
+    """CSR counts from ``(vocabulary, ids)`` per document (:meth:`Tokens.id_pairs`), one document at a time.
+
+    Each document's ids are counted with ``np.unique``; the columns are then
+    renumbered into sorted term order (or the order of ``vocabulary``).
+    """
+    lengths, indices, data = [0], [], []
+    vocab = None
+    for vocab, ids in stream:
+        cols, counts = np.unique(ids, return_counts=True)
+        indices.append(cols)
+        data.append(counts)
+        lengths.append(len(cols))
+    words: list[str] = vocab.words if vocab is not None else []
+    n_docs = len(lengths) - 1
+    cols = np.concatenate(indices).astype(np.int64) if indices else np.zeros(0, dtype=np.int64)
+    counts = np.concatenate(data).astype(np.int64) if data else np.zeros(0, dtype=np.int64)
+    if vocabulary is not None:
+        index: dict[str, int] = {}
+        for term in vocabulary:
+            if term in index:
+                raise ValueError(f"vocabulary lists {term!r} twice")
+            index[term] = len(index)
+        terms = list(index)
+        column = np.array([index.get(w, -1) for w in words], dtype=np.int64)
+    else:
+        df = np.bincount(cols, minlength=len(words))
+        present = np.flatnonzero(df >= max(1, _min_docs(min_df, n_docs)))
+        order = sorted(present.tolist(), key=words.__getitem__)
+        terms = [words[j] for j in order]
+        column = np.full(len(words), -1, dtype=np.int64)
+        column[order] = np.arange(len(order))
+    cols = column[cols] if len(cols) else cols
+    indptr = np.cumsum(lengths)
+    keep = cols >= 0
+    if not keep.all():
+        indptr = np.concatenate(([0], np.cumsum(keep)))[indptr]
+        cols, counts = cols[keep], counts[keep]
+    matrix = sparse.csr_matrix((counts, cols, indptr), shape=(n_docs, len(terms)))
+    matrix.sort_indices()
+    return DocumentTermMatrix(matrix=matrix, vocabulary=terms, doc_ids=list(doc_ids))
+
+
+def _min_docs(min_df: int | float, n_docs: int) -> int:
+    if isinstance(min_df, (bool, np.bool_)) or not isinstance(min_df, (int, float, np.integer, np.floating)):
+        raise TypeError(f"min_df must be an int or a float, got {min_df!r}")
+    if isinstance(min_df, (float, np.floating)) and not float(min_df).is_integer():
+        if not 0 < min_df < 1:
+            raise ValueError(f"min_df as a share must be in (0, 1), got {min_df}")
+        return math.ceil(min_df * n_docs)
+    if min_df < 1:
+        raise ValueError(f"min_df must be at least 1 document, got {min_df}")
+    return int(min_df)
+
+
