@@ -3,7 +3,7 @@
 The Dask test starts a small local cluster (two worker processes, each
 unpickling the tokenizer and loading the dictionary itself) as a stand-in for
 a real one: ``with joblib.parallel_backend("dask"):`` sends the same
-``tokenize_corpus(..., n_jobs=-1)`` call to the cluster's workers.
+``tokens(corpus, n_jobs=-1)`` call to the cluster's workers.
 """
 
 from __future__ import annotations

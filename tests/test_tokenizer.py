@@ -295,7 +295,7 @@ def test_works_inside_sklearn_tfidf_and_survives_clone():
 # -- corpora -------------------------------------------------------------------
 
 
-def test_tokenize_corpus_accepts_strings_documents_and_one_text():
+def test_tokens_accepts_strings_documents_and_one_text():
     tok = Tokenizer()
     texts = ["推进乡村振兴", "优化营商环境", "推进乡村振兴"]
     expected = [["乡村振兴"], ["营商环境"], ["乡村振兴"]]
@@ -306,7 +306,7 @@ def test_tokenize_corpus_accepts_strings_documents_and_one_text():
     assert list(tm.tokens([], cache=False, tokenizer=tok)) == []
 
 
-def test_tokenize_corpus_refuses_items_without_text():
+def test_tokens_refuses_items_without_text():
     with pytest.raises(TypeError, match="item 1"):
         list(tm.tokens(["推进乡村振兴", 42], cache=False, tokenizer=Tokenizer()))
 
@@ -349,7 +349,7 @@ def write_folder(folder: Path, n: int) -> Path:
     return folder
 
 
-def test_iter_tokens_yields_one_list_per_document_in_order():
+def test_tokens_yields_one_list_per_document_in_order():
     tok = Tokenizer()
     texts = ["推进乡村振兴", "优化营商环境", "推进乡村振兴", "发展新质生产力"]
     stream = iter(tm.tokens(texts, cache=False, tokenizer=tok))

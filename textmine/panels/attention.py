@@ -595,7 +595,9 @@ def expand_dictionary(corpus_or_texts: Any, seeds: Any, *, n: int = 20, seed: in
         tok = Tokenizer(extra_terms=extra)
     sentences: list[list[str]] = []
     freq: Counter = Counter()
-    for tokens in tok.iter_tokens(as_corpus(corpus_or_texts), n_jobs=n_jobs, cache=cache):
+    from ..tokenize import tokens as tokenize
+
+    for tokens in tokenize(as_corpus(corpus_or_texts), tok, n_jobs=n_jobs, cache=cache):
         freq.update(tokens)
         # Word2Vec reads at most 10,000 tokens of a "sentence": cut long documents into pieces
         sentences.extend(tokens[i:i + 1000] for i in range(0, len(tokens), 1000))

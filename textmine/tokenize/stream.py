@@ -6,7 +6,7 @@ This is the machinery behind :func:`textmine.tokens` (:func:`id_stream`). One ru
    document backed by a file, only the file (path, size, mtime: nothing is
    read) -- and the corpus identity (:func:`identity`).
 2. *Bundle*: when the cache holds a bundle for this corpus identity whose file
-   signature still matches (:mod:`textmine.cache`), every token list comes
+   signature still matches (:mod:`textmine.tokenize.cache`), every token list comes
    from it: no file is read, hashed or segmented. This is a warm run.
 3. Otherwise the documents go in chunks to :func:`process_chunk`, here
    (``n_jobs=1``) or in joblib workers. A worker reads the file itself, looks
