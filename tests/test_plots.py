@@ -382,3 +382,177 @@ def test_interrupted_save_leaves_no_file_behind(freq, tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         plots.save_figure(plots.slogan_heatmap(freq), tmp_path / "a.png")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- figures that scale: 60 yearly reports of one place, 300 places × 20 years -------------
+
+
+def _generated(n_places: int, years: range, slogans: int = 8) -> pd.DataFrame:
+    """A slogan table shaped like slogan_frequency's, with made-up counts (a fixed seed)."""
+    rng = np.random.default_rng(0)
+    names = ["新质生产力", "民营经济", "营商环境", "共同富裕", "乡村振兴", "数字经济", "双碳", "高质量发展",
+             "产业链", "新型工业化"][:slogans]
+    rows = []
+    for p in range(n_places):
+        for y in years:
+            n_chars = int(rng.integers(5_000, 40_000))
+            for name in names:
+                count = int(rng.poisson(3))
+                rows.append({"doc_id": f"d{p:03d}_{y}", "place": f"地{p:03d}市", "province": f"省{p % 31:02d}",
+                             "level": "地级市", "rank": "地级市", "year": y, "doctype": "report", "n_chars": n_chars,
+                             "slogan": name, "count": count, "rate": count / n_chars * 10_000})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    return _generated(300, range(2005, 2025))
+
+
+@pytest.fixture(scope="module")
+def sixty_years() -> pd.DataFrame:
+    return _generated(1, range(1965, 2025))
+
+
+def _png_size(fig, dpi: int = 30) -> tuple[int, int]:
+    from PIL import Image
+
+    return Image.open(io.BytesIO(plots.figure_bytes(fig, "png", dpi=dpi))).size
+
+
+def _assert_fits_a_page(fig, dpi: int = 30) -> None:
+    width, height = _png_size(fig, dpi)
+    assert width <= round(7.5 * dpi) and height <= round(9.5 * dpi), (width, height)
+
+
+def _assert_legends_clear_of_data(fig) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    with matplotlib.rc_context(plots.PLOT_RC):
+        canvas.draw()  # lays the figure out as when it is saved
+    renderer = canvas.get_renderer()
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        for ax in fig.axes:
+            if ax.get_visible() and ax.get_label() != "<colorbar>":
+                assert not box.overlaps(ax.get_window_extent(renderer)), "a legend covers a plot"
+
+
+def test_heatmap_of_300_places_over_20_years_averages_by_year(panel):
+    fig = plots.slogan_heatmap(panel)
+    _assert_fits_a_page(fig)
+    ax = fig.axes[0]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows == [f"{y} (n = 300)" for y in range(2005, 2025)]  # one row per year, 300 documents each
+    assert "mean over the documents of one year: 6,000 documents in 20 rows" in ax.get_title(loc="left").replace("\n", " ")
+    shown = plots.figure_data(fig)
+    first = shown[(shown["year"] == 2005) & (shown["slogan"] == "新质生产力")]
+    expected = panel[(panel["year"] == 2005) & (panel["slogan"] == "新质生产力")]["rate"].mean()
+    assert first["rate"].item() == pytest.approx(expected) and first["n_docs"].item() == 300
+
+
+def test_heatmap_of_31_documents_runs_them_down_the_page():
+    freq = _generated(31, range(2026, 2027))
+    fig = plots.slogan_heatmap(freq)
+    _assert_fits_a_page(fig)
+    assert len(fig.axes[0].get_yticklabels()) == 31
+    assert len(fig.axes[0].get_xticklabels()) == 8  # the slogans run across
+
+
+def test_sixty_yearly_reports_are_lines_on_a_year_axis_without_a_legend(sixty_years):
+    fig = plots.place_over_time(sixty_years, "地000市")
+    _assert_fits_a_page(fig)
+    assert fig.legends == [] and all(ax.get_legend() is None for ax in fig.axes)
+    drawn = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(drawn) == 8  # small multiples: one panel per slogan
+    (line,) = drawn[0].get_lines()
+    assert list(line.get_xdata()) == list(range(1965, 2025))
+    slogan = drawn[0].get_title(loc="left")
+    by_year = sixty_years[sixty_years["slogan"] == slogan].set_index("year")["rate"]
+    assert list(line.get_ydata()) == pytest.approx(list(by_year.loc[1965:2024]))
+
+
+def test_dot_plot_of_300_places_shows_the_top_40_and_says_so(panel):
+    one_year = panel[panel["year"] == 2024]
+    fig = plots.slogans_by_place(one_year, ["新质生产力", "民营经济"])
+    _assert_fits_a_page(fig)
+    _assert_legends_clear_of_data(fig)
+    assert len(fig.axes[0].get_yticklabels()) == 40
+    assert "the 40 of 300 documents with the highest summed rate" in fig._suptitle.get_text()
+    totals = one_year[one_year["slogan"].isin(["新质生产力", "民营经济"])].groupby("doc_id")["rate"].sum()
+    assert set(plots.figure_data(fig)["doc_id"]) == set(totals.sort_values().index[-40:])
+
+
+def test_group_comparison_of_6000_documents_fits_and_keeps_the_legend_outside(panel):
+    fig = plots.slogans_by_group(panel, ["新质生产力", "民营经济"], group="level")
+    _assert_fits_a_page(fig)
+    _assert_legends_clear_of_data(fig)
+    assert sum(len(lg.get_texts()) for lg in fig.legends) <= 6
+
+
+def test_corpus_overview_of_6000_documents_is_a_histogram(panel):
+    frame = panel.drop_duplicates("doc_id")
+    fig = plots.corpus_overview(frame)
+    _assert_fits_a_page(fig)
+    _assert_legends_clear_of_data(fig)
+    assert plots.figure_data(fig)["report"].sum() == 6000
+
+
+def test_top_terms_grid_draws_at_most_12_panels():
+    terms = pd.DataFrame([{"doc_id": f"d{i:03d}", "place": f"地{i:03d}市", "term": t, "tfidf": v, "term_rank": r}
+                          for i in range(100) for r, (t, v) in enumerate([("产业", 0.5), ("乡村", 0.2)], start=1)])
+    fig = plots.top_terms_grid(terms, n=2)
+    _assert_fits_a_page(fig)
+    assert sum(ax.get_visible() for ax in fig.axes) == 12
+    assert "the first 12 of 100 documents" in fig._suptitle.get_text()
+
+
+def test_topic_prevalence_of_6000_documents_is_averaged_by_year(panel):
+    docs = panel.drop_duplicates("doc_id")
+    prev = pd.concat([docs.assign(topic=0, share=0.25), docs.assign(topic=1, share=0.75)])
+    fig = plots.topic_prevalence_heatmap(prev)
+    _assert_fits_a_page(fig)
+    assert len(fig.axes[0].get_yticklabels()) == 20
+
+
+# --- vector formats: the CJK font goes with the file ----------------------------------------
+
+
+def _chinese_figure():
+    fig = plots._figure(3, 2)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("新质生产力")
+    return fig
+
+
+def test_pdf_embeds_a_subset_of_the_cjk_font():
+    from fontTools.ttLib import TTFont
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(plots.figure_bytes(_chinese_figure(), "pdf")))
+    embedded = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", [font]):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+                embedded[str(descendant.get_object()["/BaseFont"])] = program
+    cjk = {name: prog for name, prog in embedded.items() if "NotoSansCJK" in name}
+    assert cjk, f"no Noto Sans CJK font in the PDF (fonts: {list(embedded)})"
+    for name, program in cjk.items():
+        assert program is not None, f"{name} is referenced, not embedded"
+        assert name[7] == "+" and name[1:7].isalpha() and name[1:7].isupper(), f"{name}: no subset tag"
+        data = program.get_object().get_data()
+        glyphs = TTFont(io.BytesIO(data)).getGlyphOrder()
+        assert len(glyphs) < 200  # the subset: the face itself has 65,535 glyphs
+        assert len(data) < 200_000
+
+
+def test_svg_carries_the_glyphs_as_outlines():
+    svg = plots.figure_bytes(_chinese_figure(), "svg").decode("utf-8")
+    assert "<text" not in svg and "font-family" not in svg  # no font needed to show it
+    assert svg.count('<path id="NotoSansCJK') >= 5 or svg.count("<path") > 5

@@ -87,6 +87,21 @@ PLOT_RC: dict[str, object] = {
 
 _META = ("place", "province", "level", "rank", "year", "doctype", "notes")
 
+#: The largest figure drawn, in inches (the text block of a journal page): at 200 dpi at most
+#: 1,500 × 1,900 pixels (11 MB of pixels), whatever the size of the corpus.
+MAX_FIGSIZE = (7.5, 9.5)
+#: Rows (documents or groups) a heatmap or dot plot shows; beyond this, documents are
+#: averaged by year, province or level (or the top ones picked), and the title says so.
+MAX_ROWS = 60
+#: Documents a slogan heatmap shows as columns (annotated cells); more are drawn as rows.
+MAX_COLUMNS = 8
+#: Documents a dot plot of documents shows (those with the highest values).
+MAX_DOTS = 40
+#: Panels of a small-multiples grid of documents (the first ones in display order).
+MAX_PANELS = 12
+#: Documents of one place drawn as separate markers with a legend; more are drawn as lines on a year axis.
+MAX_MARKERS = 4
+
 
 # ---------------------------------------------------------------------------
 # saving
@@ -155,10 +170,17 @@ def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence
     """Slogan × document heatmap of mentions per 10,000 characters, cells annotated.
 
     ``freq`` is the per-document table of ``slogan_frequency`` (``doc_id``, metadata,
-    ``slogan``, ``rate``; ``category`` if present groups the rows). Documents run
-    left to right by level, rank and place; slogans top to bottom by category and
-    mean rate. ``drop_empty`` leaves out slogans no document mentions; ``top`` keeps
-    the slogans with the highest mean rate (None: all).
+    ``slogan``, ``rate``; ``category`` if present groups the slogans). Documents are
+    ordered by level, rank and place; slogans by category and mean rate.
+    ``drop_empty`` leaves out slogans no document mentions; ``top`` keeps the slogans
+    with the highest mean rate (None: all).
+
+    The figure fits a journal page (:data:`MAX_FIGSIZE`) whatever the corpus size: up to
+    :data:`MAX_COLUMNS` documents run left to right with every cell annotated; up to
+    :data:`MAX_ROWS` documents run top to bottom (slogans across, at most 20); more
+    documents are averaged by year (several years), else by province, else by level
+    (each row then shows the mean rate of its documents and their number), and if that
+    still leaves too many rows the first :data:`MAX_ROWS` are drawn. The title says which.
     """
     _require(freq, ["slogan", value], "slogan_heatmap")
     key = _doc_key(freq)
@@ -168,46 +190,114 @@ def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence
         table = table[table.sum(axis=1) > 0]
     if table.empty:
         raise TextmineError("slogan_heatmap: no slogan is mentioned in any document; nothing to plot")
-    n_candidates = len(table)
-    if top is not None and len(table) > top:
-        table = table.loc[table.mean(axis=1).sort_values(ascending=False, kind="stable").index[:top]]
     meta = _docs_meta(data, key)
-    cols = [c for c in _order_docs(meta) if c in table.columns]
+    n_docs = table.shape[1]
+    notes: list[str] = []
+    if n_docs <= MAX_ROWS:
+        cols = [c for c in _order_docs(meta) if c in table.columns]
+        labels = _doc_labels(meta, sep="\n" if n_docs <= MAX_COLUMNS else " ")
+        if "n_chars" in data.columns and n_docs <= MAX_COLUMNS:
+            sizes = data.groupby(key)["n_chars"].first()
+            labels = {k: f"{v}\n{sizes[k] / 1000:.1f}k" for k, v in labels.items()}
+            notes.append("k = document length in thousand characters")
+        unit_key, group_sizes = key, None
+    else:  # too many documents for one page: average them by a metadata column
+        unit_key, group_sizes, table, cols, labels, how = _average_by_group(data, meta, key, table)
+        notes.append(how)
+    n_candidates = len(table)
+    max_slogans = 20 if len(cols) > MAX_COLUMNS else (top or len(table))
+    keep = min(top or len(table), max_slogans)
+    if len(table) > keep:
+        table = table.loc[table.mean(axis=1).sort_values(ascending=False, kind="stable").index[:keep]]
     rows, categories = _order_slogans(data, table)
     table = table.loc[rows, cols]
-    labels = _doc_labels(meta, sep="\n")
-    if "n_chars" in data.columns:
-        sizes = data.groupby(key)["n_chars"].first()
-        labels = {k: f"{v}\n{sizes[k] / 1000:.1f}k" for k, v in labels.items()}
-    shown = _rows_in_order(data, {"slogan": rows, key: cols})
-
+    if group_sizes is None:
+        shown = _rows_in_order(data, {"slogan": rows, key: cols})
+    else:
+        long = table.stack().rename(value).reset_index()
+        long.columns = ["slogan", unit_key, value]
+        shown = long.assign(n_docs=long[unit_key].map(group_sizes))[[unit_key, "n_docs", "slogan", value]]
+        shown = _rows_in_order(shown, {unit_key: cols, "slogan": rows})
     n_rows, n_cols = table.shape
-    longest_category = max((len(line) for c, _, _ in categories for line in _wrap(c, 22).split("\n")), default=0)
+    what = (f"top {n_rows} of {n_candidates} slogans by mean rate" if n_rows < n_candidates
+            else f"{n_rows} slogans{' mentioned' if drop_empty else ''}")
+    notes.insert(0, what)
+    transposed = n_cols > MAX_COLUMNS
+    values = table.to_numpy(dtype=float)
     with _style():
-        fig = _figure(2.2 + 0.66 * n_cols + (0.35 + 0.055 * min(longest_category, 24) if categories else 0),
-                      1.5 + 0.27 * n_rows)
-        ax = fig.add_subplot()
-        values = table.to_numpy(dtype=float)
-        image = ax.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0, interpolation="nearest")
-        ax.set_xticks(range(n_cols), [labels[c] for c in cols])
-        ax.set_yticks(range(n_rows), list(table.index))
-        ax.tick_params(axis="x", top=True, bottom=False, labeltop=True, labelbottom=False, length=0)
-        ax.tick_params(axis="y", length=0)
+        if transposed:  # documents (or groups) top to bottom, slogans across
+            values = values.T
+            row_h = min(0.27, (MAX_FIGSIZE[1] - 2.6) / n_cols)
+            label_w = min(2.2, 0.4 + 0.075 * max(len(labels[c]) for c in cols))
+            fig = _figure(min(MAX_FIGSIZE[0], label_w + 1.4 + 0.27 * n_rows), 2.6 + row_h * n_cols)
+            ax = fig.add_subplot()
+            image = ax.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0, interpolation="nearest")
+            ax.set_yticks(range(n_cols), [labels[c] for c in cols])
+            ax.set_xticks(range(n_rows), [_wrap(str(v), 8) for v in table.index], rotation=90)
+            ax.tick_params(axis="x", top=True, bottom=False, labeltop=True, labelbottom=False, length=0,
+                           labelsize=7 if n_rows > 12 else 8)
+            ax.tick_params(axis="y", length=0, labelsize=max(5.5, min(8, row_h * 30)))
+            for _, start, _ in categories:
+                if start > 0:
+                    ax.axvline(start - 0.5, color="white", linewidth=2)
+            cell_ok = row_h >= 0.2 and n_rows <= 20
+        else:
+            longest_category = max((len(line) for c, _, _ in categories for line in _wrap(c, 22).split("\n")),
+                                   default=0)
+            fig = _figure(2.2 + 0.6 * n_cols + (0.35 + 0.055 * min(longest_category, 24) if categories else 0),
+                          1.5 + 0.27 * n_rows)
+            ax = fig.add_subplot()
+            image = ax.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0, interpolation="nearest")
+            ax.set_xticks(range(n_cols), [labels[c] for c in cols])
+            ax.set_yticks(range(n_rows), list(table.index))
+            ax.tick_params(axis="x", top=True, bottom=False, labeltop=True, labelbottom=False, length=0)
+            ax.tick_params(axis="y", length=0)
+            if categories:
+                _mark_categories(ax, categories, n_cols)
+            cell_ok = True
         for spine in ax.spines.values():
             spine.set_visible(False)
-        if annotate:
+        if annotate and cell_ok:
             _annotate_cells(ax, values, fmt="{:.1f}", zero="·", cmap_max=np.nanmax(values))
-        if categories:
-            _mark_categories(ax, categories, n_cols)
-        bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 8 / n_rows) if n_rows > 8 else 1.0, aspect=25, pad=0.02)
-        bar.set_label(f"mentions {RATE_UNIT}" if value == "rate" else value)
-        what = (f"top {n_rows} of {n_candidates} slogans by mean rate" if n_rows < n_candidates
-                else f"{n_rows} slogans{' mentioned' if drop_empty else ''}")
-        notes = [what] + (["dot = not mentioned"] if annotate else [])
-        if "n_chars" in data.columns:
-            notes.append("k = document length in thousand characters")
-        ax.set_title(title or f"Slogan mentions {RATE_UNIT}, by document\n({'; '.join(notes)})", loc="left", pad=10)
+            notes.insert(1, "dot = not mentioned")
+        bar = fig.colorbar(image, ax=ax, shrink=0.6 if (transposed or n_rows > 8) else 1.0, aspect=25, pad=0.02)
+        bar.set_label(f"{'mean ' if group_sizes is not None else ''}mentions {RATE_UNIT}" if value == "rate"
+                      else value)
+        heading = title or f"Slogan mentions {RATE_UNIT}, by {'document' if group_sizes is None else unit_key}"
+        ax.set_title(f"{heading}\n({_wrap_line('; '.join(notes), 95)})", loc="left", pad=10, fontsize=9)
+    fig.textmine_note = "; ".join(notes)
     return _attach(fig, shown)
+
+
+def _average_by_group(data: pd.DataFrame, meta: pd.DataFrame, key: str, table: pd.DataFrame):
+    """Documents averaged by year, province or level: (column, sizes, table, order, labels, note).
+
+    ``table`` is slogan × document; the result is slogan × group with the mean rate
+    of the group's documents (each document counts once, whatever its length).
+    """
+    n_docs = table.shape[1]
+    column = None
+    for candidate in ("year", "province", "level"):
+        if candidate in meta.columns and 1 < meta[candidate].nunique() <= MAX_ROWS:
+            column = candidate
+            break
+    if column is None:  # one year, one province, one level: the documents with the highest mean rate
+        best = table.mean(axis=0).sort_values(ascending=False, kind="stable").index[:MAX_ROWS]
+        order = [c for c in _order_docs(meta) if c in set(best)]
+        labels = _doc_labels(meta)
+        sizes = pd.Series(1, index=order)
+        return key, sizes, table[order], order, labels, \
+            f"the {len(order)} of {n_docs:,} documents with the highest mean rate (all in the CSV of slogan counts)"
+    groups = meta[column].reindex(table.columns)
+    averaged = table.T.groupby(groups.to_numpy()).mean().T
+    sizes = groups.value_counts()
+    order = _vocab_order(averaged.columns, _vocab_for(column)) if column != "year" else sorted(averaged.columns)
+    note = f"each row is the mean over the documents of one {column}: {n_docs:,} documents in {len(order)} rows"
+    if len(order) > MAX_ROWS:
+        note += f", the first {MAX_ROWS} shown"
+        order = order[:MAX_ROWS]
+    labels = {g: f"{int(g) if column == 'year' else g} (n = {int(sizes[g]):,})" for g in order}
+    return column, sizes, averaged[order], order, labels, note
 
 
 def slogans_by_place(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产力", "民营经济", "营商环境"), *,
@@ -215,7 +305,8 @@ def slogans_by_place(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
     """Dot plot: selected slogans (one panel each) per document, coloured by administrative level.
 
     Documents are sorted by their summed rate over the chosen slogans; each
-    panel has its own x scale starting at zero.
+    panel has its own x scale starting at zero. Of more than :data:`MAX_DOTS`
+    documents, those with the highest summed rate are drawn (the title says how many of how many).
     """
     _require(freq, ["slogan", "rate"], "slogans_by_place")
     slogans = _check_slogans(freq, slogans, "slogans_by_place")
@@ -225,12 +316,16 @@ def slogans_by_place(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
     wide = wide.reindex(columns=slogans, fill_value=0.0)
     meta = _docs_meta(data, key)
     order = list(wide.sum(axis=1).sort_values(kind="stable").index)  # largest at the top
+    note = ""
+    if len(order) > MAX_DOTS:
+        note = f"\nthe {MAX_DOTS} of {len(order):,} documents with the highest summed rate"
+        order = order[-MAX_DOTS:]
     labels = _doc_labels(meta)
     colors = _level_colors(meta)
     y = np.arange(len(order))
 
     with _style():
-        fig = _figure(1.6 + 2.0 * len(slogans), 1.3 + 0.28 * len(order))
+        fig = _figure(1.6 + 2.0 * len(slogans), 1.3 + min(0.28, 8.0 / len(order)) * len(order))
         axes = fig.subplots(1, len(slogans), sharey=True, squeeze=False)[0]
         for ax, slogan in zip(axes, slogans):
             x = wide.loc[order, slogan].to_numpy(dtype=float)
@@ -246,8 +341,11 @@ def slogans_by_place(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
         axes[0].set_yticks(y, [labels[k] for k in order])
         axes[0].set_ylim(-0.6, len(order) - 0.4)
         _level_legend(fig, meta)
-        fig.suptitle(title or f"Key slogans by document ({RATE_UNIT}), coloured by administrative level",
+        if len(order) > 30:
+            axes[0].tick_params(axis="y", labelsize=6.5)
+        fig.suptitle((title or f"Key slogans by document ({RATE_UNIT}), coloured by administrative level") + note,
                      x=0.01, ha="left")
+    fig.textmine_note = note.strip()
     return _attach(fig, _rows_in_order(data, {"slogan": slogans, key: order[::-1]}))
 
 
@@ -288,10 +386,14 @@ def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
                     continue
                 vals = wide.loc[members, slogan].to_numpy(dtype=float)
                 ax.hlines(vals.mean(), i - 0.32, i + 0.32, color="#333333", linewidth=1.6, zorder=2)
-                xs = i + _spread(vals)
-                for x, v, k in zip(xs, vals, members):
-                    ax.scatter([x], [v], color=colors[k], marker=marker_of.get(doctypes.get(k), "o"), s=28,
-                               zorder=3, edgecolors="white", linewidths=0.5, clip_on=False)
+                xs = i + (_jitter(len(vals)) if len(vals) > 50 else _spread(vals))
+                shapes_of = np.array([marker_of.get(doctypes.get(k), "o") for k in members])
+                many = len(members) > 50  # smaller, see-through points: thousands of documents stay readable
+                for shape in dict.fromkeys(shapes_of):  # one scatter per point shape, not per document
+                    sel = shapes_of == shape
+                    ax.scatter(xs[sel], vals[sel], c=[colors[k] for k, on in zip(members, sel) if on], marker=shape,
+                               s=8 if many else 28, alpha=0.5 if many else 1.0, zorder=3, clip_on=False,
+                               edgecolors="none" if many else "white", linewidths=0 if many else 0.5)
             ax.set_xticks(range(len(groups)), ticks)
             ax.set_xlim(-0.6, len(groups) - 0.4)
             ax.set_title(slogan)
@@ -307,7 +409,7 @@ def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
         _level_legend(fig, meta, extra=handles, sections=[("type:", shapes)])
         years = meta["year"].dropna().unique() if "year" in meta.columns else []
         which = f"{int(years[0])} documents" if len(years) == 1 else "documents"
-        fig.suptitle(title or f"Key slogans by {group}, {which} ({RATE_UNIT}): points = documents, "
+        fig.suptitle(title or f"Key slogans by {group}, {which} ({RATE_UNIT}):\npoints = documents, "
                      "line = group mean, n = documents per group", x=0.01, ha="left")
     shown = _rows_in_order(data, {"slogan": slogans})
     shown = shown.assign(**{group: shown[key].map(meta[group])})
@@ -321,6 +423,10 @@ def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
 def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | None = None, top: int = 12,
                     title: str | None = None) -> Figure:
     """One place's documents across years: slogan rates as a dot plot, one marker per document.
+
+    With more than :data:`MAX_MARKERS` documents (a long series of yearly reports) the
+    figure is small multiples instead: one panel per slogan (the 8 most mentioned), the
+    rate as a line on a year axis (the mean where a year has several documents), no legend.
 
     The legend names each document's year and type (and flags truncated ones
     from ``notes``), and the subtitle warns when the documents are of different
@@ -350,6 +456,8 @@ def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | 
     meta = _docs_meta(data, key)
     docs = list(meta.sort_values(["year", "doctype"], na_position="last", kind="stable").index) \
         if "year" in meta.columns else list(meta.index)
+    if len(docs) > MAX_MARKERS and "year" in meta.columns and meta["year"].notna().all():
+        return _place_lines(data, key, meta, docs, wide.index[:8], place, title)
     wide = wide.loc[wide.max(axis=1).sort_values(kind="stable").index]  # largest at the top
     markers = ["o", "s", "D", "^", "v", "P", "X"]
     palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
@@ -386,6 +494,42 @@ def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | 
     return _attach(fig, _rows_in_order(data, {"slogan": list(wide.index[::-1]), key: docs}))
 
 
+def _place_lines(data: pd.DataFrame, key: str, meta: pd.DataFrame, docs: list, slogans: Sequence[str],
+                 place: str, title: str | None) -> Figure:
+    """Small multiples of one place's slogan rates over the years (see :func:`place_over_time`)."""
+    slogans = list(slogans)
+    shown = data[data["slogan"].isin(slogans)]
+    years = meta["year"].astype(int)
+    per_year = shown.assign(_year=shown[key].map(years)).groupby(["slogan", "_year"])["rate"].mean()
+    n_per_year = years.value_counts()
+    ncols = 2 if len(slogans) > 1 else 1
+    nrows = -(-len(slogans) // ncols)
+    doctypes = meta["doctype"].dropna().unique() if "doctype" in meta.columns else []
+    with _style():
+        fig = _figure(7.2, 0.9 + 1.45 * nrows)
+        axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
+        for ax, slogan in zip(axes, slogans):
+            series = per_year.loc[slogan] if slogan in per_year.index.get_level_values(0) else pd.Series(dtype=float)
+            ax.plot(series.index.to_numpy(), series.to_numpy(dtype=float), color="#0072B2", linewidth=1.2,
+                    marker="o", markersize=2.5)
+            ax.set_title(slogan, loc="left", fontsize=9)
+            ax.set_ylim(bottom=0)
+            ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(8, integer=True))
+        for ax in axes[len(slogans):]:
+            ax.set_visible(False)
+        fig.supylabel(f"mentions {RATE_UNIT}", fontsize=8)
+        notes = [f"{len(docs)} documents, {years.min()}–{years.max()}"]
+        if (n_per_year > 1).any():
+            notes.append("mean of the documents where a year has several")
+        if len(doctypes) > 1:
+            notes.append("documents differ in type: changes mix time with document type")
+        fig.suptitle((title or f"{place}: slogan mentions {RATE_UNIT} by year, the {len(slogans)} most mentioned "
+                      "slogans") + f"\n({'; '.join(notes)})", x=0.01, ha="left", fontsize=10)
+    fig.textmine_note = "; ".join(notes)
+    return _attach(fig, _rows_in_order(data, {"slogan": slogans, key: docs}))
+
+
 # ---------------------------------------------------------------------------
 # keywords
 
@@ -396,12 +540,18 @@ def top_terms_grid(terms: pd.DataFrame, *, n: int = 10, value: str = "tfidf", nc
 
     ``terms`` is the table of ``top_terms`` (a ``doc_id`` or ``place`` column, ``term``,
     ``tfidf``, ``term_rank``; ``rank`` is the metadata column, not the term's position).
-    Bars are coloured by the document's administrative level.
+    Bars are coloured by the document's administrative level. Of more than
+    :data:`MAX_PANELS` documents the first ones (by level, rank, place) are drawn, and the
+    title says so: pass a table per group (``top_terms(..., by="province")``) for large corpora.
     """
     _require(terms, ["term", value], "top_terms_grid")
     key = _doc_key(terms)
     meta = _docs_meta(terms, key)
     order = _order_docs(meta)
+    note = ""
+    if len(order) > MAX_PANELS:
+        note = f" — the first {MAX_PANELS} of {len(order):,} documents"
+        order = order[:MAX_PANELS]
     labels = _doc_labels(meta)
     colors = _level_colors(meta)
     ncols = max(1, min(ncols, len(order)))
@@ -427,8 +577,9 @@ def top_terms_grid(terms: pd.DataFrame, *, n: int = 10, value: str = "tfidf", nc
         for ax in axes[len(order):]:
             ax.set_visible(False)
         _level_legend(fig, meta, marker="s")
-        fig.suptitle(title or f"Top {n} terms per document by TF-IDF (bar colour = administrative level)",
+        fig.suptitle((title or f"Top {n} terms per document by TF-IDF (bar colour = administrative level)") + note,
                      x=0.01, ha="left")
+    fig.textmine_note = note.strip(" —")
     return _attach(fig, pd.concat(shown))
 
 
@@ -529,14 +680,21 @@ def topic_prevalence_heatmap(prev: pd.DataFrame, *, labels: Mapping | pd.Series 
     table = prev.pivot_table(index=key, columns="topic", values="share", aggfunc="sum", fill_value=0.0)
     topics = sorted(table.columns, key=_natural)
     meta = _docs_meta(prev, key)
-    rows = [r for r in _order_docs(meta) if r in table.index]
-    table = table.loc[rows, topics]
+    note = ""
+    if len(table) > MAX_ROWS:  # too many documents for a page: mean shares by year, province or level
+        key, _, averaged, rows, row_labels, note = _average_by_group(prev, meta, key, table.T)
+        table = averaged.T.loc[rows, topics]
+        prev = table.stack().rename("share").reset_index()
+        prev.columns = [key, "topic", "share"]
+    else:
+        rows = [r for r in _order_docs(meta) if r in table.index]
+        table = table.loc[rows, topics]
+        row_labels = _doc_labels(meta)
     names = _topic_names(pd.Series(topics), labels)
-    row_labels = _doc_labels(meta)
     values = table.to_numpy(dtype=float)
 
     with _style():
-        fig = _figure(2.6 + 0.95 * len(topics), 1.9 + 0.3 * len(rows))
+        fig = _figure(2.6 + 0.95 * len(topics), 1.9 + min(0.3, 7.4 / len(rows)) * len(rows))
         ax = fig.add_subplot()
         image = ax.imshow(values, cmap="Blues", aspect="auto", vmin=0, vmax=max(1e-9, values.max()),
                           interpolation="nearest")
@@ -546,11 +704,16 @@ def topic_prevalence_heatmap(prev: pd.DataFrame, *, labels: Mapping | pd.Series 
         ax.tick_params(axis="y", length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
-        _annotate_cells(ax, values * 100, fmt="{:.0f}%", zero="·", cmap_max=values.max() * 100, min_show=0.5)
+        if len(rows) <= 30:
+            _annotate_cells(ax, values * 100, fmt="{:.0f}%", zero="·", cmap_max=values.max() * 100, min_show=0.5)
+        else:
+            ax.tick_params(axis="y", labelsize=max(5.5, min(8, 7.4 / len(rows) * 30)))
         bar = fig.colorbar(image, ax=ax, aspect=25, pad=0.02, format=matplotlib.ticker.PercentFormatter(1.0, decimals=0))
         bar.set_label("share of the document's words")
-        ax.set_title(title or "Topic prevalence: share of each document's words per LDA topic (dot = under 0.5%)",
+        ax.set_title((title or "Topic prevalence: share of each document's words per LDA topic"
+                      + (" (dot = under 0.5%)" if len(rows) <= 30 else "")) + (f"\n({note})" if note else ""),
                      loc="left", pad=8)
+    fig.textmine_note = note
     drawn = _rows_in_order(prev, {key: rows, "topic": topics})
     return _attach(fig, drawn.assign(label=drawn["topic"].map(names)))
 
@@ -563,11 +726,14 @@ def corpus_overview(frame: pd.DataFrame, *, title: str | None = None) -> Figure:
     """Document lengths (non-whitespace characters after cleaning), coloured by document type.
 
     ``frame`` is ``Corpus.to_frame()``. Documents whose ``notes`` mention truncation
-    are hatched, so short documents are not mistaken for short reports.
+    are hatched, so short documents are not mistaken for short reports. More than
+    :data:`MAX_DOTS` documents are shown as a histogram of lengths, stacked by document type.
     """
     _require(frame, ["n_chars"], "corpus_overview")
     key = _doc_key(frame)
     meta = _docs_meta(frame, key)
+    if len(meta) > MAX_DOTS:
+        return _length_histogram(frame, key, meta, title)
     order = _order_docs(meta)[::-1]
     lengths = frame.groupby(key)["n_chars"].sum()
     labels = _doc_labels(meta)
@@ -595,6 +761,36 @@ def corpus_overview(frame: pd.DataFrame, *, title: str | None = None) -> Figure:
                    title_fontsize=8)
         ax.set_title(title or "Corpus: length of each document in characters, by document type", loc="left")
     return _attach(fig, _rows_in_order(frame, {key: order[::-1]}))
+
+
+def _length_histogram(frame: pd.DataFrame, key: str, meta: pd.DataFrame, title: str | None) -> Figure:
+    lengths = frame.groupby(key)["n_chars"].sum().reindex(meta.index).to_numpy(dtype=float)
+    doctypes = meta["doctype"] if "doctype" in meta.columns else pd.Series("document", index=meta.index)
+    present = _vocab_order(doctypes.dropna().unique(), tuple(DOCTYPES))
+    bins = np.histogram_bin_edges(lengths, bins=30)
+    truncated = _truncated(meta)
+    n_trunc = sum(truncated.values())
+    with _style():
+        fig = _figure(6.4, 3.6)
+        ax = fig.add_subplot()
+        parts = [lengths[(doctypes == d).to_numpy()] for d in present]
+        ax.hist(parts, bins=bins, stacked=True, color=[DOCTYPE_COLORS.get(d, OTHER_COLOR) for d in present],
+                label=present, edgecolor="white", linewidth=0.3)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_xlabel("characters after cleaning (whitespace excluded)")
+        ax.set_ylabel("documents")
+        ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)
+        ax.set_axisbelow(True)
+        fig.legend(loc="outside right upper", frameon=False, title="document type", title_fontsize=8)
+        note = f"{len(lengths):,} documents, median {np.median(lengths):,.0f} characters" + \
+            (f"; {n_trunc} marked truncated" if n_trunc else "")
+        ax.set_title((title or "Corpus: document lengths in characters, by document type") + f"\n({note})",
+                     loc="left")
+    fig.textmine_note = note
+    counts = pd.DataFrame({"bin_from": bins[:-1], "bin_to": bins[1:]})
+    for d, part in zip(present, parts):
+        counts[d] = np.histogram(part, bins=bins)[0]
+    return _attach(fig, counts)
 
 
 # ---------------------------------------------------------------------------
@@ -765,6 +961,11 @@ def _spread(values: np.ndarray, width: float = 0.22) -> np.ndarray:
     return np.linspace(-width, width, len(values))[ranks]
 
 
+def _jitter(n: int, width: float = 0.28) -> np.ndarray:
+    """Deterministic offsets spread evenly over [-width, width] (golden-ratio sequence), for many points."""
+    return ((np.arange(n) * 0.6180339887498949) % 1.0 - 0.5) * 2 * width
+
+
 def _signed_g2(kn: pd.DataFrame) -> np.ndarray:
     g2 = kn["g2"].to_numpy(dtype=float)
     if (g2 < 0).any():
@@ -815,6 +1016,19 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(text[i:i + width] for i in range(0, len(text), width))
 
 
+def _wrap_line(text: str, width: int) -> str:
+    """Break a long subtitle into lines of at most ``width`` characters at "; " or spaces."""
+    out, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    out.append(line)
+    return "\n".join(out)
+
+
 def _annotate_cells(ax, values: np.ndarray, *, fmt: str, zero: str, cmap_max: float, min_show: float = 1e-12) -> None:
     threshold = 0.6 * cmap_max if cmap_max > 0 else np.inf
     size = 7 if values.shape[1] <= 14 else 6
@@ -858,4 +1072,6 @@ def _style() -> Iterator[None]:
 
 
 def _figure(width: float, height: float) -> Figure:
+    """A figure of at most :data:`MAX_FIGSIZE` inches (its layout is constrained to fit)."""
+    width, height = min(width, MAX_FIGSIZE[0]), min(height, MAX_FIGSIZE[1])
     return Figure(figsize=(round(width, 2), round(height, 2)), layout="constrained", dpi=100)
