@@ -75,9 +75,10 @@ import re
 import statistics
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
+from operator import add
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from .errors import DictionaryError
 
@@ -214,6 +215,9 @@ _NORMALIZE = _normalize_map()
 _NORMALIZE_RE = re.compile(
     "\r\n?|[" + re.escape("".join(_NORMALIZE)) + "]+"
 )
+#: The first character of any match of ``_NORMALIZE_RE``: one character class, which the
+#: regex engine scans for far faster than it tries the alternation at every position.
+_NORMALIZE_FIRST = re.compile("[\r" + re.escape("".join(_NORMALIZE)) + "]")
 
 
 def normalize(text: str) -> tuple[str, list[Change]]:
@@ -226,10 +230,13 @@ def normalize(text: str) -> tuple[str, list[Change]]:
     """
 
     def edits() -> Iterable[Edit]:
-        for m in _NORMALIZE_RE.finditer(text):
+        pos, first, match = 0, _NORMALIZE_FIRST.search, _NORMALIZE_RE.match
+        while (f := first(text, pos)) is not None:
+            m = match(text, f.start())  # every match starts with such a character, and one starts at each
             s = m.group()
             repl = "\n" if s[0] == "\r" else "".join(_NORMALIZE[c] for c in s)
             yield m.start(), m.end(), repl
+            pos = m.end()
 
     return _apply(text, edits(), "normalize")
 
@@ -292,10 +299,10 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each line, end excluding the newline."""
     spans = []
     start = 0
-    for m in re.finditer("\n", text):
-        spans.append((start, m.start()))
-        start = m.end()
-    spans.append((start, len(text)))
+    for line in text.split("\n"):
+        end = start + len(line)
+        spans.append((start, end))
+        start = end + 1
     return spans
 
 
@@ -379,6 +386,18 @@ _ELLIPSIS_END = re.compile(r"(\.{3,}|…+)\s*$")
 _WS_RE = re.compile(r"\s+")
 
 
+def _strip_ellipsis(key: str) -> str | None:
+    """``key`` (no whitespace) before its final "..."/"…" run, or None: ``_ELLIPSIS_END`` without a regex scan.
+
+    >>> _strip_ellipsis("请予审议..."), _strip_ellipsis("请予审议.."), _strip_ellipsis("请予……")
+    ('请予审议', None, '请予')
+    """
+    if key.endswith("…"):
+        return key.rstrip("…")
+    body = key.rstrip(".")
+    return body if len(key) - len(body) >= 3 else None
+
+
 def drop_duplicates(text: str, *, min_chars: int = 20) -> tuple[str, list[Change]]:
     """Drop lines that repeat earlier text (compared without whitespace); keep the first.
 
@@ -399,14 +418,13 @@ def drop_duplicates(text: str, *, min_chars: int = 20) -> tuple[str, list[Change
     previous = ""
     edits: list[Edit] = []
     for s, e in spans:
-        key = _WS_RE.sub("", text[s:e])
+        key = "".join(text[s:e].split())  # str.split() splits on what \s matches
         if not key:
             continue
         dup = (len(key) >= min_chars and key in seen) or (len(key) >= 4 and key == previous)
-        if not dup:
-            m = _ELLIPSIS_END.search(key)
-            if m is not None:
-                body = key[: m.start()]
+        if not dup and key[-1] in ".…":
+            body = _strip_ellipsis(key)
+            if body is not None:
                 dup = len(body) >= min_chars and body in "".join(kept)
         if dup:
             edits.append((*_removal_span(text, s, e), ""))
@@ -428,25 +446,45 @@ _HEADING = re.compile(
 )
 _SENTENCE_PUNCT = frozenset("。！？；!?;")
 _ANY_PUNCT = frozenset("，、。；：！？,;:!?")
+_SENTENCE_RE = re.compile("[" + re.escape("".join(sorted(_SENTENCE_PUNCT))) + "]")
+_ANY_PUNCT_RE = re.compile("[" + re.escape("".join(sorted(_ANY_PUNCT))) + "]")
+_PAIR_MARKS = re.compile("[" + re.escape("".join(a + b for a, b in _PAIRS)) + "]")
+_NO_OPEN = (0,) * len(_PAIRS)
+_PAIR_STEP = {c: (k, step) for k, pair in enumerate(_PAIRS) for c, step in zip(pair, (1, -1))}
 #: A paragraph this long (non-whitespace characters) is prose, not a heading or list item.
 _PROSE_CHARS = 60
 #: Headings and titles are at most this long.
 _TITLE_CHARS = 40
 
 
-def _wide_block_class() -> str:
-    """A regex class of the Unicode blocks, among those Chinese text is mostly made of, whose every character is wide.
+def _wide_blocks() -> list[tuple[int, int]]:
+    """The Unicode blocks, among those Chinese text is mostly made of, whose every character is wide.
 
     Checked against ``unicodedata`` when the module loads, so it stays exact
     for any Unicode version: a block with one narrow character is left out.
     """
     blocks = [(0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xFF01, 0xFF60), (0x3001, 0x303E), (0xF900, 0xFAFF)]
-    wide = [(a, b) for a, b in blocks
-            if all(unicodedata.east_asian_width(chr(c)) in "WF" for c in range(a, b + 1))]
-    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in wide)
+    return [(a, b) for a, b in blocks if all(unicodedata.east_asian_width(chr(c)) in "WF" for c in range(a, b + 1))]
 
 
+def _wide_block_class() -> str:
+    """:func:`_wide_blocks` as the ranges of a regex class."""
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in _WIDE_BLOCKS_RANGES)
+
+
+_WIDE_BLOCKS_RANGES = _wide_blocks()
 _WIDE_BLOCKS = re.compile(f"[{_wide_block_class()}]+")
+
+
+class _CharWidths(dict):
+    """Display width of a character (2 if ``unicodedata`` says W or F, else 1), looked up once per character."""
+
+    def __missing__(self, c: str) -> int:
+        width = self[c] = 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        return width
+
+
+_CHAR_WIDTHS = _CharWidths()
 
 
 def _display_width(line: str) -> int:
@@ -456,7 +494,35 @@ def _display_width(line: str) -> int:
     19
     """
     rest = _WIDE_BLOCKS.sub("", line)  # ideographs and full-width punctuation: wide without asking
-    return 2 * (len(line) - len(rest)) + sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in rest)
+    if rest.isascii():  # ASCII is narrow (east_asian_width "Na" or "N")
+        return 2 * len(line) - len(rest)
+    return 2 * (len(line) - len(rest)) + sum(map(_CHAR_WIDTHS.__getitem__, rest))
+
+
+def _display_widths(lines: list[str]) -> list[int]:
+    """``[_display_width(x) for x in lines]``, in a few array operations over all the lines.
+
+    >>> _display_widths(["2024年GDP增长5.4%，", "", "“新质生产力”"])
+    [19, 0, 12]
+    """
+    if not lines:
+        return []
+    import numpy as np
+
+    codes = np.frombuffer("".join(lines).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    wide = np.zeros(len(codes), dtype=bool)
+    for a, b in _WIDE_BLOCKS_RANGES:
+        wide |= (codes >= a) & (codes <= b)
+    ask = ~wide & (codes >= 0x80)  # ASCII is narrow; other characters outside the blocks: unicodedata
+    if ask.any():
+        for c in np.unique(codes[ask]).tolist():
+            if _CHAR_WIDTHS[chr(c)] == 2:
+                wide |= codes == c
+    lengths = np.array([len(x) for x in lines], dtype=np.int64)
+    ends = np.cumsum(lengths)
+    narrow = np.flatnonzero(~wide)  # positions of the narrow characters, usually the fewer
+    n_narrow = np.searchsorted(narrow, ends) - np.searchsorted(narrow, ends - lengths)
+    return (2 * lengths - n_narrow).tolist()
 
 
 def _wrap_width(lines: list[str]) -> int | None:
@@ -465,7 +531,7 @@ def _wrap_width(lines: list[str]) -> int | None:
     Hard-wrapped: at least 40% of the lines are within 10% of the
     75th-percentile width, and that width is at least 20.
     """
-    widths = [_display_width(x) for x in lines]
+    widths = _display_widths(lines) if len(lines) >= 5 else []
     if len(widths) < 5:
         return None
     w = statistics.quantiles(widths, n=4)[2]
@@ -484,8 +550,7 @@ def _ends_sentence(line: str) -> bool:
     return last == "." and not (len(s) > 1 and s[-2].isdigit())
 
 
-@dataclass(frozen=True)
-class _Para:
+class _Para(NamedTuple):
     """What the join rules need to know about a (partly joined) paragraph."""
 
     first: str  # its first line
@@ -496,22 +561,29 @@ class _Para:
 
     @classmethod
     def of(cls, line: str) -> _Para:
-        chars = set(line)
+        open_ = _NO_OPEN
+        marks = _PAIR_MARKS.findall(line)  # usually none or a few: count those, not the line 14 times
+        if marks:
+            counts = list(_NO_OPEN)
+            for m in marks:
+                k, step = _PAIR_STEP[m]
+                counts[k] += step
+            open_ = tuple(counts)
         return cls(
             line,
-            len(_WS_RE.sub("", line)),
-            bool(_SENTENCE_PUNCT & chars),
-            bool(_ANY_PUNCT & chars),
-            tuple(line.count(a) - line.count(b) for a, b in _PAIRS),
+            len(line) - sum(map(str.isspace, line)) if not line.isprintable() or " " in line else len(line),
+            _SENTENCE_RE.search(line) is not None,
+            _ANY_PUNCT_RE.search(line) is not None,
+            open_,
         )
 
-    def __add__(self, other: _Para) -> _Para:
+    def __add__(self, other: _Para) -> _Para:  # type: ignore[override]
         return _Para(
             self.first,
             self.chars + other.chars,
             self.sentence or other.sentence,
             self.punct or other.punct,
-            tuple(a + b for a, b in zip(self.open, other.open)),
+            tuple(map(add, self.open, other.open)),
         )
 
     @property
@@ -523,15 +595,20 @@ class _Para:
         return self.chars <= _TITLE_CHARS and not self.punct
 
 
-def _should_join(line: str, cur: _Para, nxt: _Para, width: int | None) -> bool:
-    """Whether the break after ``line`` (the last line of ``cur``) is inside a sentence."""
+def _should_join(line: str, cur: _Para, nxt: _Para, width: Callable[[], int | None]) -> bool:
+    """Whether the break after ``line`` (the last line of ``cur``) is inside a sentence.
+
+    ``width()`` gives the document's wrap width (:func:`_wrap_width`), asked
+    only when the rules get that far.
+    """
     if _ends_sentence(line):
         return False
-    if any(n > 0 for n in cur.open) and not nxt.is_heading:
+    if max(cur.open) > 0 and not nxt.is_heading:
         return True  # inside “…” or (…): the sentence goes on
     if cur.is_heading or nxt.is_heading:
         return False
-    if width is not None and _display_width(line) >= 0.85 * width:
+    w = width()
+    if w is not None and _display_width(line) >= 0.85 * w:
         return True  # a full line of a hard-wrapped page
     if cur.is_title or nxt.is_title:
         return False
@@ -539,7 +616,7 @@ def _should_join(line: str, cur: _Para, nxt: _Para, width: int | None) -> bool:
     return cur.sentence or nxt.sentence or max(cur.chars, nxt.chars) >= _PROSE_CHARS
 
 
-def _join_decisions(lines: list[str], width: int | None) -> list[bool]:
+def _join_decisions(lines: list[str], width: Callable[[], int | None]) -> list[bool]:
     """For each break between ``lines``, whether to join it.
 
     The rules look at whole (partly joined) paragraphs, so the decisions are
@@ -578,6 +655,27 @@ def _join_repl(left: str, right: str) -> str:
     return " " if a.isascii() and b.isascii() and a.isalnum() and b.isalnum() else ""
 
 
+def _open_segments(lines: list[str]) -> list[tuple[int, int]]:
+    """``(a, b)``: runs of lines ``a..b`` (b > a) where no line but the last ends a sentence.
+
+    A break after a line that ends a sentence is never joined, so no paragraph
+    crosses it and the rules look at nothing beyond it: the breaks of each run
+    are decided apart (:func:`_join_decisions` on ``lines[a:b + 1]``), with
+    the same result as on all lines at once, and a document whose every line
+    ends a sentence needs no decision at all.
+
+    >>> _open_segments(["一、总体要求", "坚持稳中求进,", "推进高质量发展。", "全年增长5%。"])
+    [(0, 2)]
+    """
+    out, start, last = [], 0, len(lines) - 1
+    for i, line in enumerate(lines):
+        if i == last or _ends_sentence(line):
+            if i > start:
+                out.append((start, i))
+            start = i + 1
+    return out
+
+
 def join_broken_lines(text: str) -> tuple[str, list[Change]]:
     """Join lines broken inside a sentence or word; keep headings and paragraph ends apart.
 
@@ -591,7 +689,12 @@ def join_broken_lines(text: str) -> tuple[str, list[Change]]:
     """
     spans = [(s, e) for s, e in _line_spans(text) if text[s:e].strip()]
     lines = [text[s:e].strip() for s, e in spans]
-    joined = _join_decisions(lines, _wrap_width(lines))
+    joined = [False] * max(len(lines) - 1, 0)
+    segments = _open_segments(lines)
+    if segments:
+        width = cache(lambda: _wrap_width(lines))  # measured only if a rule needs it
+        for a, b in segments:
+            joined[a:b] = _join_decisions(lines[a : b + 1], width)
     edits: list[Edit] = []
     for i, join in enumerate(joined):
         if join:
@@ -608,6 +711,11 @@ _SPACES_RE = re.compile(
     r"(?P<start>\A\s+)|(?P<end>\s+\Z)|(?P<blank>[ \t]*\n(?:[ \t]*\n)+[ \t]*)"
     r"|(?P<nl>[ \t]+\n[ \t]*|\n[ \t]+)|(?P<inner>[ \t]+)"
 )
+#: What ``_SPACES_RE`` matches between the leading and trailing whitespace: runs of spaces, tabs
+#: and newlines (never across another character). ``_WS_RUN`` finds those runs except a lone
+#: newline, which needs no edit, starting with one character class (a fast scan).
+_SPACES_INNER = re.compile(r"(?P<blank>[ \t]*\n(?:[ \t]*\n)+[ \t]*)|(?P<nl>[ \t]+\n[ \t]*|\n[ \t]+)|(?P<inner>[ \t]+)")
+_WS_RUN = re.compile(r"[ \t\n](?:(?<=[ \t])[ \t\n]*|[ \t\n]+)")
 
 
 def _keeps_space(before: str, a: str, b: str) -> bool:
@@ -631,16 +739,24 @@ def remove_spaces(text: str) -> tuple[str, list[Change]]:
     """
 
     def edits() -> Iterable[Edit]:
-        for m in _SPACES_RE.finditer(text):
-            kind = m.lastgroup
-            if kind in ("start", "end"):
-                yield m.start(), m.end(), ""
-            elif kind in ("blank", "nl"):
-                yield m.start(), m.end(), "\n"
-            else:
-                i = m.start()
-                keep = _keeps_space(text[i - 2 : i - 1], text[i - 1], text[m.end()])
-                yield m.start(), m.end(), " " if keep else ""
+        # the same matches as _SPACES_RE.finditer(text): leading and trailing whitespace
+        # (\s, which is what str.strip() takes), then the runs between them
+        start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+        if start:
+            yield 0, start, ""
+            if start == len(text):
+                return
+        for run in _WS_RUN.finditer(text, start, end):
+            for m in _SPACES_INNER.finditer(text, run.start(), run.end()):
+                kind = m.lastgroup
+                if kind != "inner":
+                    yield m.start(), m.end(), "\n"
+                else:
+                    i = m.start()
+                    keep = _keeps_space(text[i - 2 : i - 1], text[i - 1], text[m.end()])
+                    yield m.start(), m.end(), " " if keep else ""
+        if end < len(text):
+            yield end, len(text), ""
 
     return _apply(text, edits(), "spaces")
 
