@@ -438,3 +438,212 @@ def test_display_width_counts_wide_characters_twice_exactly_as_unicodedata_says(
     for line in lines:
         assert _display_width(line) == sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
     assert _display_width("2024年GDP增长5.4%，") == 11 + 2 * 4  # 年 增 长 ， are wide
+
+
+# --------------------------------------------------------------------------- fast paths
+#
+# Each step takes shortcuts for speed (a character-class scan before a regex, whole
+# runs of lines decided apart, line widths in arrays, a watermark search over the
+# whole text). Here every shortcut is checked against the plain formulation of the
+# same rule -- the one-regex or every-line version, written out in this file -- on
+# every bundled document (seeds, and the provincial reports when bundled) and on
+# tricky short texts whose results are worked out by hand.
+
+
+def _bundled_raw_texts() -> list[tuple[str, str]]:
+    """(name, raw text) of every bundled document."""
+    import csv
+
+    from textmine.corpus import load_corpus
+
+    out = [(doc.doc_id, doc.raw) for doc in load_corpus(clean=False)]
+    csv.field_size_limit(1 << 30)
+    for path in sorted((SEEDS / "provinces2026").glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            out += [(f"{path.name}:{i}", row["full_text"]) for i, row in enumerate(csv.DictReader(fh))]
+    return out
+
+
+def _records(changes):
+    return [(c.step, c.action, c.before, c.after, c.position) for c in changes]
+
+
+def _plain_line_spans(text):
+    import re
+
+    spans, start = [], 0
+    for m in re.finditer("\n", text):
+        spans.append((start, m.start()))
+        start = m.end()
+    return spans + [(start, len(text))]
+
+
+def _plain_normalize(text):
+    from textmine import cleaning as C
+
+    edits = []
+    for m in C._NORMALIZE_RE.finditer(text):  # the alternation tried at every position
+        s = m.group()
+        edits.append((m.start(), m.end(), "\n" if s[0] == "\r" else "".join(C._NORMALIZE[c] for c in s)))
+    return C._apply(text, edits, "normalize")
+
+
+def _plain_spaces(text):
+    from textmine import cleaning as C
+
+    edits = []
+    for m in C._SPACES_RE.finditer(text):  # start/end/blank/nl/inner tried at every position
+        kind = m.lastgroup
+        if kind in ("start", "end"):
+            edits.append((m.start(), m.end(), ""))
+        elif kind in ("blank", "nl"):
+            edits.append((m.start(), m.end(), "\n"))
+        else:
+            i = m.start()
+            keep = C._keeps_space(text[i - 2 : i - 1], text[i - 1], text[m.end()])
+            edits.append((m.start(), m.end(), " " if keep else ""))
+    return C._apply(text, edits, "spaces")
+
+
+def _plain_duplicates(text, min_chars=20):
+    import re
+
+    from textmine import cleaning as C
+
+    seen, kept, previous, edits = set(), [], "", []
+    for s, e in _plain_line_spans(text):
+        key = re.sub(r"\s+", "", text[s:e])
+        if not key:
+            continue
+        dup = (len(key) >= min_chars and key in seen) or (len(key) >= 4 and key == previous)
+        if not dup:
+            m = re.search(r"(\.{3,}|…+)\s*$", key)
+            if m is not None:
+                body = key[: m.start()]
+                dup = len(body) >= min_chars and body in "".join(kept)
+        if dup:
+            edits.append((*C._removal_span(text, s, e), ""))
+            continue
+        seen.add(key)
+        kept.append(key)
+        previous = key
+    return C._apply(text, C._dedupe_edits(edits), "duplicates")
+
+
+def _plain_width(line):
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def _plain_para(line):
+    import re
+
+    from textmine import cleaning as C
+
+    chars = set(line)
+    return (line, len(re.sub(r"\s+", "", line)), bool(C._SENTENCE_PUNCT & chars), bool(C._ANY_PUNCT & chars),
+            tuple(line.count(a) - line.count(b) for a, b in C._PAIRS))
+
+
+def _plain_join(text):
+    """Every line measured, every break decided in one run over all lines."""
+    import statistics
+
+    from textmine import cleaning as C
+
+    spans = [(s, e) for s, e in _plain_line_spans(text) if text[s:e].strip()]
+    lines = [text[s:e].strip() for s, e in spans]
+    widths = [_plain_width(x) for x in lines]
+    width = None
+    if len(widths) >= 5:
+        w = statistics.quantiles(widths, n=4)[2]
+        near = sum(1 for x in widths if abs(x - w) <= 0.1 * w)
+        width = int(w) if w >= 20 and near >= 0.4 * len(widths) else None
+    joined = C._join_decisions(lines, lambda: width)
+    edits = []
+    for i, join in enumerate(joined):
+        if join:
+            (s0, e0), (s1, e1) = spans[i], spans[i + 1]
+            start = s0 + len(text[s0:e0].rstrip())
+            end = s1 + len(text[s1:e1]) - len(text[s1:e1].lstrip())
+            edits.append((start, end, C._join_repl(lines[i], lines[i + 1])))
+    return C._apply(text, edits, "join_lines")
+
+
+_PLAIN_STEPS = {"normalize": _plain_normalize, "duplicates": _plain_duplicates, "join_lines": _plain_join,
+                "spaces": _plain_spaces}
+
+
+def test_fast_steps_give_the_plain_rules_text_and_change_records_on_every_bundled_document():
+    from textmine import cleaning as C
+
+    docs = _bundled_raw_texts()
+    assert len(docs) >= 11
+    rules = load_furniture()
+    for name, text in docs:
+        for step in C.DEFAULT_STEPS:  # each step on what the pipeline hands it
+            got = C.STEPS[step](text)
+            if step in _PLAIN_STEPS:
+                want = _PLAIN_STEPS[step](text)
+                assert (got[0], _records(got[1])) == (want[0], _records(want[1])), (name, step)
+            if step == "furniture":
+                spans = _plain_line_spans(text)
+                plain_tail = next((i for i, (s, e) in enumerate(spans) if rules.tail.fullmatch(text[s:e].strip())
+                                   and all(len(text[a:b].strip()) <= 40 and not text[a:b].strip().endswith("。")
+                                           for a, b in spans[i + 1:])), None)
+                assert C._tail_start(text, spans, rules) == plain_tail, name
+                if rules.inline.search(text) is None:  # the shortcut: then no line has a watermark
+                    assert not any(rules.inline.search(text[s:e]) for s, e in spans), name
+            if step == "join_lines":
+                lines = [x.strip() for x in text.split("\n") if x.strip()]
+                assert C._display_widths(lines) == [_plain_width(x) for x in lines], name
+                assert [tuple(C._Para.of(x)) for x in lines] == [_plain_para(x) for x in lines], name
+            text = got[0]
+
+
+def test_spaces_at_both_ends_and_in_runs_worked_out_by_hand():
+    # "\x0b " leads (whitespace, not a space), " \n\n " is a blank line, "\n" alone between
+    # two characters stays, " \t" trails
+    text = "\x0b 甲 \n\n 乙\n丙 \t"
+    assert remove_spaces(text) == ("甲\n乙\n丙", [
+        Change("spaces", "removed", "\x0b ", "", 0),
+        Change("spaces", "rewritten", " \n\n ", "\n", 3),
+        Change("spaces", "removed", " \t", "", 10),
+    ])
+    assert remove_spaces(" \n\t ") == ("", [Change("spaces", "removed", " \n\t ", "", 0)])
+    assert remove_spaces("甲\n乙") == ("甲\n乙", [])
+    assert remove_spaces("PM  2.5 年\n 甲") == ("PM 2.5年\n甲", [
+        Change("spaces", "rewritten", "  ", " ", 2),
+        Change("spaces", "removed", " ", "", 7),
+        Change("spaces", "rewritten", "\n ", "\n", 9),
+    ])
+
+
+def test_normalize_carriage_returns_and_runs_worked_out_by_hand():
+    # "\r" alone and "\r\n" each become "\n"; a run of full-width letter and ideographic spaces is one change
+    assert normalize("a\r\r\nＡ\u3000\u3000b") == ("a\n\nA  b", [
+        Change("normalize", "rewritten", "\r", "\n", 1),
+        Change("normalize", "rewritten", "\r\n", "\n", 2),
+        Change("normalize", "rewritten", "Ａ\u3000\u3000", "A  ", 4),
+    ])
+
+
+def test_truncated_copy_ends_in_the_last_run_of_dots_or_ellipses():
+    first = "全面深化改革开放持续增强发展动力和活力。"  # 20 characters
+    # the body before "…" still ends in "...", which is not in the first line: kept
+    assert drop_duplicates(f"{first}\n全面深化改革开放持续增强发展动力和活力...…")[1] == []
+    # two dots are no ellipsis: kept; three are: dropped
+    assert drop_duplicates(f"{first}\n全面深化改革开放持续增强发展动力和活力。..")[1] == []
+    assert drop_duplicates(f"{first}\n全面深化改革开放持续增强发展动力和活力。 ...")[0] == first
+    assert drop_duplicates(f"{first}\n全面深化改革开放持续增强发展动力和活力。…")[0] == first  # one "…" is enough
+
+
+def test_lines_ending_sentences_split_the_join_decisions_without_changing_them():
+    from textmine.cleaning import _open_segments
+
+    lines = ["一、总体要求", "坚持稳中求进,", "推进高质量发展。", "“新质", "生产力”", "全年增长5%。", "附件"]
+    assert _open_segments(lines) == [(0, 2), (3, 5)]
+    text = "\n".join(lines)
+    assert join_broken_lines(text)[0] == "一、总体要求\n坚持稳中求进,推进高质量发展。\n“新质生产力”\n全年增长5%。\n附件"
+    assert join_broken_lines(text) == _plain_join(text)

@@ -73,6 +73,7 @@ from __future__ import annotations
 import csv
 import re
 import statistics
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -316,15 +317,69 @@ def _removal_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _tail_start(text: str, spans: list[tuple[int, int]], rules: FurnitureRules) -> int | None:
-    """Index of the line starting a trailing related-links list, if any."""
+    """Index of the line starting a trailing related-links list, if any.
+
+    The first line matching a ``[tail]`` pattern after which every line is
+    short (<= 40 characters) and does not end with "。". Only the lines from
+    the one before that run of short lines on can qualify, so only they are matched.
+    """
     if rules.tail is None:
         return None
-    for i, (s, e) in enumerate(spans):
+    first = len(spans)  # the short lines at the end are spans[first:]
+    while first > 0:
+        r = text[spans[first - 1][0] : spans[first - 1][1]].strip()
+        if len(r) > 40 or r.endswith("。"):
+            break
+        first -= 1
+    for i in range(max(first - 1, 0), len(spans)):
+        s, e = spans[i]
         if rules.tail.fullmatch(text[s:e].strip()):
-            rest = [text[a:b].strip() for a, b in spans[i + 1 :]]
-            if all(len(r) <= 40 and not r.endswith("。") for r in rest):
-                return i
+            return i
     return None
+
+
+def _found_in_whole_text(pattern: re.Pattern) -> bool:
+    """Whether a match of ``pattern`` in a line is sure to be found by searching the whole text.
+
+    True when the pattern has no anchor (``^ $ \\A \\Z``), lookaround or
+    back-reference: what it matches then depends only on the characters
+    matched, and ``\\b`` sees a line's end as it sees a newline. Then a text
+    without a match anywhere has no line with one (the common case, checked
+    in one scan). Undecidable patterns count as False.
+
+    >>> _found_in_whole_text(re.compile("更多资料[^】\\n]{0,20}")), _found_in_whole_text(re.compile("^第.页"))
+    (True, False)
+    """
+    return _found_in_whole_text_cached(pattern.pattern, pattern.flags)
+
+
+@lru_cache(maxsize=32)
+def _found_in_whole_text_cached(source: str | bytes, flags: int) -> bool:
+    try:
+        from re import _constants as sre_c, _parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_constants as sre_c  # type: ignore[no-redef]
+        import sre_parse  # type: ignore[no-redef]
+    forbidden = {sre_c.ASSERT, sre_c.ASSERT_NOT, sre_c.GROUPREF, sre_c.GROUPREF_EXISTS}
+    forbidden |= {getattr(sre_c, n) for n in ("GROUPREF_IGNORE", "GROUPREF_LOC_IGNORE", "GROUPREF_UNI_IGNORE")
+                  if hasattr(sre_c, n)}
+    boundaries = {getattr(sre_c, n) for n in dir(sre_c) if n.startswith("AT_") and "BOUNDARY" in n}
+
+    def ok(node) -> bool:
+        if isinstance(node, sre_parse.SubPattern):
+            for op, av in node.data:
+                if op in forbidden or (op == sre_c.AT and av not in boundaries):
+                    return False
+                if not ok(av):
+                    return False
+        elif isinstance(node, (list, tuple)):
+            return all(ok(x) for x in node)
+        return True
+
+    try:
+        return ok(sre_parse.parse(source, flags))
+    except Exception:  # pragma: no cover - a parser of another Python version
+        return False
 
 
 def remove_furniture(text: str, *, rules: FurnitureRules | None = None) -> tuple[str, list[Change]]:
@@ -342,18 +397,22 @@ def remove_furniture(text: str, *, rules: FurnitureRules | None = None) -> tuple
         start = spans[tail][0]
         edits.append((start - 1 if start > 0 else start, len(text), ""))
         spans = spans[:tail]
+    inline = rules.inline
+    if inline is not None and _found_in_whole_text(inline) and inline.search(text) is None:
+        inline = None  # no watermark anywhere: no line to search
+    whole_line = rules.line.fullmatch
     for s, e in spans:
         line = text[s:e]
-        if not line.strip():
+        rest = line.strip()
+        if not rest:
             continue
-        marks = list(rules.inline.finditer(line)) if rules.inline is not None else []
-        rest = line
+        marks = list(inline.finditer(line)) if inline is not None else None
         if marks:
-            rest = "".join(line[a:b] for a, b in _gaps(len(line), [(m.start(), m.end()) for m in marks]))
-        if not rest.strip() or rules.line.fullmatch(rest.strip()):
+            rest = "".join(line[a:b] for a, b in _gaps(len(line), [(m.start(), m.end()) for m in marks])).strip()
+        if not rest or whole_line(rest):
             a, b = _removal_span(text, s, e)
             edits.append((a, b, ""))
-        else:
+        elif marks:
             edits.extend((s + m.start(), s + m.end(), "") for m in marks if m.end() > m.start())
     return _apply(text, _dedupe_edits(edits), "furniture")
 
@@ -499,6 +558,18 @@ def _display_width(line: str) -> int:
     return 2 * (len(line) - len(rest)) + sum(map(_CHAR_WIDTHS.__getitem__, rest))
 
 
+@lru_cache(maxsize=1)
+def _width_table():
+    """Display width by code point (uint8, 0 = not looked up yet): ASCII and the wide blocks filled in."""
+    import numpy as np
+
+    table = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
+    table[:0x80] = 1
+    for a, b in _WIDE_BLOCKS_RANGES:
+        table[a : b + 1] = 2
+    return table
+
+
 def _display_widths(lines: list[str]) -> list[int]:
     """``[_display_width(x) for x in lines]``, in a few array operations over all the lines.
 
@@ -510,17 +581,16 @@ def _display_widths(lines: list[str]) -> list[int]:
     import numpy as np
 
     codes = np.frombuffer("".join(lines).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    wide = np.zeros(len(codes), dtype=bool)
-    for a, b in _WIDE_BLOCKS_RANGES:
-        wide |= (codes >= a) & (codes <= b)
-    ask = ~wide & (codes >= 0x80)  # ASCII is narrow; other characters outside the blocks: unicodedata
-    if ask.any():
-        for c in np.unique(codes[ask]).tolist():
-            if _CHAR_WIDTHS[chr(c)] == 2:
-                wide |= codes == c
+    table = _width_table()
+    widths = table[codes]
+    unknown = widths == 0
+    if unknown.any():  # characters not seen before: ask unicodedata once each
+        for c in np.unique(codes[unknown]).tolist():
+            table[c] = _CHAR_WIDTHS[chr(c)]
+        widths = table[codes]
     lengths = np.array([len(x) for x in lines], dtype=np.int64)
     ends = np.cumsum(lengths)
-    narrow = np.flatnonzero(~wide)  # positions of the narrow characters, usually the fewer
+    narrow = np.flatnonzero(widths == 1)  # positions of the narrow characters, usually the fewer
     n_narrow = np.searchsorted(narrow, ends) - np.searchsorted(narrow, ends - lengths)
     return (2 * lengths - n_narrow).tolist()
 
@@ -669,7 +739,7 @@ def _open_segments(lines: list[str]) -> list[tuple[int, int]]:
     """
     out, start, last = [], 0, len(lines) - 1
     for i, line in enumerate(lines):
-        if i == last or _ends_sentence(line):
+        if i == last or line[-1] in _TERMINAL or _ends_sentence(line):  # the first test: most lines
             if i > start:
                 out.append((start, i))
             start = i + 1
@@ -687,8 +757,14 @@ def join_broken_lines(text: str) -> tuple[str, list[Change]]:
     这一年,我们培育新质生产力,打好“强引擎、铸链条”组合拳。
     二、工作安排
     """
-    spans = [(s, e) for s, e in _line_spans(text) if text[s:e].strip()]
-    lines = [text[s:e].strip() for s, e in spans]
+    spans, lines = [], []  # the non-blank lines, stripped, and where they are
+    start = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            spans.append((start, start + len(line)))
+            lines.append(stripped)
+        start += len(line) + 1
     joined = [False] * max(len(lines) - 1, 0)
     segments = _open_segments(lines)
     if segments:
