@@ -362,11 +362,11 @@ def test_dtm_to_gensim_uses_the_same_ids_as_the_matrix():
 
 def test_term_frequency_counts_ranks_and_document_frequency():
     tf = term_frequency(TOKEN_TEXTS, tokenizer=str.split)
-    assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "group", "rate"]
+    assert list(tf.columns) == ["feature", "frequency", "feature_rank", "docfreq", "group", "rate"]
     assert set(tf["group"]) == {"all"}
     # hand count: 发展 3 (2 docs), 改革 3 (1 doc), 营商环境 2, 新质生产力 1; the tie goes to the smaller feature
     assert "发展" < "改革"
-    assert tf[["feature", "frequency", "rank", "docfreq"]].values.tolist() == [
+    assert tf[["feature", "frequency", "feature_rank", "docfreq"]].values.tolist() == [
         ["发展", 3, 1, 2],
         ["改革", 3, 2, 1],
         ["营商环境", 2, 3, 2],
@@ -380,9 +380,9 @@ def test_term_frequency_by_group_with_top_n():
     frame = pd.DataFrame({"text": TOKEN_TEXTS, "level": ["县区", "县区", "地级市"]})
     corpus = Corpus.from_dataframe(frame, clean=False)
     tf = term_frequency(corpus, tokenizer=str.split, by="level", n=1)
-    assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "group", "level", "rate"]
+    assert list(tf.columns) == ["feature", "frequency", "feature_rank", "docfreq", "group", "level", "rate"]
     assert (tf["group"] == tf["level"]).all()
-    assert tf[["level", "feature", "frequency", "rank", "docfreq"]].values.tolist() == sorted([
+    assert tf[["level", "feature", "frequency", "feature_rank", "docfreq"]].values.tolist() == sorted([
         ["县区", "发展", 3, 1, 2],
         ["地级市", "改革", 3, 1, 1],
     ])
@@ -390,15 +390,16 @@ def test_term_frequency_by_group_with_top_n():
     assert tf.set_index("level").loc["县区", "rate"] == pytest.approx(3 / county_chars * 10_000)
 
 
-def test_term_frequency_by_the_rank_metadata_column_keeps_it_apart_from_the_feature_rank():
+def test_term_frequency_by_the_rank_metadata_column_keeps_its_meaning():
     frame = pd.DataFrame({"text": TOKEN_TEXTS, "rank": ["副省级城市", "副省级城市", "地级市"],
                           "year": [2024, 2024, 2023]})
     corpus = Corpus.from_dataframe(frame, clean=False)
     tf = term_frequency(corpus, tokenizer=str.split, by=["rank", "year"], n=1)
-    assert list(tf.columns) == ["feature", "frequency", "rank", "docfreq", "group", "year", "rate"]
-    assert tf[["group", "feature", "frequency", "rank"]].values.tolist() == [
-        ["副省级城市 | 2024", "发展", 3, 1],
-        ["地级市 | 2023", "改革", 3, 1],
+    assert list(tf.columns) == ["feature", "frequency", "feature_rank", "docfreq", "group", "rank", "year", "rate"]
+    # rank holds the metadata value, as everywhere; the feature's position is feature_rank
+    assert tf[["group", "rank", "year", "feature", "frequency", "feature_rank"]].values.tolist() == [
+        ["副省级城市 | 2024", "副省级城市", 2024, "发展", 3, 1],
+        ["地级市 | 2023", "地级市", 2023, "改革", 3, 1],
     ]
 
 
@@ -426,7 +427,7 @@ def test_term_frequency_on_the_bundled_corpus_by_level(corpus, token_cache):
     tf = term_frequency(corpus, by="level", n=5)
     assert set(tf["level"]) == set(corpus.to_frame()["level"])
     for _, group in tf.groupby("level"):
-        assert group["rank"].tolist() == [1, 2, 3, 4, 5]
+        assert group["feature_rank"].tolist() == [1, 2, 3, 4, 5]
         assert group["frequency"].is_monotonic_decreasing
 
 

@@ -72,7 +72,7 @@ def test_dictionary_terms_are_plain_chinese(policy_terms):
 @pytest.mark.parametrize("hmm", [False, True])
 def test_every_policy_term_is_one_token_inside_a_sentence(engine, hmm, policy_terms):
     tok = Tokenizer(engine=engine, hmm=hmm)
-    table = split_terms(policy_terms, tok, frame=FRAME)
+    table = split_terms(policy_terms, frame=FRAME, tokenizer=tok)
     assert table.loc[table["split"], "term"].tolist() == []
     # the frame is neutral: the words around the term are cut as they are alone
     before, after = FRAME.split("{term}")
@@ -91,7 +91,7 @@ def test_terms_do_not_break_ordinary_neighbouring_words(policy_terms):
 
 
 def test_split_terms_reports_what_the_plain_base_dictionary_cuts():
-    table = split_terms(["新质生产力", "人工智能"], Tokenizer(dictionaries=()))
+    table = split_terms(["新质生产力", "人工智能"], tokenizer=Tokenizer(dictionaries=()))
     assert list(table.columns) == ["term", "tokens", "n_tokens", "split"]
     assert table["tokens"].tolist() == [["新", "质", "生产力"], ["人工智能"]]
     assert table["n_tokens"].tolist() == [3, 1]
@@ -101,7 +101,7 @@ def test_split_terms_reports_what_the_plain_base_dictionary_cuts():
 def test_split_terms_reads_a_dictionary_file(tmp_path):
     path = tmp_path / "user.txt"
     path.write_text("新质生产力\n两稳一保一防 20 nz\n", encoding="utf-8")
-    table = split_terms(path, Tokenizer(dictionaries=("policy",)))
+    table = split_terms(path, tokenizer=Tokenizer(dictionaries=("policy",)))
     assert table.set_index("term")["split"].to_dict() == {"新质生产力": False, "两稳一保一防": True}
 
 

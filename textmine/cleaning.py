@@ -70,6 +70,10 @@ received it*. :func:`looks_truncated` tells whether a document ends mid-sentence
 
 from __future__ import annotations
 
+__all__ = ["Change", "CleanResult", "clean", "looks_truncated", "normalize", "FurnitureRules",
+           "remove_furniture", "drop_duplicates", "join_broken_lines", "remove_spaces", "to_simplified",
+           "MaskRule", "unmask", "STEPS", "DEFAULT_STEPS"]
+
 import csv
 import re
 import statistics

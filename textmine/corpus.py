@@ -24,6 +24,8 @@ Three ways in:
 
 from __future__ import annotations
 
+__all__ = ["Document", "Corpus", "as_corpus", "load_corpus", "bundled_seeds_dir"]
+
 import io
 import os
 from collections import Counter
@@ -48,6 +50,10 @@ class Document:
     ``doc["place"]`` reads a metadata value. A *lazy* document (from
     ``load_corpus(..., lazy=True)``) keeps only a loader and re-reads and
     re-cleans its file on each access, so a large corpus need not sit in memory.
+
+    >>> d = Document("a", "发展 新质 生产力", {"place": "甲市"})   # cleaned: spaces between Chinese characters go
+    >>> d.text, d["place"]
+    ('发展新质生产力', '甲市')
     """
 
     __slots__ = ("doc_id", "meta", "_raw", "_cleaning", "_loader", "_clean_opts")
@@ -128,6 +134,10 @@ class Corpus(Sequence[Document]):
 
     ``missing`` lists reports that a collection's table of contents names but
     whose text the file does not hold (one dict per report).
+
+    >>> c = Corpus([Document("a", "发展新质生产力", {"year": 2024}), Document("b", "优化营商环境", {"year": 2023})])
+    >>> len(c), c.ids, c["b"].text, c.filter(year=2024).ids
+    (2, ['a', 'b'], '优化营商环境', ['a'])
     """
 
     def __init__(self, documents: Iterable[Document], missing: Iterable[Mapping[str, Any]] = ()) -> None:

@@ -42,6 +42,9 @@ boilerplate such as 各位代表).
 
 from __future__ import annotations
 
+__all__ = ["discover_slogans", "add_to_dictionary", "token_ngrams", "quoted_phrases", "numbered_formulas",
+           "is_junk", "is_formula", "load_stop_phrases", "KINDS", "DISCOVER_COLUMNS"]
+
 import os
 import re
 from collections import Counter

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["TextmineError", "CorpusError", "MetadataError", "DictionaryError"]
+
 
 class TextmineError(Exception):
     """Base class for every error textmine raises on purpose."""

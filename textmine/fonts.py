@@ -15,6 +15,8 @@ it on import.
 
 from __future__ import annotations
 
+__all__ = ["font_path", "register_cjk_font", "face_index", "missing_glyphs", "CJK_FAMILY"]
+
 from functools import lru_cache
 from pathlib import Path
 

@@ -18,6 +18,8 @@ Rates are per 10,000 non-whitespace characters of the cleaned text
 
 from __future__ import annotations
 
+__all__ = ["load_slogans", "slogan_frequency", "term_frequency", "dtm", "kwic", "DocumentTermMatrix"]
+
 import bisect
 import io
 import itertools
@@ -30,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Se
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ._io import read_text
 from .corpus import Corpus, as_corpus
@@ -431,7 +434,8 @@ def _group_rows(meta: pd.DataFrame, keys: list[str] | None) -> list[tuple[tuple,
 # tokens: document-term matrix and term frequencies
 
 
-def dtm(corpus_or_texts: Any, *, tokenizer: "Tokenizer | Callable[[str], list[str]] | None" = None,
+def dtm(corpus_or_texts: Any, by: str | Sequence[str] | None = None, *,
+        tokenizer: "Tokenizer | Callable[[str], list[str]] | None" = None,
         min_df: int | float = 1, vocabulary: Iterable[str] | None = None,
         n_jobs: int | None = None, cache: Any = True) -> DocumentTermMatrix:
     """Document-term matrix of token counts after policy tokenization.
@@ -442,6 +446,10 @@ def dtm(corpus_or_texts: Any, *, tokenizer: "Tokenizer | Callable[[str], list[st
         A :class:`~textmine.tokenize.Tokens` is counted as it is; anything else is
         tokenized first by :func:`textmine.tokens` with ``tokenizer`` (default
         ``Tokenizer()``; any ``str -> list[str]`` callable works), ``n_jobs`` and ``cache``.
+    by : str or list of str, optional
+        Metadata column(s): one row per group (sorted), the sum of its documents'
+        counts, as quanteda's ``dfm_group``; ``doc_ids`` then holds the group
+        values joined by ``" | "``.
     min_df : int or float
         Keep terms in at least this many documents (an int) or this share of
         documents (a float in (0, 1)).
@@ -464,9 +472,25 @@ def dtm(corpus_or_texts: Any, *, tokenizer: "Tokenizer | Callable[[str], list[st
     >>> from sklearn.feature_extraction.text import TfidfTransformer
     >>> TfidfTransformer().fit_transform(d.matrix).shape
     (2, 3)
+    >>> frame = pd.DataFrame({"text": ["发展 改革", "发展", "创新"], "level": ["省级", "省级", "县区"]})
+    >>> corpus = Corpus.from_dataframe(frame, clean=False)
+    >>> g = dtm(corpus, by="level", tokenizer=str.split)
+    >>> g.doc_ids, g.vocabulary, g.matrix.toarray().tolist()
+    (['县区', '省级'], ['创新', '发展', '改革'], [[1, 0, 0], [0, 2, 1]])
     """
     toks = as_tokens(corpus_or_texts, tokenizer, n_jobs=n_jobs, cache=cache)
-    return toks.dtm(min_df=min_df, vocabulary=vocabulary)
+    d = toks.dtm(min_df=min_df, vocabulary=vocabulary)
+    if by is None:
+        return d
+    meta = toks.meta_frame()
+    groups = _group_rows(meta, _by_columns(by, meta))
+    rows = np.concatenate([np.full(len(members), g) for g, (_, members) in enumerate(groups)]).astype(np.int64)
+    docs = np.concatenate([members for _, members in groups]).astype(np.int64)
+    indicator = sparse.csr_matrix((np.ones(len(docs), dtype=np.int64), (rows, docs)), shape=(len(groups), len(meta)))
+    matrix = sparse.csr_matrix(indicator @ d.matrix)
+    matrix.sort_indices()
+    labels = [" | ".join(str(v) for v in key) for key, _ in groups]
+    return DocumentTermMatrix(matrix=matrix, vocabulary=d.vocabulary, doc_ids=labels)
 
 
 def term_frequency(corpus_or_texts: Any, by: str | Sequence[str] | None = None, n: int | None = None, *,
@@ -474,18 +498,33 @@ def term_frequency(corpus_or_texts: Any, by: str | Sequence[str] | None = None, 
                    n_jobs: int | None = None, cache: Any = True) -> pd.DataFrame:
     """Token frequencies in the shape of quanteda's ``textstat_frequency``.
 
-    Columns: ``feature, frequency, rank, docfreq, group`` as in quanteda
-    (``group`` is ``"all"`` when ``by=None``, else the group's values joined by
-    ``" | "``), then the ``by`` column(s) themselves, then ``rate`` (per 10,000
-    non-whitespace characters of the group's cleaned text). A ``by`` column
-    whose name clashes with a result column (the metadata column ``rank``
-    against quanteda's ``rank``) is only in ``group``. Sorted by group, then
-    frequency (descending), then feature; ``rank`` is the 1-based position in
-    that order, so ties get distinct, deterministic ranks. ``n`` keeps the top
-    ``n`` per group.
+    Parameters
+    ----------
+    corpus_or_texts : Tokens, Corpus, list of str or str
+        A :class:`~textmine.tokenize.Tokens`, or anything :func:`textmine.tokens`
+        tokenizes (with ``tokenizer``, ``n_jobs`` and ``cache``).
+    by : str or list of str, optional
+        Metadata column(s) to group documents by.
+    n : int, optional
+        Keep the ``n`` most frequent features per group.
 
+    Returns
+    -------
+    pandas.DataFrame
+        ``feature, frequency, feature_rank, docfreq, group``, then the ``by``
+        column(s) themselves, then ``rate`` (per 10,000 non-whitespace characters
+        of the group's cleaned text). quanteda's ``rank`` is ``feature_rank`` here,
+        because ``rank`` is a metadata column (副省级城市, 地级市, …) and keeps that
+        meaning in every result: ``by="rank"`` gives a ``rank`` column of metadata
+        values. ``group`` is ``"all"`` when ``by=None``, else the group's values
+        joined by ``" | "`` (quanteda's ``group``). Sorted by group, then frequency
+        (descending), then feature; ``feature_rank`` is the 1-based position in
+        that order, so ties get distinct, deterministic ranks.
+
+    Examples
+    --------
     >>> tf = term_frequency(["发展 数字经济 发展", "发展 营商环境"], tokenizer=str.split)
-    >>> tf[["feature", "frequency", "rank", "docfreq"]].values.tolist()
+    >>> tf[["feature", "frequency", "feature_rank", "docfreq"]].values.tolist()
     [['发展', 3, 1, 2], ['数字经济', 1, 2, 1], ['营商环境', 1, 3, 1]]
     """
     toks = as_tokens(corpus_or_texts, tokenizer, n_jobs=n_jobs, cache=cache)
@@ -511,7 +550,7 @@ def term_frequency(corpus_or_texts: Any, by: str | Sequence[str] | None = None, 
     return out
 
 
-_TF_COLUMNS = ("feature", "frequency", "rank", "docfreq", "group", "rate")
+_TF_COLUMNS = ("feature", "frequency", "feature_rank", "docfreq", "group", "rate")
 
 
 def _group_frequency(d: DocumentTermMatrix, rows: np.ndarray, n_chars: np.ndarray, n: int | None) -> pd.DataFrame:
@@ -526,7 +565,7 @@ def _group_frequency(d: DocumentTermMatrix, rows: np.ndarray, n_chars: np.ndarra
     return pd.DataFrame({
         "feature": np.asarray(d.vocabulary, dtype=object)[cols],
         "frequency": freq[cols].astype(np.int64),
-        "rank": np.arange(1, len(cols) + 1, dtype=np.int64),
+        "feature_rank": np.arange(1, len(cols) + 1, dtype=np.int64),
         "docfreq": docfreq[cols].astype(np.int64),
         "rate": _rate(freq[cols], np.full(len(cols), total)),
     })
@@ -536,7 +575,8 @@ def _group_frequency(d: DocumentTermMatrix, rows: np.ndarray, n_chars: np.ndarra
 # keyword in context
 
 
-def kwic(corpus_or_texts: Any, phrase: str | Sequence[str], window: int = 20) -> pd.DataFrame:
+def kwic(corpus_or_texts: Any, phrase: str | Sequence[str], window: int = 20,
+         by: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Keyword in context: every occurrence of ``phrase`` (a str or a list) with its surroundings.
 
     Matching is the same as :func:`slogan_frequency`: exact, on the cleaned text,
@@ -545,7 +585,9 @@ def kwic(corpus_or_texts: Any, phrase: str | Sequence[str], window: int = 20) ->
     ``phrase`` (as searched), ``left``, ``match`` (the text as it stands),
     ``right`` (``window`` characters each side; newlines and tabs shown as
     spaces) and ``position`` (offset of the match in the cleaned text).
-    Rows follow corpus order, then position.
+    Rows follow corpus order, then position. ``by`` (metadata column(s)) groups the
+    lines: ``doc_id`` and the ``by`` columns lead instead of every metadata column,
+    and the rows of each group (sorted) come together, in corpus order within it.
 
     >>> kwic("一是发展新质生产力；二是优化营商环境", "新质生产力", window=2)[["left", "match", "right", "position"]].values.tolist()
     [['发展', '新质生产力', '；二', 4]]
@@ -566,7 +608,11 @@ def kwic(corpus_or_texts: Any, phrase: str | Sequence[str], window: int = 20) ->
     out = meta.iloc[hits["_row"].to_numpy(dtype=np.int64)].reset_index(drop=True)
     for col in ["phrase", "left", "match", "right", "position"]:
         out[col] = hits[col].to_numpy(dtype=np.int64 if col == "position" else object)
-    return out
+    if by is None:
+        return out
+    keys = _by_columns(by, meta)
+    out = out[["doc_id", *[k for k in keys if k != "doc_id"], "phrase", "left", "match", "right", "position"]]
+    return out.sort_values(keys, kind="mergesort", na_position="last").reset_index(drop=True)
 
 
 def _show(s: str) -> str:

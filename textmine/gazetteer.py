@@ -90,6 +90,10 @@ class Place:
     division's own type (地级市, 自治州, 市辖区, 自治县, 旗, ...). ``ranks`` lists every
     rank group the place belongs to (a 副省级城市 that is also a 省会 is in both).
     ``matched`` tells how the name was found: ``"name"``, ``"former"`` or ``"short"``.
+
+    >>> p = lookup_place("济南市")
+    >>> p.code, p.rank, p.province
+    ('370100', '副省级城市', '山东省')
     """
 
     code: str

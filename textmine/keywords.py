@@ -30,9 +30,12 @@ joined and plotted directly. Because ``rank`` is a metadata column (副省级城
 
 from __future__ import annotations
 
+__all__ = ["tfidf", "TfidfResult", "TfidfOptions", "top_terms", "extract_keywords", "keyness",
+           "keyness_statistics"]
+
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -145,14 +148,20 @@ def _fit(docs: list[list[list[str]]], options: TfidfOptions) -> tuple[TfidfVecto
     return vectorizer, sparse.csr_matrix(matrix)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class TfidfResult:
     """A fitted TF-IDF model of a corpus.
 
     ``matrix`` (documents × terms, CSR) has rows in ``doc_ids`` order and columns in
     ``vocabulary`` order; ``idf`` and ``df`` (document frequency) follow the columns;
     ``meta`` holds one metadata row per document; ``vectorizer`` scores new token
-    lists with this corpus's IDF (see :meth:`transform`).
+    lists with this corpus's IDF (see :meth:`transform`). Made by :func:`tfidf`.
+
+    >>> r = tfidf(["营商 环境", "营商 改革"], tokenizer=str.split)
+    >>> r.matrix.shape, r.vocabulary, r.doc_ids
+    ((2, 3), ['改革', '环境', '营商'], ['doc0', 'doc1'])
+    >>> r.transform("改革 改革").toarray().round(2).tolist()
+    [[1.0, 0.0, 0.0]]
     """
 
     matrix: sparse.csr_matrix
@@ -182,10 +191,12 @@ class TfidfResult:
 
 def tfidf(
     corpus_or_texts: Tokens | Corpus | str | Iterable[str],
+    by: str | Sequence[str] | None = None,
     *,
     tokenizer: TokenizerLike | None = None,
     n_jobs: int | None = None,
     cache: Any = True,
+    combine: str = "mean",
     min_df: float = 1,
     max_df: float = 1.0,
     max_features: int | None = None,
@@ -194,33 +205,72 @@ def tfidf(
     norm: str | None = "l2",
     smooth_idf: bool = True,
 ) -> TfidfResult:
-    """TF-IDF of every document over textmine's policy tokenization.
+    """TF-IDF of every document (or group of documents) over textmine's policy tokenization.
 
     Equal to ``TfidfVectorizer(tokenizer=tok, lowercase=False, token_pattern=None,
-    preprocessor=None, ...)`` fitted on the texts, but reads the Tokenizer's cached
-    token lists instead of re-segmenting. See :class:`TfidfOptions` for why the
-    defaults suit work reports.
+    preprocessor=None, ...)`` fitted on the texts, but reads the tokens of
+    :func:`textmine.tokens` instead of segmenting again. See :class:`TfidfOptions`
+    for why the defaults suit work reports.
 
+    Parameters
+    ----------
+    corpus_or_texts : Tokens, Corpus, list of str or str
+        A :class:`~textmine.tokenize.Tokens`, or anything :func:`textmine.tokens`
+        tokenizes (with ``tokenizer``, ``n_jobs`` and ``cache``).
+    by : str or list of str, optional
+        Metadata column(s): one row per group (in order of first appearance),
+        scored by ``combine``: ``"mean"`` averages the group's document vectors
+        (IDF stays a document-level quantity, every document weighs the same);
+        ``"concat"`` makes each group one pseudo-document and learns IDF over groups.
+    min_df, max_df, max_features, sublinear_tf, ngram_range, norm, smooth_idf
+        As in scikit-learn's ``TfidfVectorizer`` (see :class:`TfidfOptions`).
+
+    Returns
+    -------
+    TfidfResult
+        ``matrix`` (rows × terms, CSR), ``vocabulary``, ``doc_ids`` (group labels,
+        values joined by ``" | "``, with ``by``), ``idf``, ``df``, ``meta`` (one row
+        per row of ``matrix``); ``to_frame(n)`` gives the long DataFrame
+        (metadata + ``term, tfidf, term_rank``) that :func:`top_terms` returns.
+
+    Examples
+    --------
     >>> r = tfidf(["营商 环境", "营商 改革"], tokenizer=str.split, sublinear_tf=False, norm=None)
     >>> r.to_frame()[["doc_id", "term", "tfidf", "term_rank"]].round(3).values.tolist()[:2]
     [['doc0', '环境', 1.405, 1], ['doc0', '营商', 1.0, 2]]
     """
+    if combine not in _COMBINE:
+        raise TextmineError(f"combine must be one of {', '.join(_COMBINE)}, got {combine!r}")
     toks = _tokens(corpus_or_texts, tokenizer, n_jobs, cache)
-    corpus = toks.corpus
     options = TfidfOptions(min_df, max_df, max_features, sublinear_tf, tuple(ngram_range), norm, smooth_idf)
-    docs = [[t] for t in toks]
+    meta = toks.meta_frame()
+    if by is not None:
+        groups, codes = _groups(meta, check_by(by, meta.columns))
+        labels = [" | ".join(map(str, row)) for row in groups.drop(columns="n_docs").itertuples(index=False)]
+    lists = list(toks)
+    if by is not None and combine == "concat":
+        docs = [[lists[i] for i in np.flatnonzero(codes == g)] for g in range(len(groups))]
+    else:
+        docs = [[t] for t in lists]
     vectorizer, matrix = _fit(docs, options)
-    return TfidfResult(
+    result = TfidfResult(
         matrix=matrix,
         vocabulary=[str(t) for t in vectorizer.get_feature_names_out()],
-        doc_ids=corpus.ids,
+        doc_ids=toks.doc_ids,
         idf=np.asarray(vectorizer.idf_, dtype=float),
         df=np.asarray((matrix > 0).sum(axis=0)).ravel().astype(int),
-        meta=corpus.meta_frame(),
+        meta=meta,
         vectorizer=vectorizer,
         tokenizer=toks.tokenizer,
         options=options,
     )
+    if by is None:
+        return result
+    if combine == "mean":
+        weights = sparse.csr_matrix((1.0 / groups["n_docs"].to_numpy()[codes], (codes, np.arange(len(codes)))),
+                                    shape=(len(groups), len(codes)))
+        matrix = sparse.csr_matrix(weights @ matrix)
+    return replace(result, matrix=matrix, doc_ids=labels, meta=groups)
 
 
 def _long_table(matrix: sparse.spmatrix, vocabulary: Sequence[str], rows: pd.DataFrame,
@@ -266,6 +316,7 @@ def top_terms(
 ) -> pd.DataFrame:
     """The ``n`` highest-TF-IDF terms of each document, or of each group of documents.
 
+    ``tfidf(corpus_or_texts, by, combine=combine, **tfidf_options).to_frame(n)``.
     Without ``by``: one block per document (metadata + ``term, tfidf, term_rank``).
     With ``by`` (a metadata column or list of columns): one block per group
     (group columns + ``n_docs`` + ``term, tfidf, term_rank``), scored by ``combine``:
@@ -279,29 +330,12 @@ def top_terms(
       other groups", but with few groups IDF takes few values (two groups: two); for
       a two-group contrast prefer :func:`keyness`.
 
-    ``tfidf_options`` are those of :func:`tfidf`.
-
     >>> t = top_terms(["营商 环境", "营商 改革", "改革 开放"], n=1, tokenizer=str.split)
     >>> t[["doc_id", "term", "term_rank"]].values.tolist()
     [['doc0', '环境', 1], ['doc1', '改革', 1], ['doc2', '开放', 1]]
     """
-    if combine not in _COMBINE:
-        raise TextmineError(f"combine must be one of {', '.join(_COMBINE)}, got {combine!r}")
     toks = _tokens(corpus_or_texts, tokenizer, n_jobs, cache)
-    if by is None:
-        return tfidf(toks, **tfidf_options).to_frame(n)
-    meta = toks.meta_frame()
-    groups, codes = _groups(meta, check_by(by, meta.columns))
-    if combine == "mean":
-        result = tfidf(toks, **tfidf_options)
-        weights = sparse.csr_matrix((1.0 / groups["n_docs"].to_numpy()[codes], (codes, np.arange(len(codes)))),
-                                    shape=(len(groups), len(codes)))
-        return _long_table(weights @ result.matrix, result.vocabulary, groups, "tfidf", n)
-    options = TfidfOptions(**{**_option_defaults(), **tfidf_options})
-    lists = list(toks)
-    docs = [[lists[i] for i in np.flatnonzero(codes == g)] for g in range(len(groups))]
-    vectorizer, matrix = _fit(docs, options)
-    return _long_table(matrix, [str(t) for t in vectorizer.get_feature_names_out()], groups, "tfidf", n)
+    return tfidf(toks, by, combine=combine, **tfidf_options).to_frame(n)
 
 
 def _option_defaults() -> dict[str, Any]:

@@ -45,6 +45,8 @@ busy machine); the bytes are the same as drawn in one process.
 
 from __future__ import annotations
 
+__all__ = ["build_report", "main", "Output"]
+
 import argparse
 import hashlib
 import json

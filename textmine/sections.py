@@ -42,6 +42,10 @@ or ``"none"`` (no numbered heading: the whole text is one ``other`` section).
 
 from __future__ import annotations
 
+__all__ = ["split_sections", "section_corpus", "paragraphs", "split_paragraphs", "sectioning_summary",
+           "document_sections", "find_headings", "classify_heading", "cn_number", "Heading", "Section",
+           "PARTS", "SECTION_COLUMNS"]
+
 import csv
 import io
 import re

@@ -17,6 +17,8 @@ document, and reports which listed reports are absent instead of inventing them.
 
 from __future__ import annotations
 
+__all__ = ["split_collection", "parse_toc", "TocEntry", "Part"]
+
 import re
 from dataclasses import dataclass
 
@@ -72,6 +74,11 @@ def split_collection(text: str) -> tuple[list[Part], list[TocEntry]]:
 
     Returns the reports present (in text order) and the listed reports that are absent.
     A title line is a line equal to a listed title (surrounding whitespace ignored).
+
+    >>> parts, missing = split_collection("目 录\\n1.2024年甲市政府工作报告 1\\n2.2024年乙市政府工作报告 5\\n"
+    ...                                   "2024年甲市政府工作报告\\n甲市正文。")
+    >>> [(p.title, p.body) for p in parts], [m.title for m in missing]
+    ([('2024年甲市政府工作报告', '甲市正文。')], ['2024年乙市政府工作报告'])
     """
     lines = text.split("\n")
     entries, body_start = parse_toc(lines)

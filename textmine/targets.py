@@ -45,6 +45,9 @@ announces the targets (预期目标, 主要目标); a document with none says so
 
 from __future__ import annotations
 
+__all__ = ["growth_targets", "gdp_mentions", "find_mentions", "parse_rate", "Mention", "QUALIFIERS",
+           "STATUSES", "TARGET_COLUMNS", "MENTION_COLUMNS"]
+
 import math
 import re
 from dataclasses import dataclass, field
@@ -53,7 +56,7 @@ from typing import Any
 import pandas as pd
 
 from .corpus import Document, as_corpus
-from .schema import META_COLUMNS
+from .schema import META_COLUMNS, check_by
 from .sections import Section, document_sections
 
 #: Qualifiers of a rate and the words that set them.
@@ -407,7 +410,7 @@ def _pick(mentions: list[Mention], role: str, prefer: re.Pattern) -> Mention | N
     return (announced or chosen)[0]
 
 
-def growth_targets(corpus_or_text: Any) -> pd.DataFrame:
+def growth_targets(corpus_or_text: Any, by: str | list[str] | None = None) -> pd.DataFrame:
     """One row per document: its GDP growth target for the coming year and the past year's growth.
 
     Columns: the metadata columns (:data:`textmine.schema.META_COLUMNS`), then
@@ -418,6 +421,9 @@ def growth_targets(corpus_or_text: Any) -> pd.DataFrame:
     ``status_note``, ``sectioning`` (from :func:`textmine.sections.split_sections`)
     and ``n_target_mentions`` (target-role figures seen; more than one means
     the target is restated, check ``gdp_mentions``).
+
+    ``by`` (metadata column(s)) groups the rows: the ``by`` columns lead and each
+    group's documents come together (groups sorted, corpus order within a group).
 
     >>> text = "一、2023年工作回顾\\n预计全市地区生产总值下降2.5%。\\n二、2024年工作安排\\n地区生产总值增长5%到6%。"
     >>> growth_targets(text)[["target_value", "target_low", "target_high", "qualifier", "past_growth"]].values.tolist()
@@ -448,7 +454,11 @@ def growth_targets(corpus_or_text: Any) -> pd.DataFrame:
     frame = frame.astype({c: float for c in ("target_value", "target_low", "target_high", "past_growth")})
     for col in ("year", "target_year", "n_target_mentions"):
         frame[col] = frame[col].astype("Int64")
-    return frame
+    if by is None:
+        return frame
+    keys = check_by(by, frame.columns)  # grouped: the by columns lead, each group's rows together
+    frame = frame.sort_values(keys, kind="mergesort", na_position="last").reset_index(drop=True)
+    return frame[[*keys, *[c for c in frame.columns if c not in keys]]]
 
 
 def _status(target: Mention | None, sections: list[Section], verdict: str, reason: str,

@@ -66,6 +66,9 @@ Typical use (the bundled corpus: about 30 s with K chosen over 3..10, 5 s with a
 
 from __future__ import annotations
 
+__all__ = ["TopicModel", "select_k", "topic_prevalence", "build_dictionary", "resolve_unit",
+           "resolve_no_above", "UNITS", "DEFAULT_K_RANGE", "AUTO_PARAGRAPH_BELOW"]
+
 import json
 import os
 import shutil
@@ -339,7 +342,8 @@ def _select(prep: _Prepared, k_range: Iterable[int], *, topn: int, tol: float, n
 
 
 def select_k(corpus_or_texts: Any, k_range: Iterable[int] = DEFAULT_K_RANGE, *, seed: int = 0,
-             topn: int = 10, tol: float = 0.0, n_seeds: int = 1, **params: Any) -> pd.DataFrame:
+             topn: int = 10, tol: float = 0.0, n_seeds: int = 1, tokenizer: Any = None,
+             n_jobs: int | None = None, cache: Any = True, **params: Any) -> pd.DataFrame:
     """Compare numbers of topics by coherence: ``DataFrame(k, c_v, u_mass, chosen)``.
 
     One model per K (all with the same ``seed`` and the other ``TopicModel``
@@ -369,7 +373,7 @@ def select_k(corpus_or_texts: Any, k_range: Iterable[int] = DEFAULT_K_RANGE, *, 
     >>> table.columns.tolist(), int(table["chosen"].sum())
     (['k', 'c_v', 'u_mass', 'chosen'], 1)
     """
-    model = TopicModel(k=1, seed=seed, **params)
+    model = TopicModel(k=1, seed=seed, tokenizer=tokenizer, n_jobs=n_jobs, cache=cache, **params)
     prep = model._prepare(corpus_or_texts)
     table, _ = _select(prep, k_range, topn=topn, tol=tol, n_seeds=n_seeds, **model._lda_params())
     return table

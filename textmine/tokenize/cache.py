@@ -90,6 +90,14 @@ class TokenCache:
 
     ``hits``, ``misses`` and ``rebuilt`` (corrupted entries found and removed)
     count what happened since the cache object was made.
+
+    >>> import tempfile
+    >>> cache = TokenCache(tempfile.mkdtemp())
+    >>> from textmine import tokens
+    >>> list(tokens(["推进乡村振兴", "优化营商环境"], cache=cache))
+    [['乡村振兴'], ['营商环境']]
+    >>> cache.misses, list(tokens(["推进乡村振兴", "优化营商环境"], cache=cache)), cache.clear() > 0
+    (2, [['乡村振兴'], ['营商环境']], True)
     """
 
     def __init__(self, directory: str | os.PathLike | None = None) -> None:

@@ -29,6 +29,11 @@ class DocumentTermMatrix:
 
     Made by :func:`textmine.dtm` or :meth:`textmine.Tokens.dtm`.
 
+    >>> from textmine import tokens
+    >>> d = tokens(["发展 改革 发展"], str.split).dtm()
+    >>> d.shape, d.to_frame().values.tolist()
+    ((1, 2), [['doc0', '发展', 2], ['doc0', '改革', 1]])
+
     ``matrix`` feeds scikit-learn directly
     (``TfidfTransformer().fit_transform(d.matrix)``); :meth:`to_gensim` gives
     gensim's bag-of-words with a Dictionary using the same term ids.

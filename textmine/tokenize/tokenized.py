@@ -90,7 +90,7 @@ def tokens(corpus_or_texts: Any, tokenizer: TokenizerLike | None = None, *, n_jo
     tok = Tokenizer() if tokenizer is None else tokenizer
     if not callable(tok):
         raise TypeError(f"tokenizer must be a Tokenizer or a str -> list[str] callable, not {type(tok).__name__}")
-    return Tokens(_corpus_of(corpus_or_texts), tok, n_jobs=n_jobs, cache=cache, progress=progress)
+    return Tokens(_corpus_of(corpus_or_texts), tokenizer=tok, n_jobs=n_jobs, cache=cache, progress=progress)
 
 
 def _corpus_of(items: Any) -> Corpus:
@@ -155,7 +155,7 @@ class Tokens:
     [['doc0', 3], ['doc1', 1]]
     """
 
-    def __init__(self, corpus: Corpus, tokenizer: TokenizerLike, *, n_jobs: int | None = None,
+    def __init__(self, corpus: Corpus, *, tokenizer: TokenizerLike, n_jobs: int | None = None,
                  cache: bool | TokenCache | str | os.PathLike = True, progress: bool | None = None) -> None:
         self.corpus = corpus
         self.tokenizer = tokenizer

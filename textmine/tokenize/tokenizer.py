@@ -629,8 +629,9 @@ class Tokenizer:
 
 def split_terms(
     terms: Iterable[str] | str | os.PathLike,
-    tokenizer: Tokenizer | None = None,
     frame: str = "{term}",
+    *,
+    tokenizer: Tokenizer | None = None,
 ) -> pd.DataFrame:
     """Which terms the tokenizer would cut into several tokens.
 
@@ -639,7 +640,7 @@ def split_terms(
     tokenizer's engine (no filters); ``tokens`` are the raw tokens that overlap
     the term. Returns DataFrame(term, tokens, n_tokens, split).
 
-    >>> df = split_terms(["新质生产力", "新质量"], Tokenizer(dictionaries=()))
+    >>> df = split_terms(["新质生产力", "新质量"], tokenizer=Tokenizer(dictionaries=()))
     >>> df[["term", "n_tokens", "split"]].to_dict("records")
     [{'term': '新质生产力', 'n_tokens': 3, 'split': True}, {'term': '新质量', 'n_tokens': 2, 'split': True}]
     >>> split_terms(["新质生产力"], frame="我们要大力推进{term}工作。")["split"].item()
