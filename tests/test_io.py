@@ -18,6 +18,56 @@ def test_utf8_bom_and_gb_encodings_read_alike(tmp_path, encoding):
     assert read_text(path) == TEXT
 
 
+TRADITIONAL = "各位代表：現在，我代表市人民政府向大會報告政府工作，請予審議。過去一年，我們堅持穩中求進。\n"
+JAPANESE = "各位代表：現在、市人民政府を代表して政府活動報告を行います。\n"
+
+
+@pytest.mark.parametrize("text, encoding", [
+    (TRADITIONAL, "big5"), (JAPANESE, "shift_jis"), (TEXT, "utf-16"), (TEXT, "utf-16-le"), (TEXT, "utf-16-be"),
+])
+def test_legacy_encodings_are_detected(tmp_path, text, encoding):
+    path = tmp_path / "r.txt"
+    path.write_bytes(text.encode(encoding))
+    assert read_text(path) == text
+
+
+def test_a_given_encoding_skips_detection(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_bytes(TRADITIONAL.encode("big5"))
+    assert read_text(path, encoding="big5") == TRADITIONAL
+
+
+def test_big5_read_as_gbk_is_an_error_naming_the_file_not_gibberish(tmp_path):
+    path = tmp_path / "big5.txt"
+    path.write_bytes(TRADITIONAL.encode("big5"))
+    with pytest.raises(CorpusError, match=r"big5.txt \(read as gb18030\): decodes to"):
+        read_text(path, encoding="gb18030")
+
+
+@pytest.mark.parametrize("text, what", [
+    ("政府工作报告\ue000\ue001。\n", "private-use"),
+    ("政府工作报告\ufffd。\n", "replacement"),
+    ("政府工作报告\x07。\n", "control"),
+    ("政府иカ┎工作报告。\n", "Cyrillic, Greek, box-drawing"),
+])
+def test_text_with_implausible_characters_is_an_error_naming_the_file(tmp_path, text, what):
+    path = tmp_path / "odd.txt"
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(CorpusError, match="odd.txt") as info:
+        read_text(path)
+    assert what in str(info.value)
+
+
+def test_random_bytes_are_an_error_not_text(tmp_path):
+    import random
+
+    rng = random.Random(7)
+    path = tmp_path / "noise.bin"
+    path.write_bytes(bytes(rng.randrange(128, 256) for _ in range(400)))
+    with pytest.raises(CorpusError, match="noise.bin"):
+        read_text(path)
+
+
 def test_windows_line_endings_become_newlines(tmp_path):
     path = tmp_path / "r.txt"
     path.write_bytes("第一行\r\n第二行\r第三行".encode("utf-8"))

@@ -39,7 +39,7 @@ from .errors import MetadataError
 
 __all__ = [
     "Place", "PlaceNotFound", "AmbiguousPlace", "lookup", "lookup_place", "candidates", "parent_of",
-    "divisions", "place_names", "place_from_text", "REGIONS",
+    "divisions", "place_names", "place_from_text", "infer_meta", "INFERRED_COLUMNS", "REGIONS",
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -403,3 +403,96 @@ def place_from_text(text: str) -> Place | None:
         return lookup(last)
     except MetadataError:
         return None
+
+
+# --------------------------------------------------------------------------- filling metadata
+
+#: Columns :func:`infer_meta` fills from the gazetteer (beside ``place`` and ``year``).
+INFERRED_COLUMNS: tuple[str, ...] = ("province", "level", "rank", "code", "region", "capital", "sub_provincial")
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)((?:19[4-9]|20\d)\d)(?:年|_|-|\b)")
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
+
+
+def infer_meta(meta: dict, *, where: str, hints: Iterable[str] = ()) -> dict:
+    """Fill a document's missing metadata from its place name (or a title/file name) and the gazetteer.
+
+    ``place`` comes from the record, else from ``title``, else from ``hints`` (a file name);
+    ``year`` likewise from a 4-digit year followed by 年 (or _ -) in them. Then ``province``,
+    ``level``, ``rank``, ``code`` (division code), ``region``, ``capital`` and
+    ``sub_provincial`` are filled where the record has no value. A value the user gave wins;
+    one that contradicts the gazetteer is kept, warned about and noted. The result gets
+    ``inferred`` (the filled column names, comma-separated) and ``place_note`` (ambiguous,
+    unknown or contradicting names; empty when none).
+
+    >>> m = infer_meta({"place": "济南", "year": 2024}, where="row 2")
+    >>> m["province"], m["rank"], m["capital"], m["inferred"]
+    ('山东省', '副省级城市', True, 'province,level,rank,code,region,capital,sub_provincial')
+    >>> infer_meta({"place": "朝阳区"}, where="row 3")["place_note"]
+    "ambiguous: place '朝阳区' is ambiguous: 北京市朝阳区, 长春市朝阳区; give province= or parent="
+    """
+    import warnings
+
+    out = dict(meta)
+    filled: list[str] = []
+    notes: list[str] = []
+    texts = [str(out["title"])] if not _blank(out.get("title")) else []
+    texts += [str(h) for h in hints if h]
+    place = None
+    if _blank(out.get("place")):
+        for text in texts:
+            place = place_from_text(text)
+            if place is not None:
+                out["place"] = place.name
+                filled.append("place")
+                break
+    else:
+        try:
+            place = lookup(str(out["place"]), province=None if _blank(out.get("province")) else out["province"])
+        except AmbiguousPlace as exc:
+            notes.append(f"ambiguous: {exc}")
+        except PlaceNotFound as exc:
+            notes.append(f"not found: {exc}")
+    if _blank(out.get("year")):
+        for text in texts:
+            m = _YEAR_IN_TEXT.search(text)
+            if m:
+                out["year"] = int(m.group(1))
+                filled.append("year")
+                break
+    if place is not None:
+        facts = {"province": place.province, "level": place.level, "rank": place.rank, "code": place.code,
+                 "region": place.region, "capital": place.capital, "sub_provincial": place.sub_provincial}
+        for col, value in facts.items():
+            given = out.get(col)
+            if _blank(given):
+                if value is not None:
+                    out[col] = value
+                    filled.append(col)
+            elif not _agrees(col, given, value, place):
+                msg = (f"{col} {given!r} given, but the gazetteer has {value!r} for {place.name} "
+                       f"({place.code}); keeping the given value")
+                notes.append(f"contradiction: {msg}")
+                warnings.warn(f"{where}: {msg}", stacklevel=3)
+    out["inferred"] = ",".join(filled)
+    out["place_note"] = "; ".join(notes)
+    return out
+
+
+def _agrees(col: str, given, value, place: Place) -> bool:
+    from .schema import canonical
+
+    if col == "province":
+        try:
+            return lookup(str(given)).code == lookup(place.province).code
+        except MetadataError:
+            return False
+    if col == "rank":
+        return canonical("rank", given) in place.ranks
+    if col == "level":
+        return canonical("level", given) == value
+    if col in ("capital", "sub_provincial"):
+        return str(given).strip().lower() in ({"true", "1", "yes"} if value else {"false", "0", "no"})
+    return str(given).strip() == str(value)
