@@ -165,12 +165,22 @@ def test_unknown_level_is_a_metadata_error(tmp_path):
         load_corpus(folder)
 
 
-def test_missing_metadata_table_and_missing_folder(tmp_path):
+def test_a_folder_without_metadata_loads_each_file_as_a_document(tmp_path):
+    (tmp_path / "2024年济南市政府工作报告.txt").write_text("正文", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert corpus.ids == ["2024年济南市政府工作报告"]
+    assert (corpus[0]["place"], corpus[0]["year"], corpus[0]["province"]) == ("济南市", 2024, "山东省")
+
+
+def test_missing_metadata_table_given_and_missing_folder(tmp_path):
     (tmp_path / "a.txt").write_text("正文", encoding="utf-8")
-    with pytest.raises(CorpusError, match="no metadata table metadata.csv"):
-        load_corpus(tmp_path)
-    with pytest.raises(CorpusError, match="not a folder"):
+    with pytest.raises(CorpusError, match="no metadata table meta.csv"):
+        load_corpus(tmp_path, metadata=tmp_path / "meta.csv")
+    with pytest.raises(CorpusError, match="no such file or folder"):
         load_corpus(tmp_path / "nope")
+    (tmp_path / "a.txt").unlink()
+    with pytest.raises(CorpusError, match="no metadata.csv and no document"):
+        load_corpus(tmp_path)
 
 
 def test_a_users_collection_is_split_and_absent_reports_listed(tmp_path):
@@ -229,3 +239,140 @@ def test_document_exposes_metadata_by_key():
     doc = Document("d", "正文", {"place": "甲市"}, clean=False)
     assert doc["place"] == "甲市"
     assert doc["level"] is None
+
+
+# --- files outside the corpus folder are not read (issue 18.1) ------------------------
+
+
+@pytest.fixture
+def outside(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密文件内容。", encoding="utf-8")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("各位代表：正文。", encoding="utf-8")
+    return folder, secret
+
+
+def _meta(folder, text):
+    (folder / "metadata.csv").write_text(text, encoding="utf-8")
+
+
+def test_a_relative_path_climbing_out_of_the_folder_is_refused_naming_the_row(outside):
+    folder, secret = outside
+    _meta(folder, "file\na.txt\n../secret.txt\n")
+    with pytest.raises(CorpusError, match=r"metadata.csv row 3: file '\.\./secret.txt': resolves to .*outside the corpus folder"):
+        load_corpus(folder)
+
+
+def test_an_absolute_path_outside_the_folder_is_refused(outside):
+    folder, secret = outside
+    _meta(folder, f"file\na.txt\n{secret}\n")
+    with pytest.raises(CorpusError, match="metadata.csv row 3: .*outside the corpus folder"):
+        load_corpus(folder)
+
+
+def test_a_symlink_pointing_out_of_the_folder_is_refused(outside):
+    folder, secret = outside
+    (folder / "link.txt").symlink_to(secret)
+    _meta(folder, "file\na.txt\nlink.txt\n")
+    with pytest.raises(CorpusError, match="metadata.csv row 3: file 'link.txt': resolves to .*secret.txt"):
+        load_corpus(folder)
+    (folder / "metadata.csv").unlink()       # a folder read without a table: same rule
+    with pytest.raises(CorpusError, match="link.txt: resolves to .*outside"):
+        load_corpus(folder)
+
+
+def test_files_outside_are_read_only_when_the_user_opts_in(outside):
+    folder, secret = outside
+    _meta(folder, "file\na.txt\n../secret.txt\n")
+    corpus = load_corpus(folder, allow_outside=True)
+    assert corpus["secret"].text == "机密文件内容。"
+
+
+def test_a_symlink_inside_the_folder_is_fine(outside):
+    folder, _ = outside
+    (folder / "sub").mkdir()
+    (folder / "sub" / "b.txt").write_text("正文乙。", encoding="utf-8")
+    (folder / "b.txt").symlink_to(folder / "sub" / "b.txt")
+    _meta(folder, "file\na.txt\nb.txt\n")
+    assert load_corpus(folder).ids == ["a", "b"]
+
+
+# --- metadata errors are textmine's own, with row and column (issue 18.6) ---------------
+
+
+def test_a_trailing_comma_is_blamed_on_the_row_not_on_a_shifted_value(tmp_path):
+    folder = write_folder(tmp_path, {"a.txt": "正文".encode()}, "file,place\na.txt,甲市,\n")
+    with pytest.raises(CorpusError) as info:
+        load_corpus(folder)
+    msg = str(info.value)
+    assert "metadata.csv row 2: 3 fields but the header has 2 columns" in msg
+    assert "trailing separator" in msg and "does not exist" not in msg
+
+
+@pytest.mark.parametrize("year", ["99999999999999999999999", "-5", "3000"])
+def test_an_impossible_year_is_a_metadata_error_naming_row_and_column(tmp_path, year):
+    folder = write_folder(tmp_path, {"a.txt": "正文".encode()}, f"file,year\na.txt,{year}\n")
+    with pytest.raises(MetadataError, match=r"metadata.csv row 2 \(a.txt\): year .* \(column 'year'"):
+        load_corpus(folder).to_frame()
+
+
+def test_other_years_are_accepted_when_configured(tmp_path):
+    folder = write_folder(tmp_path, {"a.txt": "正文".encode()}, "file,year\na.txt,1930\n")
+    assert load_corpus(folder, year_range=(1900, 2000))[0]["year"] == 1930
+
+
+def test_a_column_textmine_computes_is_refused_not_overwritten(tmp_path):
+    folder = write_folder(tmp_path, {"a.txt": "正文".encode()}, "file,n_chars\na.txt,999\n")
+    with pytest.raises(MetadataError, match=r"metadata.csv row 2 \(a.txt\): column 'n_chars'"):
+        load_corpus(folder)
+
+
+def test_chinese_labels_in_metadata_are_accepted(tmp_path):
+    folder = write_folder(tmp_path, {"a.txt": "正文".encode()},
+                          "file,place,level,doctype\na.txt,山东,省,政府工作报告\n")
+    doc = load_corpus(folder)[0]
+    assert (doc["level"], doc["doctype"], doc["rank"]) == ("省级", "report", "省")
+
+
+# --- the second bundled corpus: 31 provincial reports of 2026 ---------------------------
+
+SHARED_PROVINCES = SEEDS.parent.parent / "shared" / "corpora" / "provinces2026"
+
+
+@pytest.fixture(scope="module")
+def provinces():
+    return load_corpus("provinces2026")
+
+
+def test_the_provincial_corpus_has_31_reports_with_inferred_metadata(provinces):
+    frame = provinces.to_frame()
+    assert len(frame) == 31
+    assert frame["place"].is_unique and (frame["place"] == frame["province"]).all()
+    assert frame["level"].eq("省级").all() and frame["doctype"].eq("report").all() and frame["year"].eq(2026).all()
+    # 22 provinces, 5 autonomous regions, 4 municipalities (the corpus README)
+    assert frame["rank"].value_counts().to_dict() == {"省": 22, "自治区": 5, "直辖市": 4}
+    # the statistics bureau's regions: 东部 10, 中部 6, 西部 12, 东北 3
+    assert frame["region"].value_counts().to_dict() == {"西部": 12, "东部": 10, "中部": 6, "东北": 3}
+    assert frame["code"].str.fullmatch(r"\d{2}0000").all()
+    assert frame["inferred"].str.contains("rank").all()
+    assert frame.set_index("place").loc["云南省", "code"] == "530000"   # its title names no place: the file name does
+
+
+def test_the_bundled_provincial_files_are_byte_identical_to_the_shared_originals():
+    if not SHARED_PROVINCES.is_dir():
+        pytest.skip("shared/corpora/provinces2026 not beside the checkout")
+    copies = SEEDS / "provinces2026"
+    originals = sorted(p.name for p in SHARED_PROVINCES.iterdir())
+    assert sorted(p.name for p in copies.iterdir()) == originals
+    for name in originals:
+        assert (copies / name).read_bytes() == (SHARED_PROVINCES / name).read_bytes(), name
+
+
+def test_the_shared_csvs_load_in_one_line_by_glob(provinces):
+    if not SHARED_PROVINCES.is_dir():
+        pytest.skip("shared/corpora/provinces2026 not beside the checkout")
+    corpus = load_corpus(str(SHARED_PROVINCES / "*.csv"), text="full_text")
+    assert corpus.ids == provinces.ids
+    assert corpus.to_frame()["province"].tolist() == provinces.to_frame()["province"].tolist()

@@ -70,7 +70,7 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
             try:
                 return data.decode(enc), enc
             except UnicodeDecodeError as exc:
-                raise CorpusError(f"{path}: starts with a {enc} byte-order mark but is not valid {enc} "
+                raise CorpusError(f"{path}: cannot decode: starts with a {enc} byte-order mark but is not valid {enc} "
                                   f"(bad byte at {exc.start})") from None
     try:
         return data.decode("utf-8"), "utf-8"
@@ -256,7 +256,7 @@ def write_csv_atomic(df, path: str | os.PathLike, **kwargs) -> Path:
 
 
 class FileLoader:
-    """Reads one file with :func:`read_text`: picklable, and it tells which file (``path``).
+    """Reads one file with :func:`read_text` (``.pdf``/``.docx``: :func:`textmine.readers.read_document`): picklable, and it tells which file (``path``).
 
     Lazy documents hold one, and worker processes read the file themselves.
     """
@@ -267,4 +267,8 @@ class FileLoader:
         self.path = Path(os.path.abspath(path))  # absolute: a worker process may have another cwd
 
     def __call__(self) -> str:
+        if self.path.suffix.lower() in (".pdf", ".docx"):
+            from .readers import read_document  # .txt stays on the light path
+
+            return read_document(self.path)
         return read_text(self.path)

@@ -24,9 +24,9 @@ Three ways in:
 
 from __future__ import annotations
 
-__all__ = ["Document", "Corpus", "as_corpus", "load_corpus", "bundled_seeds_dir"]
+__all__ = ["Document", "Corpus", "as_corpus", "load_corpus", "bundled_seeds_dir", "BUNDLED"]
 
-import io
+import glob
 import os
 from collections import Counter
 from pathlib import Path
@@ -34,10 +34,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import pandas as pd
 
-from ._io import FileLoader, read_text
+from ._io import FileLoader, check_plausible
 from ._text import n_chars
 from .errors import CorpusError
-from .schema import META_COLUMNS, validate_meta
+from .readers import DOCUMENT_SUFFIXES, TABLE_SUFFIXES, guess_text_column, read_document, read_table
+from .schema import META_COLUMNS, YEAR_RANGE, validate_meta
 from .split import split_collection
 
 _PathLike = str | os.PathLike
@@ -298,7 +299,14 @@ def as_corpus(obj: "Corpus | str | Iterable[str]") -> Corpus:
 
 
 # ---------------------------------------------------------------------------
-# loading folders
+# loading
+
+#: Corpora that ship with textmine: ``load_corpus()`` / ``load_corpus(name)``.
+BUNDLED: dict[str, str] = {
+    "seeds": "11 documents from 5 raw web and PDF captures (2021-2024 city reports, see seeds/README.md)",
+    "provinces2026": "the 31 provincial government work reports of 2026, one CSV each (seeds/provinces2026/README.md)",
+}
+_GLOB_CHARS = set("*?[")
 
 
 def bundled_seeds_dir() -> Path:
@@ -311,63 +319,226 @@ def bundled_seeds_dir() -> Path:
 
 
 def load_corpus(
-    path: _PathLike | None = None,
+    path: "_PathLike | Sequence[_PathLike] | None" = None,
     *,
     metadata: _PathLike | None = None,
+    text: str | None = None,
+    id: str | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    infer: bool = True,
     clean: bool = True,
     unmask: bool | None = None,
     to_simplified: bool = False,
     lazy: bool = False,
+    allow_outside: bool = False,
+    year_range: tuple[int, int] | None = YEAR_RANGE,
 ) -> Corpus:
-    """Load the bundled corpus (no ``path``) or a folder of ``.txt`` files plus a metadata CSV.
+    """Load a corpus in one line: a bundled one, a folder, a table file, a glob or a list of files.
 
-    ``unmask`` overrides the metadata's per-file ``unmask`` column (None keeps it).
-    ``lazy=True`` keeps only file paths in memory and re-reads on access.
-    Every problem is a :class:`~textmine.errors.CorpusError` naming the file.
+    ``path`` is
+
+    - None or ``"seeds"``: the bundled seed corpus; ``"provinces2026"``: the 31 bundled
+      provincial reports of 2026 (see :data:`BUNDLED`);
+    - a folder with ``metadata.csv`` (or ``metadata=``): a ``file`` column names each
+      document's file (``.txt``, ``.pdf``, ``.docx``) inside the folder; optional columns
+      ``doc_id``, ``locator`` (``title:<title line>`` for a report inside a collection 合集),
+      ``unmask``, and any metadata;
+    - a folder without a metadata table: each ``.txt``/``.pdf``/``.docx`` file is a document
+      (doc_id = file name), or, when there are none, its table files are read as below;
+    - a table file (``.csv``, ``.tsv``, ``.jsonl``, ``.xlsx``, ``.parquet``) with a row per
+      document, a glob of them (``"reports/*.csv"``) or a list of paths: ``text=`` names the
+      text column (guessed when not given: ``text``, ``full_text``, ``content``, 正文, … or
+      the column of long text), ``id=`` the id column (default ``doc_id`` if present, else
+      the file name, with the record number 1, 2, … when a file has several rows); every other column
+      is metadata.
+
+    ``defaults`` fills metadata columns a row leaves empty (``{"doctype": "report"}``).
+    ``infer=True`` fills ``place`` and ``year`` from a title or the file name, and
+    ``province``, ``level``, ``rank``, ``code``, ``region``, ``capital``, ``sub_provincial``
+    from the gazetteer (:func:`textmine.gazetteer.infer_meta`): values you give win, the
+    ``inferred`` column lists what was filled, ``place_note`` what was ambiguous, unknown or
+    contradictory. Every file read must lie inside the corpus folder after resolving symlinks
+    unless ``allow_outside=True``. ``unmask`` overrides the metadata's per-file ``unmask``
+    column (None keeps it). ``lazy=True`` keeps only file paths in memory and re-reads on
+    access. ``year_range`` bounds the years accepted (None: any). Every problem is a
+    :class:`~textmine.errors.CorpusError` naming the file, and the row and column where
+    there is one.
 
     >>> corpus = load_corpus()
-    >>> [corpus["jinan_2024_report"][k] for k in ("place", "level", "rank", "year")]
-    ['济南市', '地级市', '副省级城市', 2024]
+    >>> [corpus["jinan_2024_report"][k] for k in ("place", "level", "rank", "year", "capital")]
+    ['济南市', '地级市', '副省级城市', 2024, True]
     """
-    folder = bundled_seeds_dir() if path is None else Path(path)
+    opts = dict(text=text, id=id, defaults=defaults, infer=infer, clean=clean, unmask=unmask,
+                to_simplified=to_simplified, lazy=lazy, allow_outside=allow_outside, year_range=year_range)
+    if path is None or (isinstance(path, str) and path == "seeds" and not Path(path).exists()):
+        folder = bundled_seeds_dir()
+        meta_path = Path(metadata) if metadata is not None else folder / "manifest.csv"
+        return _load_folder(folder, meta_path, **opts)
+    if isinstance(path, str) and path == "provinces2026" and not Path(path).exists():
+        folder = bundled_seeds_dir() / "provinces2026"
+        merged = {"doctype": "report", **(defaults or {})}
+        return _load_files(sorted(folder.glob("*.csv")), **{**opts, "text": text or "full_text",
+                                                             "defaults": merged})
+    if isinstance(path, (list, tuple)):
+        files: list[Path] = []
+        for item in path:
+            files += _expand(item)
+        return _load_files(files, **opts)
+    if isinstance(path, str) and _GLOB_CHARS & set(path) and not Path(path).exists():
+        return _load_files(_expand(path), **opts)
+    target = Path(path)
+    if target.is_dir():
+        meta_path = Path(metadata) if metadata is not None else target / "metadata.csv"
+        if metadata is not None or meta_path.is_file():
+            return _load_folder(target, meta_path, **opts)
+        docs = _files_in(target, DOCUMENT_SUFFIXES, allow_outside)
+        tables = _files_in(target, TABLE_SUFFIXES, allow_outside)
+        if not docs and not tables:
+            raise CorpusError(f"{target}: no metadata.csv and no document ({', '.join(DOCUMENT_SUFFIXES)}) "
+                              f"or table ({', '.join(TABLE_SUFFIXES)}) files in the folder")
+        return _load_files(docs or tables, **opts)
+    if target.is_file():
+        return _load_files([target], **opts)
+    raise CorpusError(f"{target}: no such file or folder" + (
+        f" (bundled corpora: {', '.join(BUNDLED)})" if isinstance(path, str) and os.sep not in path else ""))
+
+
+def _expand(item: _PathLike) -> list[Path]:
+    text = str(item)
+    if _GLOB_CHARS & set(text) and not Path(text).exists():
+        found = sorted(Path(p) for p in glob.glob(text))
+        if not found:
+            raise CorpusError(f"{text}: no file matches the pattern")
+        return found
+    return [Path(item)]
+
+
+def _files_in(folder: Path, suffixes: Sequence[str], allow_outside: bool) -> list[Path]:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes and not p.name.startswith("."))
+    for p in files:
+        _check_inside(folder, p, where=str(p), allow_outside=allow_outside)
+    return [p for p in files if p.is_file()]
+
+
+def _check_inside(folder: Path, target: Path, *, where: str, allow_outside: bool) -> None:
+    """A CorpusError unless ``target`` lies inside ``folder`` once symlinks and ``..`` are resolved."""
+    if allow_outside:
+        return
+    root = folder.resolve()
+    real = target.resolve()
+    if real != root and root not in real.parents:
+        raise CorpusError(f"{where}: resolves to {real}, outside the corpus folder {root}; a corpus reads only "
+                          "files inside its folder (pass allow_outside=True if you trust this table)")
+
+
+def _meta_record(row: Mapping[str, Any], *, where: str, defaults: Mapping[str, Any] | None, infer: bool,
+                 hints: Sequence[str], year_range: tuple[int, int] | None) -> dict[str, Any]:
+    meta = dict(row)
+    for key, value in (defaults or {}).items():
+        if _blank(meta.get(key)):
+            meta[key] = value
+    meta = validate_meta(meta, where=where, year_range=year_range)
+    if infer:
+        from .gazetteer import infer_meta
+
+        meta = infer_meta(meta, where=where, hints=hints)
+        notes = {k: meta.pop(k) for k in ("inferred", "place_note")}
+        meta = validate_meta(meta, where=where, year_range=year_range)  # an inferred year is checked too
+        meta.update(notes)
+    return meta
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
+
+
+def _load_files(files: Sequence[Path], *, text: str | None, id: str | None, defaults: Mapping[str, Any] | None,
+                infer: bool, clean: bool, unmask: bool | None, to_simplified: bool, lazy: bool,
+                allow_outside: bool, year_range: tuple[int, int] | None) -> Corpus:
+    """Documents from table files (a row each) and document files (one each)."""
+    docs: list[Document] = []
+    opts = dict(clean=clean, unmask=bool(unmask), to_simplified=to_simplified)
+    for path in files:
+        suffix = path.suffix.lower()
+        if suffix in DOCUMENT_SUFFIXES:
+            meta = _meta_record({}, where=str(path), defaults=defaults, infer=infer, hints=[path.name],
+                                year_range=year_range)
+            meta["file"] = path.name
+            if lazy:
+                docs.append(Document(path.stem, meta=meta, loader=FileLoader(path), **opts))
+            else:
+                docs.append(Document(path.stem, read_document(path), meta, **opts))
+            continue
+        if suffix not in TABLE_SUFFIXES:
+            raise CorpusError(f"{path}: not a corpus file (tables: {', '.join(TABLE_SUFFIXES)}; "
+                              f"documents: {', '.join(DOCUMENT_SUFFIXES)})")
+        table = read_table(path)
+        column = text if text is not None else guess_text_column(table.frame, where=str(path))
+        if column not in table.frame.columns:
+            raise CorpusError(f"{path}: no text column {column!r} (columns: {', '.join(map(str, table.frame.columns))})")
+        id_col = id if id is not None else ("doc_id" if "doc_id" in table.frame.columns else None)
+        if id_col is not None and id_col not in table.frame.columns:
+            raise CorpusError(f"{path}: no id column {id_col!r} (columns: {', '.join(map(str, table.frame.columns))})")
+        for k, ((_, row), n) in enumerate(zip(table.frame.iterrows(), table.rows), start=1):
+            where = f"{path} row {n}"
+            body = row[column]
+            if not isinstance(body, str) or not body.strip():
+                raise CorpusError(f"{where}, column {column!r}: the text is empty or not a string")
+            check_plausible(body, where=f"{where}, column {column!r}")
+            if id_col is not None:
+                if _blank(row[id_col]):
+                    raise CorpusError(f"{where}, column {id_col!r}: empty document id")
+                doc_id = str(row[id_col]).strip()
+            else:
+                doc_id = path.stem if len(table.frame) == 1 else f"{path.stem}_{k}"
+            record = {k: v for k, v in row.items() if k not in {column, id_col}}
+            meta = _meta_record(record, where=where, defaults=defaults, infer=infer,
+                                hints=[path.name], year_range=year_range)
+            meta["file"] = path.name
+            docs.append(Document(doc_id, body.replace("\r\n", "\n"), meta, **opts))
+    _check_unique([d.doc_id for d in docs], where=", ".join(str(f) for f in files[:3])
+                  + (" ..." if len(files) > 3 else ""))
+    return Corpus(docs)
+
+
+def _load_folder(folder: Path, meta_path: Path, *, text: str | None, id: str | None,
+                 defaults: Mapping[str, Any] | None, infer: bool, clean: bool, unmask: bool | None,
+                 to_simplified: bool, lazy: bool, allow_outside: bool,
+                 year_range: tuple[int, int] | None) -> Corpus:
     if not folder.is_dir():
         raise CorpusError(f"{folder}: not a folder")
-    if metadata is None:
-        metadata = folder / ("manifest.csv" if path is None else "metadata.csv")
-        if not Path(metadata).is_file():
-            raise CorpusError(f"{folder}: no metadata table {Path(metadata).name}; pass metadata='…csv'")
-    table = _read_metadata(Path(metadata))
-    return _build(folder, Path(metadata), table, clean=clean, unmask=unmask,
-                  to_simplified=to_simplified, lazy=lazy)
+    if not meta_path.is_file():
+        raise CorpusError(f"{folder}: no metadata table {meta_path.name}; pass metadata='…csv'")
+    table = read_table(meta_path) if meta_path.suffix.lower() in TABLE_SUFFIXES else _read_metadata_csv(meta_path)
+    if "file" not in table.frame.columns:
+        raise CorpusError(f"{meta_path}: metadata table needs a 'file' column (has: {', '.join(map(str, table.frame.columns))})")
+    rows = [(n, {k: v for k, v in row.items()}) for n, row in zip(table.rows, table.frame.to_dict("records"))]
+    return _build(folder, meta_path, rows, clean=clean, unmask=unmask, to_simplified=to_simplified, lazy=lazy,
+                  defaults=defaults, infer=infer, allow_outside=allow_outside, year_range=year_range)
 
 
-def _read_metadata(path: Path) -> list[dict[str, Any]]:
-    text = read_text(path)
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise CorpusError(f"{path}: not a readable CSV table ({str(exc).strip()})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if "file" not in frame.columns:
-        raise CorpusError(f"{path}: metadata table needs a 'file' column (has: {', '.join(frame.columns)})")
-    rows = frame.to_dict("records")
-    for row in rows:
-        for k, v in row.items():
-            row[k] = v.strip() if isinstance(v, str) else v
-    return rows
+def _read_metadata_csv(path: Path):
+    from .readers import _read_delimited
+
+    return _read_delimited(path, ",")
 
 
-def _build(folder: Path, meta_path: Path, rows: list[dict[str, Any]], *, clean: bool,
-           unmask: bool | None, to_simplified: bool, lazy: bool) -> Corpus:
+def _build(folder: Path, meta_path: Path, rows: list[tuple[int, dict[str, Any]]], *, clean: bool,
+           unmask: bool | None, to_simplified: bool, lazy: bool, defaults: Mapping[str, Any] | None = None,
+           infer: bool = True, allow_outside: bool = False,
+           year_range: tuple[int, int] | None = YEAR_RANGE) -> Corpus:
     files_on_disk = {p.name for p in folder.glob("*.txt")}
     referenced = set()
     docs: list[Document] = []
     missing: list[dict[str, Any]] = []
     by_file: dict[str, list[tuple[int, dict]]] = {}
-    for n, row in enumerate(rows, start=2):  # row 1 is the header
-        name = row.get("file", "")
+    for n, row in rows:
+        name = row.get("file") or ""
+        name = str(name).strip()
         if not name:
             raise CorpusError(f"{meta_path} row {n}: empty 'file'")
+        row["file"] = name
+        _check_inside(folder, folder / name, where=f"{meta_path} row {n}: file {name!r}", allow_outside=allow_outside)
         if not (folder / name).is_file():
             raise CorpusError(f"{meta_path} row {n}: file {name!r} does not exist in {folder}")
         referenced.add(name)
@@ -376,13 +547,13 @@ def _build(folder: Path, meta_path: Path, rows: list[dict[str, Any]], *, clean: 
     if unlisted:
         raise CorpusError(f"{folder / unlisted[0]}: text file has no row in the metadata table {meta_path.name}"
                           + (f" (nor do {len(unlisted) - 1} more .txt files)" if len(unlisted) > 1 else ""))
-    ids = [row.get("doc_id") or Path(row["file"]).stem for row in rows]
+    ids = [row.get("doc_id") or Path(row["file"]).stem for _, row in rows]
     _check_unique(ids, where=str(meta_path))
 
     for name, entries in by_file.items():
         path = folder / name
-        titled = [(n, r) for n, r in entries if str(r.get("locator", "")).startswith("title:")]
-        raw_file = read_text(path) if titled or not lazy else None
+        titled = [(n, r) for n, r in entries if str(r.get("locator") or "").startswith("title:")]
+        raw_file = read_document(path) if titled or not lazy else None
         slices: dict[int, str] = {}
         if titled:
             parts, absent = split_collection(raw_file)
@@ -401,9 +572,11 @@ def _build(folder: Path, meta_path: Path, rows: list[dict[str, Any]], *, clean: 
             where = f"{meta_path} row {n} ({name})"
             doc_id = row.get("doc_id") or Path(name).stem
             meta = {k: v for k, v in row.items() if k not in {"doc_id", "file", "locator", "unmask"}}
-            meta = validate_meta(meta, where=where)
+            hints = [row["locator"][len("title:"):]] if n in slices else [name]
+            meta = _meta_record(meta, where=where, defaults=defaults, infer=infer, hints=hints,
+                                year_range=year_range)
             meta["file"] = name
-            do_unmask = unmask if unmask is not None else str(row.get("unmask", "")).lower() in _TRUE
+            do_unmask = unmask if unmask is not None else str(row.get("unmask") or "").lower() in _TRUE
             opts = dict(clean=clean, unmask=do_unmask, to_simplified=to_simplified)
             if n in slices:
                 body = slices[n]
@@ -417,8 +590,6 @@ def _build(folder: Path, meta_path: Path, rows: list[dict[str, Any]], *, clean: 
     order = {doc_id: i for i, doc_id in enumerate(ids)}
     docs.sort(key=lambda d: order[d.doc_id])
     return Corpus(docs, missing)
-
-
 
 
 def _check_unique(ids: Sequence[str], *, where: str) -> None:
