@@ -1,9 +1,9 @@
 """Reading corpus files: tables with a row per document, and PDF / Word documents.
 
-Tables (``read_table``): CSV and TSV (pandas, after :func:`textmine._io.read_text` has
+Tables (``read_table``): CSV and TSV (pandas, after :func:`textmine._decode.read_text` has
 detected the encoding), JSON Lines (the standard ``json`` module, one object a line),
 Excel ``.xlsx`` (pandas + openpyxl) and Parquet (pandas + pyarrow). Documents
-(``read_document``): ``.txt`` (:func:`~textmine._io.read_text`), ``.pdf`` (PyMuPDF) and
+(``read_document``): ``.txt`` (:func:`~textmine._decode.read_text`), ``.pdf`` (PyMuPDF) and
 ``.docx`` (python-docx). openpyxl, pyarrow, PyMuPDF and python-docx are the optional extra
 ``textmine[formats]``; a missing one is a :class:`~textmine.errors.CorpusError` saying what
 to install. Every error names the file, and the row and column where there is one.
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._io import check_plausible, read_text
+from ._decode import check_plausible, read_text
 from .errors import CorpusError
 
 __all__ = ["TABLE_SUFFIXES", "DOCUMENT_SUFFIXES", "Table", "read_table", "read_document", "guess_text_column"]
