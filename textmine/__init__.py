@@ -53,6 +53,8 @@ _EXPORTS: dict[str, str] = {
     "attention_panel": "panels.attention",
     "expand_dictionary": "panels.attention", "load_category_dictionary": "panels.attention",
     "adoption": "panels.diffusion", "adoption_curve": "panels.diffusion", "adoption_events": "panels.diffusion",
+    "echo": "panels.echo", "similarity": "panels.echo", "EchoResult": "panels.echo",
+    "parent_documents": "panels.parents",
     # sharing results
     "write_explorer": "explorer",
 }
@@ -77,6 +79,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .panels.attention import (attention, attention_by_year, attention_panel, expand_dictionary,
                             load_category_dictionary)
     from .panels.diffusion import adoption, adoption_curve, adoption_events
+    from .panels.echo import EchoResult, echo, similarity
+    from .panels.parents import parent_documents
     from .cleaning import DEFAULT_STEPS, Change, CleanResult, clean, looks_truncated
     from .corpus import Corpus, Document, as_corpus, load_corpus
     from .discover import add_to_dictionary, discover_slogans
