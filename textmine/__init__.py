@@ -54,7 +54,7 @@ _EXPORTS: dict[str, str] = {
     "expand_dictionary": "panels.attention", "load_category_dictionary": "panels.attention",
     "adoption": "panels.diffusion", "adoption_curve": "panels.diffusion", "adoption_events": "panels.diffusion",
     "echo": "panels.echo", "similarity": "panels.echo", "EchoResult": "panels.echo",
-    "parent_documents": "panels.parents",
+    "parent_documents": "panels.parents", "target_escalation": "panels.escalation",
     # sharing results
     "write_explorer": "explorer",
 }
@@ -80,6 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
                             load_category_dictionary)
     from .panels.diffusion import adoption, adoption_curve, adoption_events
     from .panels.echo import EchoResult, echo, similarity
+    from .panels.escalation import target_escalation
     from .panels.parents import parent_documents
     from .cleaning import DEFAULT_STEPS, Change, CleanResult, clean, looks_truncated
     from .corpus import Corpus, Document, as_corpus, load_corpus
