@@ -177,12 +177,94 @@ def reading_reports() -> list:
     ]
 
 
+def panels() -> list:
+    return [
+        new_markdown_cell(
+            "# 06 · Panels over places and years: attention, diffusion, echo, escalation\n\n"
+            "Published work on government reports is usually a **panel**: a measure per place and year used "
+            "as a variable. This notebook walks through the four panel analyses on the bundled corpus.\n\n"
+            "**What this small corpus can and cannot show.** Quanzhou (泉州) is observed in three years, but "
+            "as three different kinds of document (a 2021 news article, a truncated 2023 report of 1,800 "
+            "characters, a 2024 excerpt), so any change over time is mixed with document type and length. "
+            "There is one vertical pair -- the Quangang district (泉港区) plan report under Quanzhou's 2024 "
+            "excerpt -- and no provincial or national report, so echo and escalation between a city and its "
+            "province cannot be measured here: the functions list those documents as having no parent in the "
+            "corpus. Read the outputs below as a demonstration of the tables, not as findings."),
+        new_code_cell(SETUP + "\nfrom textmine.panels import figures"),
+        new_markdown_cell(
+            "## 1 · Dictionary attention\n\n"
+            "`attention` counts the tokens of each dictionary category (default: the shipped policy-term "
+            "categories) as a share of all tokens, with quanteda's `dfm_lookup`/`tokens_lookup` rules: "
+            "wildcards (`绿色*`), phrases of several tokens, and a term in two categories counts in both."),
+        new_code_cell('att = textmine.attention(corpus, by="level")\n'
+                      'att.pivot(index="category", columns="level", values="attention").round(4)'),
+        new_markdown_cell("Your own dictionary: a dict, a CSV (`term,category`), YAML, or a LIWC `.dic` file."),
+        new_code_cell('mine = {"green": ["绿色*", "生态*", "碳达峰", "碳中和"], "open": ["开放*", "外贸", "跨境电商"]}\n'
+                      'textmine.attention(corpus, mine, unit="chars")[["doc_id", "category", "count", "attention"]]'
+                      '.head(6)'),
+        new_markdown_cell("The place × year table for a regression (several documents of one place-year are "
+                          "pooled; missing place-years are absent, not zero):"),
+        new_code_cell("textmine.attention_panel(corpus).round(4)"),
+        new_markdown_cell("Rates by year and level with exact Poisson intervals (`interval=\"bootstrap\"` "
+                          "resamples documents instead). Quanzhou's 2023 point is one truncated report: its wide "
+                          "intervals say how little 1,800 characters can tell."),
+        new_code_cell('rates = textmine.attention_by_year(corpus, by="level")\nfigures.attention_by_year_chart(rates)'),
+        new_markdown_cell("Growing a dictionary from seed words: candidates from word embeddings trained on the "
+                          "corpus (deterministic for a seed). On 11 documents the neighbours are noisy -- "
+                          "accept or reject each by reading it."),
+        new_code_cell('textmine.expand_dictionary(corpus, {"green": ["绿色低碳", "生态环境"]}, n=8)'),
+        new_markdown_cell(
+            "## 2 · Slogan diffusion\n\n"
+            "The first observed year each place uses a slogan, with the sentence. Censoring is explicit: "
+            "`right_censored` = never used in the observed years; `left_censored` = used in the first year "
+            "observed (it may be older); `gap_before` = an unobserved year lies between the last year without "
+            "it and the first with it. Only Quanzhou has more than one year here."),
+        new_code_cell('slogans = ["新质生产力", "高质量发展", "营商环境", "民营经济", "碳达峰碳中和"]\n'
+                      'adopt = textmine.adoption(corpus, slogans)\n'
+                      'adopt[adopt["place"] == "泉州市"][["slogan", "adopted", "first_year", "doc_id", '
+                      '"previous_observed", "left_censored", "right_censored"]]'),
+        new_markdown_cell("The cumulative share of places that have used each slogan by each year (a place "
+                          "enters the denominator when it is first observed), and the event-history table "
+                          "(one row per observed place-year at risk) for lifelines or statsmodels:"),
+        new_code_cell("curve = textmine.adoption_curve(adopt)\nfigures.adoption_curve_chart(curve)"),
+        new_code_cell('textmine.adoption_events(corpus, ["营商环境"]).query("place == \'泉州市\'")'),
+        new_markdown_cell(
+            "## 3 · Echo: sentences reused from the parent level\n\n"
+            "Near-duplicate sentences (character shingles, MinHash LSH, then an exact Jaccard check) between "
+            "each document and its parent level's document of the same or previous year. Here only the "
+            "district has a parent in the corpus (Quanzhou's 2024 excerpt):"),
+        new_code_cell('echoed = textmine.echo(corpus)\n'
+                      'echoed.documents[["doc_id", "reference_doc_ids", "reference_status", "n_sentences", '
+                      '"n_echoed", "share_echoed"]]'),
+        new_code_cell('echoed.passages[["sentence", "reference_sentence", "similarity"]]'),
+        new_markdown_cell("Across the corpus (`reference=\"all\"`) the reused sentences of unrelated cities are "
+                          "mostly formulae of the genre -- the opening address, section headings, short "
+                          "indicator sentences. That is text reuse, but not evidence of copying: read the "
+                          "passages."),
+        new_code_cell('everyone = textmine.echo(corpus, "all")\nfigures.echo_chart(everyone.documents)'),
+        new_code_cell('everyone.passages.sort_values("similarity", ascending=False)'
+                      '[["doc_id", "sentence", "reference_doc_id", "similarity"]].head(8)'),
+        new_markdown_cell("The document-level view: TF-IDF cosine similarity of every pair of documents."),
+        new_code_cell("figures.similarity_heatmap(textmine.similarity(corpus))"),
+        new_markdown_cell(
+            "## 4 · Target escalation (层层加码)\n\n"
+            "Each document's GDP growth target next to its parent level's target of the same year, with the "
+            "qualifier of each (以上 `at_least` commits harder than 左右 `about`). Every document is listed; "
+            "`status` says why most cannot be compared here."),
+        new_code_cell('esc = textmine.target_escalation(corpus)\n'
+                      'esc[["doc_id", "target_value", "qualifier", "parent_place", "parent_target", '
+                      '"parent_qualifier", "gap_pp", "status"]]'),
+        new_code_cell("figures.escalation_chart(esc)"),
+    ]
+
+
 NOTEBOOKS = {
     "01_corpus_and_cleaning.ipynb": corpus_and_cleaning,
     "02_slogans.ipynb": slogans,
     "03_keywords_tfidf.ipynb": keywords,
     "04_topics.ipynb": topics,
     "05_reading_reports.ipynb": reading_reports,
+    "06_panels.ipynb": panels,
 }
 
 
