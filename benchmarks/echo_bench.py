@@ -285,7 +285,7 @@ def summary(r: dict) -> str:
              f"- corpus: {r['n_docs']:,} documents, {r['n_chars'] / 1e6:.1f} M characters, "
              f"{r['n_sentences']:,} sentences of at least 10 characters, {r['n_planted']:,} planted passages "
              f"(built in {r['build_s']:.1f} s)",
-             f"- echo (default parent references, threshold 0.4, 128 permutations): **{r['echo_s']:.1f} s** wall, "
+             f"- echo (default parent references, threshold 0.4, LSH tuned for 0.3, 128 permutations): **{r['echo_s']:.1f} s** wall, "
              f"{r['echo_cpu_s']:.1f} s CPU, peak RSS of the process (corpus included) **{r['peak_rss_mb']:.0f} MB**",
              f"- recall of planted passages: **{r['recall']:.3f}**; precision (found passages that were planted): "
              f"**{r['precision']:.3f}** ({r['n_passages']:,} passages found)", "",

@@ -145,3 +145,15 @@ def test_similarity_is_a_square_tfidf_cosine_table():
     assert s.loc["fj", "fj"] == pytest.approx(1.0)
     assert s.loc["fj", "qz"] == pytest.approx(s.loc["qz", "fj"])
     assert s.loc["fj", "qz"] > s.loc["fj", "nd"]
+
+
+def test_bad_parameters_are_clear_errors():
+    for kwargs in ({"threshold": 0}, {"threshold": 1.5}, {"lsh_threshold": 0}, {"engine": "faiss"}, {"k": 0}):
+        with pytest.raises(ValueError):
+            echo(corpus(), **kwargs)
+
+
+def test_a_result_unpacks_into_documents_and_passages(result):
+    documents, passages = result
+    assert documents is result.documents and passages is result.passages
+    assert repr(result) == "EchoResult(3 documents, 4 echoed sentences)"
