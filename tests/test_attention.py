@@ -263,3 +263,13 @@ def test_expand_dictionary_is_the_same_in_another_process():
     terms, sims = json.loads(out.stdout.strip().splitlines()[-1])
     assert terms == here["term"].tolist()
     assert sims == here["similarity"].tolist()
+
+
+def test_a_tokens_object_is_used_as_it_is():
+    from textmine import tokens
+
+    toks = tokens(["绿色 发展 生态", "生态 文明"], str.split)
+    df = attention(toks, {"eco": ["生态*"]})
+    assert counts(df.iloc[:1]) == {"eco": 1} and df["n_tokens"].tolist() == [3, 2]
+    with pytest.raises(ValueError, match="another tokenizer"):
+        attention(toks, {"eco": ["生态*"]}, tokenizer=Tokenizer())

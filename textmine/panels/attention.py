@@ -295,17 +295,24 @@ def _tokenizer_for(lookup: _Lookup, tokenizer: Any) -> Any:
     return Tokenizer(extra_terms=extra)
 
 
+def _tokens_of(corpus: Any, default_tokenizer: Any, tokenizer: Any, n_jobs: int | None, cache: Any) -> Any:
+    """A :class:`textmine.Tokens` of ``corpus``: itself if it is one, else tokenized here."""
+    from ..tokenize import Tokens, as_tokens, tokens
+
+    if isinstance(corpus, Tokens):
+        return as_tokens(corpus, tokenizer)
+    return tokens(as_corpus(corpus), default_tokenizer(), n_jobs=n_jobs, cache=cache)
+
+
 def _document_counts(corpus: Any, dictionary: Any, tokenizer: Any, n_jobs: int | None,
                      cache: Any) -> tuple[pd.DataFrame, list[str], np.ndarray, np.ndarray, np.ndarray]:
     """(metadata, categories, counts[doc, category], n_tokens, n_chars)."""
-    corpus = as_corpus(corpus)
     lookup = _Lookup(load_category_dictionary(dictionary))
-    tok = _tokenizer_for(lookup, tokenizer)
+    toks = _tokens_of(corpus, lambda: _tokenizer_for(lookup, tokenizer), tokenizer, n_jobs, cache)
+    corpus = toks.corpus
     counts = np.zeros((len(corpus), len(lookup.categories)), dtype=np.int64)
     n_tokens = np.zeros(len(corpus), dtype=np.int64)
-    from ..tokenize import tokens as tokenize
-
-    for row, tokens in enumerate(tokenize(corpus, tok, n_jobs=n_jobs, cache=cache)):
+    for row, tokens in enumerate(toks):
         counts[row] = lookup.count(tokens)
         n_tokens[row] = len(tokens)
     n_chars = np.array([doc.n_chars for doc in corpus], dtype=np.int64)
@@ -344,7 +351,8 @@ def attention(corpus_or_texts: Any, dictionary: Any = None, *, by: str | Sequenc
 
     Parameters
     ----------
-    corpus_or_texts : Corpus, str or list of str
+    corpus_or_texts : Corpus, str, list of str or Tokens
+        A :class:`textmine.Tokens` is used as it is (its tokenizer, its cache).
     dictionary : anything :func:`load_category_dictionary` accepts
         None = the shipped policy-term categories.
     by : str or list of str, optional
@@ -586,18 +594,18 @@ def expand_dictionary(corpus_or_texts: Any, seeds: Any, *, n: int = 20, seed: in
     if isinstance(seeds, (list, tuple)):
         seeds = {"seeds": list(seeds)}
     table = load_category_dictionary(seeds)
-    tok = tokenizer
-    if tok is None:
+    def default_tokenizer() -> Any:
+        if tokenizer is not None:
+            return tokenizer
         from ..tokenize import Tokenizer, load_dictionary
 
         known = set(load_dictionary())
         extra = [t for t in table["term"] if " " not in t and not _WILD.search(t) and t not in known]
-        tok = Tokenizer(extra_terms=extra)
+        return Tokenizer(extra_terms=extra)
+
     sentences: list[list[str]] = []
     freq: Counter = Counter()
-    from ..tokenize import tokens as tokenize
-
-    for tokens in tokenize(as_corpus(corpus_or_texts), tok, n_jobs=n_jobs, cache=cache):
+    for tokens in _tokens_of(corpus_or_texts, default_tokenizer, tokenizer, n_jobs, cache):
         freq.update(tokens)
         # Word2Vec reads at most 10,000 tokens of a "sentence": cut long documents into pieces
         sentences.extend(tokens[i:i + 1000] for i in range(0, len(tokens), 1000))

@@ -384,7 +384,7 @@ def echo(corpus_or_texts: Any, reference: Any = None, *, threshold: float = 0.4,
     ref_sk = {x: _sketch(lookup[x].text, sketcher, min_chars) for x in needed}
     index = (_BandIndex if engine == "numpy" else _DatasketchIndex)(b, r, seed)
     index.build([(ref_index[x], ref_sk[x].signatures) for x in needed])
-    from ..tokenize import _progress_bar
+    from ..tokenize.stream import _progress_bar
 
     bar = _progress_bar(progress, len(corpus), "echo")
     doc_rows, passages = [], []
@@ -424,6 +424,8 @@ def similarity(corpus_or_texts: Any, *, tokenizer: Any = None, n_jobs: int | Non
                cache: Any = True) -> pd.DataFrame:
     """Document × document TF-IDF cosine similarity (scikit-learn's smooth idf, l2 norm).
 
+    ``corpus_or_texts`` may be a corpus or a :class:`textmine.Tokens` (then its tokens are used).
+
     Returns
     -------
     DataFrame
@@ -439,11 +441,11 @@ def similarity(corpus_or_texts: Any, *, tokenizer: Any = None, n_jobs: int | Non
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import cosine_similarity
 
-    from ..tokenize import Tokenizer
+    from ..tokenize import as_tokens
 
-    corpus = as_corpus(corpus_or_texts)
-    tok = tokenizer or Tokenizer()
-    token_lists = list(tok.iter_tokens(corpus, n_jobs=n_jobs, cache=cache))
+    toks = as_tokens(corpus_or_texts, tokenizer, n_jobs=n_jobs, cache=cache)
+    corpus = toks.corpus
+    token_lists = list(toks)
     if not any(token_lists):
         raise CorpusError("similarity: no document has any token")
     matrix = TfidfVectorizer(analyzer=_identity).fit_transform(token_lists)
