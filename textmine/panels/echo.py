@@ -88,7 +88,12 @@ def _normalise(sentence: str) -> str:
 
 @dataclass
 class EchoResult:
-    """What :func:`echo` found: ``documents`` (one row per document) and ``passages`` (one per echoed sentence)."""
+    """What :func:`echo` found: ``documents`` (one row per document) and ``passages`` (one per echoed sentence).
+
+    >>> documents, passages = echo(["发展数字经济，建设数字政府。", "发展数字经济，建设数字政府。"], "all")
+    >>> documents["n_echoed"].tolist(), len(passages)
+    ([1, 1], 2)
+    """
 
     documents: pd.DataFrame
     passages: pd.DataFrame
@@ -361,6 +366,16 @@ def echo(corpus_or_texts: Any, reference: Any = None, *, threshold: float = 0.4,
         ``passages``: ``doc_id, sentence_no, sentence, reference_doc_id,
         reference_sentence_no, reference_sentence, similarity`` -- for each
         echoed sentence its most similar reference sentence (ties: the first).
+
+    Examples
+    --------
+    >>> docs = ["加快建设现代化产业体系，推动制造业高端化、智能化、绿色化发展。",
+    ...         "加快建设现代化产业体系，推动制造业高端化、智能化发展。深化泉台融合发展，办好海峡论坛。"]
+    >>> found = echo(docs, {"doc1": "doc0"})
+    >>> found.documents[["doc_id", "n_sentences", "n_echoed"]].values.tolist()
+    [['doc0', 1, <NA>], ['doc1', 2, 1]]
+    >>> round(found.passages["similarity"].item(), 2)
+    0.8
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1], not {threshold!r}")

@@ -67,6 +67,16 @@ def target_escalation(corpus_or_texts: Any, *, targets: pd.DataFrame | None = No
         parent_qualifier, gap_pp, status, parent_note`` (``status`` in
         :data:`ESCALATION_STATUSES`). Of several parent documents of one year
         (a report and an excerpt), the first with a target is used, reports first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from textmine import Corpus
+    >>> df = pd.DataFrame({"doc_id": ["qz", "qg"], "place": ["泉州市", "泉港区"], "province": ["福建省"] * 2,
+    ...                    "level": ["地级市", "县区"], "year": [2024, 2024],
+    ...                    "text": ["主要预期目标是：地区生产总值增长5.8%。", "主要预期目标是：地区生产总值增长6.5%。"]})
+    >>> target_escalation(Corpus.from_dataframe(df))[["doc_id", "parent_place", "gap_pp", "status"]].values.tolist()
+    [['qz', '福建省', nan, 'parent not in the corpus'], ['qg', '泉州市', 0.7, 'compared']]
     """
     from ..targets import growth_targets
 

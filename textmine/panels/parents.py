@@ -93,6 +93,11 @@ def parent_documents(corpus_or_texts: Any) -> pd.DataFrame:
         year"``, ``"previous year"``, ``"parent not in the corpus"``, ``"no
         parent level in the corpus"`` (a province's national report), or why the
         parent is unknown.
+
+    Examples
+    --------
+    >>> parent_documents(["正文。"])[["doc_id", "parent_status"]].values.tolist()
+    [['doc0', 'level unknown']]
     """
     corpus = as_corpus(corpus_or_texts)
     meta = corpus.meta_frame()
