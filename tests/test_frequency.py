@@ -14,7 +14,7 @@ from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 import pytest
 
 from textmine.corpus import Corpus, load_corpus
-from textmine.errors import DictionaryError, MetadataError
+from textmine.errors import DictionaryError, MetadataError, TextmineError
 from textmine.frequency import dtm, kwic, load_slogans, slogan_frequency, term_frequency
 
 
@@ -364,11 +364,12 @@ def test_term_frequency_counts_ranks_and_document_frequency():
     tf = term_frequency(TOKEN_TEXTS, tokenizer=str.split)
     assert list(tf.columns) == ["feature", "frequency", "feature_rank", "docfreq", "group", "rate"]
     assert set(tf["group"]) == {"all"}
-    # hand count: 发展 3 (2 docs), 改革 3 (1 doc), 营商环境 2, 新质生产力 1; the tie goes to the smaller feature
+    # hand count: 发展 3 (2 docs), 改革 3 (1 doc), 营商环境 2, 新质生产力 1; tied rows in feature order,
+    # tied features share the lowest rank (quanteda's default ties_method = "min")
     assert "发展" < "改革"
     assert tf[["feature", "frequency", "feature_rank", "docfreq"]].values.tolist() == [
         ["发展", 3, 1, 2],
-        ["改革", 3, 2, 1],
+        ["改革", 3, 1, 1],
         ["营商环境", 2, 3, 2],
         ["新质生产力", 1, 4, 1],
     ]
@@ -401,6 +402,56 @@ def test_term_frequency_by_the_rank_metadata_column_keeps_its_meaning():
         ["副省级城市 | 2024", "副省级城市", 2024, "发展", 3, 1],
         ["地级市 | 2023", "地级市", 2023, "改革", 3, 1],
     ]
+
+
+def test_term_frequency_tie_methods_follow_r_rank():
+    # frequencies 3, 3, 2, 1 (see above): R's rank(-x, ties.method = ...)
+    expected = {"min": [1, 1, 3, 4], "max": [2, 2, 3, 4], "average": [1.5, 1.5, 3, 4],
+                "dense": [1, 1, 2, 3], "first": [1, 2, 3, 4]}
+    for ties, ranks in expected.items():
+        tf = term_frequency(TOKEN_TEXTS, tokenizer=str.split, ties=ties)
+        assert tf["feature"].tolist() == ["发展", "改革", "营商环境", "新质生产力"]
+        assert tf["feature_rank"].tolist() == ranks, ties
+    with pytest.raises(TextmineError, match="ties must be one of"):
+        term_frequency(TOKEN_TEXTS, tokenizer=str.split, ties="random")
+
+
+# quanteda.textstats tests/testthat/test-textstat_frequency.R, ported with their expected values
+# ("random" ties are not offered: where quanteda's test uses them on untied or seeded data, "first"
+# gives its expected ranks; the tests on weighted dfms have no counterpart: term_frequency counts tokens).
+Q_TEXTS = ["a a b b c d", "a d d d", "a a a"]
+
+
+def test_quanteda_textstat_frequency_without_groups():
+    tf = term_frequency(Q_TEXTS, tokenizer=str.split, ties="first")
+    assert tf[["feature", "frequency", "feature_rank", "docfreq", "group"]].values.tolist() == [
+        ["a", 6, 1, 3, "all"], ["d", 4, 2, 2, "all"], ["b", 2, 3, 1, "all"], ["c", 1, 4, 1, "all"]]
+    top2 = term_frequency(Q_TEXTS, tokenizer=str.split, n=2, ties="first")
+    assert top2[["feature", "frequency", "feature_rank", "docfreq"]].values.tolist() == [["a", 6, 1, 3], ["d", 4, 2, 2]]
+
+
+def test_quanteda_textstat_frequency_with_groups():
+    corpus = Corpus.from_dataframe(pd.DataFrame({"text": Q_TEXTS, "grp2": ["one", "two", "one"]}), clean=False)
+    tf = term_frequency(corpus, tokenizer=str.split, by="grp2", ties="first")
+    assert tf[["feature", "frequency", "feature_rank", "docfreq", "group"]].values.tolist() == [
+        ["a", 5, 1, 2, "one"], ["b", 2, 2, 1, "one"], ["c", 1, 3, 1, "one"], ["d", 1, 4, 1, "one"],
+        ["d", 3, 1, 1, "two"], ["a", 1, 2, 1, "two"]]
+    top2 = term_frequency(corpus, tokenizer=str.split, by="grp2", n=2, ties="first")
+    assert top2[["feature", "frequency", "feature_rank", "docfreq", "group"]].values.tolist() == [
+        ["a", 5, 1, 2, "one"], ["b", 2, 2, 1, "one"], ["d", 3, 1, 1, "two"], ["a", 1, 2, 1, "two"]]
+
+
+def test_quanteda_textstat_frequency_ties_default_min():
+    tf = term_frequency(["a a b b c d", "b b b d d d", "a a a"], tokenizer=str.split)
+    assert tf[["feature", "feature_rank"]].values.tolist() == [["a", 1], ["b", 1], ["d", 3], ["c", 4]]
+
+
+def test_quanteda_textstat_frequency_n_larger_than_the_features():
+    texts = ["a a b c d", "a d d e", "a b b"]
+    assert len(term_frequency(texts, tokenizer=str.split, n=6)) == 5
+    corpus = Corpus.from_dataframe(pd.DataFrame({"text": texts, "grp": ["1", "2", "2"]}), clean=False)
+    tf = term_frequency(corpus, tokenizer=str.split, by="grp", n=6)
+    assert len(tf) == 8 and not tf.isna().any().any()
 
 
 # --------------------------------------------------------------------------- with the policy tokenizer

@@ -7,6 +7,7 @@ token is known; the arithmetic is written out here with ``math``.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -221,6 +222,14 @@ def g2_by_hand(a: int, b: int, target_total: int, reference_total: int) -> float
     return 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
 
 
+def g2_cells(a: float, b: float, c: float, d: float) -> float:
+    """G² of the 2x2 table [[a, c], [b, d]] (rows: feature / other; columns: target / reference)."""
+    n = a + b + c + d
+    cells = [(a, (a + b) * (a + c) / n), (b, (a + b) * (b + d) / n),
+             (c, (c + d) * (a + c) / n), (d, (c + d) * (b + d) / n)]
+    return 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
+
+
 def p_chi2_df1(x: float) -> float:
     """Upper tail of chi-square with one degree of freedom: P(Z² > x) = erfc(sqrt(x/2))."""
     return math.erfc(math.sqrt(x / 2))
@@ -235,8 +244,10 @@ def key_corpus() -> Corpus:
 
 
 def test_keyness_g2_chi2_p_values_against_a_hand_2x2_table():
-    # 营商: a=6, b=2, c=10-6=4, d=20-2=18, N=30
-    g2 = g2_by_hand(6, 2, 10, 20)
+    # 营商: a=6, b=2, c=10-6=4, d=20-2=18, N=30; expected a: 8*10/30 = 2.7 < 5 and
+    # |ad - bc| = 100 >= N/2, so quanteda's default applies Yates' 0.5 to this table
+    g2_plain = g2_by_hand(6, 2, 10, 20)
+    g2_yates = g2_cells(6 - 0.5, 2 + 0.5, 4 + 0.5, 18 - 0.5)  # cells moved 0.5 towards independence
     chi2_yates = 30 * (abs(6 * 18 - 2 * 4) - 30 / 2) ** 2 / ((6 + 2) * (4 + 18) * 10 * 20)
     chi2_plain = 30 * (6 * 18 - 2 * 4) ** 2 / ((6 + 2) * (4 + 18) * 10 * 20)
 
@@ -244,20 +255,22 @@ def test_keyness_g2_chi2_p_values_against_a_hand_2x2_table():
     row = table.loc["营商"]
 
     assert (row["target_count"], row["reference_count"], row["target_total"], row["reference_total"]) == (6, 2, 10, 20)
-    assert row["g2"] == pytest.approx(g2)
+    assert row["g2"] == pytest.approx(g2_yates)
     assert row["chi2"] == pytest.approx(chi2_yates)
-    assert row["p_value"] == pytest.approx(p_chi2_df1(g2))
+    assert row["p_value"] == pytest.approx(p_chi2_df1(g2_yates))
     assert row["log_ratio"] == pytest.approx(math.log2((6 / 10) / (2 / 20)))
     assert row["direction"] == "target"
 
-    by_chi2 = keyness(key_corpus(), "t", tokenizer=WS, min_count=1, measure="chi2", yates=False)
+    plain = keyness(key_corpus(), "t", tokenizer=WS, min_count=1, correction="none").set_index("feature")
+    assert plain.loc["营商", "g2"] == pytest.approx(g2_plain)
+    by_chi2 = keyness(key_corpus(), "t", tokenizer=WS, min_count=1, measure="chi2", correction="none")
     row = by_chi2.set_index("feature").loc["营商"]
     assert row["chi2"] == pytest.approx(chi2_plain)
     assert row["p_value"] == pytest.approx(p_chi2_df1(chi2_plain))
 
 
 def test_keyness_sign_zero_counts_and_order():
-    table = keyness(key_corpus(), "t", tokenizer=WS, min_count=1)
+    table = keyness(key_corpus(), "t", tokenizer=WS, min_count=1, correction="none")
     # 开放 never occurs in the target: G² negative, finite log ratio with 0 -> 0.5
     kaifang = table.set_index("feature").loc["开放"]
     assert kaifang["target_count"] == 0
@@ -274,9 +287,26 @@ def test_keyness_sign_zero_counts_and_order():
 
 
 def test_keyness_yates_never_goes_below_zero():
-    # a=1, b=1, c=9, d=10: |ad - bc| = 1 < N/2 = 10.5, so the corrected statistic is 0
+    # a=1, b=1, c=9, d=10: |ad - bc| = 1 < N/2 = 10.5: no correction (quanteda) and the statistic stays >= 0
     stats = keyness_statistics([1], [1], [10], [11])
-    assert stats["chi2"].iloc[0] == 0
+    assert stats["chi2"].iloc[0] == pytest.approx(21 * 1 ** 2 / (2 * 19 * 10 * 11))
+
+
+def test_keyness_default_yates_only_for_small_expected_counts():
+    # a=60, b=20, c=40, d=180 (N=300): every expected cell >= 5, so no correction by default
+    # (R's chisq.test would correct it); correction="yates" is quanteda's same conditional rule
+    plain = 300 * (60 * 180 - 20 * 40) ** 2 / (80 * 220 * 100 * 200)
+    for correction in ("default", "yates", "none"):
+        stats = keyness_statistics([60], [20], [100], [200], correction=correction)
+        assert stats["chi2"].iloc[0] == pytest.approx(plain)
+        assert stats["g2"].iloc[0] == pytest.approx(g2_by_hand(60, 20, 100, 200))
+
+
+def test_keyness_rejects_unknown_measures_and_corrections():
+    with pytest.raises(TextmineError, match="correction must be one of"):
+        keyness(key_corpus(), "t", tokenizer=WS, correction="bonferroni")
+    with pytest.raises(TextmineError, match="measure must be one of"):
+        keyness(key_corpus(), "t", tokenizer=WS, measure="lr")
 
 
 def test_keyness_min_count_drops_rare_features():
@@ -340,7 +370,8 @@ def test_keyness_of_slogans_uses_character_totals():
     row = table.set_index("feature").loc["新质生产力"]
     assert (row["target_count"], row["reference_count"]) == (2, 1)
     assert (row["target_total"], row["reference_total"]) == (15, 17)
-    assert row["g2"] == pytest.approx(g2_by_hand(2, 1, 15, 17))
+    # expected cells are below 5 and |ad - bc| = 2*16 - 1*13 = 19 >= N/2 = 16: Yates' 0.5 applies
+    assert row["g2"] == pytest.approx(g2_cells(2 - 0.5, 1 + 0.5, 13 + 0.5, 16 - 0.5))
     assert row["log_ratio"] == pytest.approx(math.log2((2 / 15) / (1 / 17)))
 
 
@@ -353,6 +384,185 @@ def test_keyness_min_docs_keeps_what_the_group_shares():
     assert "泉州" in everything["feature"].tolist()
     assert shared["feature"].tolist() == ["营商"]  # 改革/开放 lean to the reference, which has 1 document
     assert shared[["target_docfreq", "reference_docfreq"]].values.tolist() == [[2, 0]]
+
+
+# ---------------------------------------------------------------------------
+# quanteda.textstats tests/testthat/test-textstat_keyness.R, ported with their expected values.
+# quanteda's dfm here = whitespace tokens; "target = 1" = the first document against the rest.
+# Oracles are independent of textmine: scipy.stats.chi2_contingency (the same statistic as R's
+# chisq.test), Deducer's likelihood.test written out below, and Fisher's test from math.comb.
+
+Q_BA = {"d1": "b b b b b b b a a a", "d2": "a a a a a a a b b"}
+Q_TWO = {"d1": "a a a b b c c c c c c d e f g h h", "d2": "a a b c c d d d d e f h"}
+
+
+def q_keyness(texts: dict, target="d1", **kw) -> pd.DataFrame:
+    corpus = Corpus.from_texts(list(texts.values()), ids=list(texts))
+    return keyness(corpus, target, tokenizer=WS, min_count=1, **kw)
+
+
+def likelihood_test(table: list[list[float]], conservative: bool = False) -> float:
+    """Deducer's likelihood.test (the oracle of quanteda's test): G, with Williams' q if conservative."""
+    rows, cols = [sum(r) for r in table], [sum(c) for c in zip(*table)]
+    n = sum(rows)
+    g = sum(x * math.log(x / (rows[i] * cols[j] / n)) for i, r in enumerate(table) for j, x in enumerate(r) if x)
+    q = 1.0
+    if conservative:
+        q = 1 + (n * sum(1 / r for r in rows) - 1) * (n * sum(1 / c for c in cols) - 1) / (6 * n)
+    return 2 * g / q
+
+
+def test_quanteda_chi2_computation_is_correct():
+    # "keyness_textstat chi2 computation is correct": chisq.test(correct = TRUE / FALSE) of the dfm;
+    # feature b (first in the dfm): d1 has 7 of 10 tokens, d2 2 of 9. Expected b in d2 = 9*9/19 < 5,
+    # so quanteda's default corrects this table, as chisq.test does.
+    from scipy.stats import chi2_contingency
+
+    table = [[7, 3], [2, 7]]  # documents x features (b, a)
+    row = q_keyness(Q_BA, measure="chi2").set_index("feature").loc["b"]
+    assert row["chi2"] == pytest.approx(chi2_contingency(table, correction=True).statistic, rel=1e-12)
+    row = q_keyness(Q_BA, measure="chi2", correction="none").set_index("feature").loc["b"]
+    assert row["chi2"] == pytest.approx(chi2_contingency(table, correction=False).statistic, rel=1e-12)
+
+
+def test_quanteda_chi2_with_williams_correction():
+    # the commented-out expectation of the same test: 4.017626 (chi2 / Williams' q)
+    row = q_keyness(Q_BA, measure="chi2", correction="williams").set_index("feature").loc["b"]
+    assert row["chi2"] == pytest.approx(4.017626, abs=1e-6)
+
+
+def test_quanteda_chi2_three_rows_groups_the_reference():
+    # "keyness_textstat chi2 computation is correct for three rows": d1 against d2 + d3
+    from scipy.stats import chi2_contingency
+
+    texts = {**Q_BA, "d3": "a a a b b b"}
+    grouped = [[7, 3], [2 + 3, 7 + 3]]
+    default = q_keyness(texts, measure="chi2").set_index("feature").loc["b", "chi2"]
+    assert default == pytest.approx(chi2_contingency(grouped, correction=True).statistic, rel=1e-12)
+    assert q_keyness(texts, measure="chi2", correction="yates").set_index("feature").loc["b", "chi2"] == default
+    none = q_keyness(texts, measure="chi2", correction="none").set_index("feature").loc["b", "chi2"]
+    assert none == pytest.approx(chi2_contingency(grouped, correction=False).statistic, rel=1e-12)
+
+
+def test_quanteda_basic_keyness_on_two_rows():
+    # "basic textstat_keyness works on two rows" (chi2, default correction)
+    assert q_keyness(Q_TWO, measure="chi2")["feature"].tolist() == list("gcbhaefd")
+    assert q_keyness(Q_TWO, "d2", measure="chi2")["feature"].tolist() == list("defabhcg")
+
+
+def test_quanteda_different_targets_and_combined_reference():
+    # "works with different targets" and "combines non-target rows correctly"
+    stats = ["feature", "target_count", "reference_count", "g2", "chi2", "pmi", "p_value"]
+    pd.testing.assert_frame_equal(q_keyness(Q_TWO, "d1"), q_keyness(Q_TWO, ["d1"]))
+    pd.testing.assert_frame_equal(q_keyness(Q_TWO, "d2")[stats], q_keyness(Q_TWO, lambda d: d.doc_id == "d2")[stats])
+    three = {**Q_TWO, "d3": "a a a a b b c c d d d d d d"}
+    merged = {"d1": Q_TWO["d1"], "rest": Q_TWO["d2"] + " " + three["d3"]}
+    cols = ["feature", "target_count", "reference_count", "g2", "chi2", "pmi"]
+    pd.testing.assert_frame_equal(q_keyness(three)[cols], q_keyness(merged)[cols])
+
+
+def test_quanteda_keyness_errors():
+    # "textstat_keyness errors": unknown target, a single document (no reference)
+    with pytest.raises(CorpusError, match="d3"):
+        q_keyness(Q_TWO, "d3")
+    with pytest.raises(CorpusError, match="reference .* selects no documents"):
+        q_keyness({"d1": Q_TWO["d1"]})
+
+
+def fisher_by_hand(a: int, b: int, c: int, d: int) -> tuple[float, float]:
+    """R's fisher.test on [[a, c], [b, d]]: conditional MLE odds ratio and two-sided p."""
+    from scipy.optimize import brentq
+
+    rows, col = a + c, a + b  # first row total, first column total
+    n = a + b + c + d
+    support = range(max(0, col - (n - rows)), min(rows, col) + 1)
+    dens = {x: math.comb(rows, x) * math.comb(n - rows, col - x) for x in support}
+    total = sum(dens.values())
+    p = sum(v for v in dens.values() if v <= dens[a] * (1 + 1e-7)) / total
+
+    def mean_minus_a(log_psi: float) -> float:  # E[X | psi] - a under the noncentral hypergeometric
+        w = {x: v * math.exp(x * log_psi) for x, v in dens.items()}
+        return sum(x * v for x, v in w.items()) / sum(w.values()) - a
+
+    if a in (min(support), max(support)):
+        return (0.0 if a == min(support) else math.inf), p
+    return math.exp(brentq(mean_minus_a, -20, 20, xtol=1e-13)), p
+
+
+def test_quanteda_exact_computation_is_correct():
+    # "keyness_textstat exact computation is correct": fisher.test's estimate and p.value
+    row = q_keyness(Q_BA, measure="exact").set_index("feature").loc["b"]
+    odds, p = fisher_by_hand(7, 2, 3, 7)
+    assert row["odds_ratio"] == pytest.approx(odds, rel=1e-6)
+    assert row["p_exact"] == pytest.approx(p, rel=1e-9)
+    assert row["p_value"] == row["p_exact"]
+
+
+def test_quanteda_basic_exact_on_two_rows():
+    # "basic textstat_keyness exact works on two rows"
+    assert q_keyness(Q_TWO, measure="exact")["feature"].tolist() == list("gcbhaefd")
+    assert q_keyness(Q_TWO, "d2", measure="exact")["feature"].tolist() == list("defabhcg")
+
+
+def test_quanteda_lr_computation_is_correct():
+    # "keyness_textstat lr computation is correct": likelihood.test without and with Williams' correction
+    table = [[7, 3], [2, 7]]
+    for correction, conservative in (("none", False), ("williams", True)):
+        row = q_keyness(Q_BA, measure="g2", correction=correction).set_index("feature").loc["b"]
+        assert row["g2"] == pytest.approx(likelihood_test(table, conservative), rel=1e-12)
+        assert row["p_value"] == pytest.approx(p_chi2_df1(likelihood_test(table, conservative)), rel=1e-9)
+
+
+def test_quanteda_basic_lr_on_two_rows():
+    # "basic textstat_keyness lr works on two rows" (correction = "none")
+    assert q_keyness(Q_TWO, measure="g2", correction="none")["feature"].tolist() == list("cgbhaefd")
+    assert q_keyness(Q_TWO, "d2", measure="g2", correction="none")["feature"].tolist() == list("defabhgc")
+
+
+def test_quanteda_returns_raw_frequency_counts():
+    # "textstat_keyness returns raw frequency counts", for every measure
+    for measure in ("chi2", "exact", "g2", "pmi"):
+        table = q_keyness(Q_TWO, measure=measure).set_index("feature").sort_index()
+        assert table["target_count"].tolist() == [Q_TWO["d1"].split().count(f) for f in "abcdefgh"]
+        assert table["reference_count"].tolist() == [Q_TWO["d2"].split().count(f) for f in "abcdefgh"]
+
+
+def test_quanteda_pmi():
+    # "textstat_keyness returns correct pmi": log(a * N / ((a + b) * target_total)) for feature a
+    table = q_keyness(Q_TWO, measure="pmi").set_index("feature")
+    assert table.loc["a", "pmi"] == pytest.approx(math.log(3 * 29 / ((3 + 2) * 17)), abs=1e-4)  # quanteda's tolerance
+    assert table.loc["a", "pmi"] == pytest.approx(math.log(3 * 29 / ((3 + 2) * 17) + 1e-9), rel=1e-12)  # its epsilon
+    absent = q_keyness(Q_TWO, "d2", measure="pmi").set_index("feature").loc["g", "pmi"]
+    assert absent == pytest.approx(math.log(1e-9))  # g is not in d2: ln(0 + 1e-9), finite as in quanteda
+    assert np.isnan(table["p_value"]).all()  # PMI is not a test
+
+
+def test_quanteda_correction_warnings_for_pmi_and_exact():
+    # "textstat_keyness correction warnings for pmi and exact"
+    with pytest.warns(UserWarning, match="correction is always none for pmi"):
+        q_keyness(Q_TWO, measure="pmi", correction="yates")
+    with pytest.warns(UserWarning, match="correction is always none for exact"):
+        q_keyness(Q_TWO, measure="exact", correction="williams")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        q_keyness(Q_TWO, measure="exact", correction="none")
+        q_keyness(Q_TWO, measure="pmi", correction="none")
+
+
+def test_quanteda_empty_counts_raise():
+    # "raises error when dfm is empty (#1419)"
+    with pytest.raises(TextmineError, match="nothing to count"):
+        keyness(Corpus.from_texts(["", ""], ids=["d1", "d2"]), "d1", tokenizer=WS, min_count=1)
+
+
+def test_quanteda_default_single_and_multiple_targets():
+    # "keyness works correctly for default, single, and multiple targets"
+    texts = {"d1": "a a a a a b b b c c c c ", "d2": "a b c d d d d e f g", "d3": "a b c d d e e e e f g"}
+    assert q_keyness(texts).loc[0, "target_count"] == 5
+    two = q_keyness(texts, ["d1", "d2"]).loc[0]
+    assert (two["target_count"], two["reference_count"]) == (6, 1)
+    with pytest.raises(CorpusError, match="selects no documents"):
+        q_keyness(texts, ["d1", "d2", "d3"])  # "target cannot be all the documents"
 
 
 # ---------------------------------------------------------------------------

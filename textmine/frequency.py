@@ -36,7 +36,7 @@ from scipy import sparse
 
 from ._io import read_text
 from .corpus import Corpus, as_corpus
-from .errors import CorpusError, DictionaryError
+from .errors import CorpusError, DictionaryError, TextmineError
 from .schema import check_by
 
 from .tokenize.dtm import DocumentTermMatrix
@@ -495,7 +495,7 @@ def dtm(corpus_or_texts: Any, by: str | Sequence[str] | None = None, *,
 
 def term_frequency(corpus_or_texts: Any, by: str | Sequence[str] | None = None, n: int | None = None, *,
                    tokenizer: "Tokenizer | Callable[[str], list[str]] | None" = None,
-                   n_jobs: int | None = None, cache: Any = True) -> pd.DataFrame:
+                   n_jobs: int | None = None, cache: Any = True, ties: str = "min") -> pd.DataFrame:
     """Token frequencies in the shape of quanteda's ``textstat_frequency``.
 
     Parameters
@@ -507,6 +507,12 @@ def term_frequency(corpus_or_texts: Any, by: str | Sequence[str] | None = None, 
         Metadata column(s) to group documents by.
     n : int, optional
         Keep the ``n`` most frequent features per group.
+    ties : {"min", "max", "average", "dense", "first"}, default "min"
+        How tied frequencies are ranked, as quanteda's ``ties_method`` (same
+        default): ``"min"`` ranks frequencies 11, 10, 10 as 1, 2, 2; ``"max"``
+        1, 3, 3; ``"average"`` 1, 2.5, 2.5 (float ranks); ``"dense"`` 1, 2, 2 then
+        3; ``"first"`` 1, 2, 3 (the row order). ``n`` keeps the top ``n`` rows per
+        group; ranks are over the whole group, so a tie may be cut, as in quanteda.
 
     Returns
     -------
@@ -518,15 +524,17 @@ def term_frequency(corpus_or_texts: Any, by: str | Sequence[str] | None = None, 
         meaning in every result: ``by="rank"`` gives a ``rank`` column of metadata
         values. ``group`` is ``"all"`` when ``by=None``, else the group's values
         joined by ``" | "`` (quanteda's ``group``). Sorted by group, then frequency
-        (descending), then feature; ``feature_rank`` is the 1-based position in
-        that order, so ties get distinct, deterministic ranks.
+        (descending), then feature; ``feature_rank`` ranks the frequencies within
+        the group (1 = most frequent), ties as ``ties`` says.
 
     Examples
     --------
     >>> tf = term_frequency(["发展 数字经济 发展", "发展 营商环境"], tokenizer=str.split)
     >>> tf[["feature", "frequency", "feature_rank", "docfreq"]].values.tolist()
-    [['发展', 3, 1, 2], ['数字经济', 1, 2, 1], ['营商环境', 1, 3, 1]]
+    [['发展', 3, 1, 2], ['数字经济', 1, 2, 1], ['营商环境', 1, 2, 1]]
     """
+    if ties not in _TIES:
+        raise TextmineError(f"ties must be one of {', '.join(_TIES)}, got {ties!r}")
     toks = as_tokens(corpus_or_texts, tokenizer, n_jobs=n_jobs, cache=cache)
     corpus = toks.corpus
     meta = corpus.meta_frame()
@@ -536,13 +544,13 @@ def term_frequency(corpus_or_texts: Any, by: str | Sequence[str] | None = None, 
     frames = []
     extra = [col for col in keys or () if col not in _TF_COLUMNS]
     for key, rows in _group_rows(meta, keys):
-        frame = _group_frequency(d, rows, n_chars, n)
+        frame = _group_frequency(d, rows, n_chars, n, ties)
         frame.insert(4, "group", " | ".join(str(v) for v in key) if keys else "all")
         for pos, col in enumerate(extra):
             frame.insert(5 + pos, col, [key[keys.index(col)]] * len(frame))
         frames.append(frame)
     if not frames:  # an empty corpus
-        empty = _group_frequency(d, np.arange(0), n_chars, n)
+        empty = _group_frequency(d, np.arange(0), n_chars, n, ties)
         frames = [empty.reindex(columns=list(empty.columns[:4]) + ["group"] + extra + ["rate"])]
     out = pd.concat(frames, ignore_index=True)
     for col in extra:
@@ -551,24 +559,46 @@ def term_frequency(corpus_or_texts: Any, by: str | Sequence[str] | None = None, 
 
 
 _TF_COLUMNS = ("feature", "frequency", "feature_rank", "docfreq", "group", "rate")
+_TIES = ("min", "max", "average", "dense", "first")
 
 
-def _group_frequency(d: DocumentTermMatrix, rows: np.ndarray, n_chars: np.ndarray, n: int | None) -> pd.DataFrame:
+def _group_frequency(d: DocumentTermMatrix, rows: np.ndarray, n_chars: np.ndarray, n: int | None,
+                     ties: str = "min") -> pd.DataFrame:
     sub = d.matrix[rows]
     freq = np.asarray(sub.sum(axis=0)).ravel()
     docfreq = np.bincount(sub.indices, minlength=len(d.vocabulary))
     cols = np.flatnonzero(freq > 0)
     cols = cols[np.lexsort((cols, -freq[cols]))]  # vocabulary is sorted: column order = feature order
+    ranks = _tie_ranks(freq[cols], ties)
     if n is not None:
-        cols = cols[:n]
+        cols, ranks = cols[:n], ranks[:n]
     total = int(n_chars[rows].sum())
     return pd.DataFrame({
         "feature": np.asarray(d.vocabulary, dtype=object)[cols],
         "frequency": freq[cols].astype(np.int64),
-        "feature_rank": np.arange(1, len(cols) + 1, dtype=np.int64),
+        "feature_rank": ranks,
         "docfreq": docfreq[cols].astype(np.int64),
         "rate": _rate(freq[cols], np.full(len(cols), total)),
     })
+
+
+def _tie_ranks(sorted_freq: np.ndarray, ties: str) -> np.ndarray:
+    """Ranks of frequencies already sorted in descending order (R's ``rank(-x, ties.method=)``)."""
+    k = len(sorted_freq)
+    position = np.arange(1, k + 1, dtype=np.int64)
+    if ties == "first":
+        return position
+    new = np.r_[True, sorted_freq[1:] != sorted_freq[:-1]] if k else np.zeros(0, dtype=bool)
+    block = np.cumsum(new) - 1                       # index of each row's tie block
+    first = position[new]                            # first position of each block
+    last = np.r_[first[1:] - 1, k] if k else first   # last position of each block
+    if ties == "min":
+        return first[block]
+    if ties == "max":
+        return last[block]
+    if ties == "dense":
+        return block + 1
+    return (first[block] + last[block]) / 2           # average
 
 
 # ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ __all__ = ["tfidf", "TfidfResult", "TfidfOptions", "top_terms", "extract_keyword
            "keyness_statistics"]
 
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
@@ -53,7 +54,11 @@ from .tokenize.tokenized import Tokens, as_tokens, tokens
 TokenizerLike = Callable[[str], list]
 
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]+")
-_MEASURES = ("g2", "chi2")
+_MEASURES = ("g2", "chi2", "pmi", "exact")
+_CORRECTIONS = ("default", "yates", "williams", "none")
+#: the column each measure sorts by, and its p-value column
+_MEASURE_COLUMNS = {"g2": ("g2", "p_g2"), "chi2": ("chi2", "p_chi2"), "pmi": ("pmi", None),
+                    "exact": ("odds_ratio", "p_exact")}
 _METHODS = ("tfidf", "textrank")
 _COMBINE = ("mean", "concat")
 
@@ -566,26 +571,49 @@ def _slogan_counts(corpus: Corpus, slogans: Any) -> _Counts:
 
 
 def keyness_statistics(target_count: Any, reference_count: Any, target_total: Any, reference_total: Any,
-                       *, yates: bool = True) -> pd.DataFrame:
-    """Signed G², chi-square, their p-values and Log Ratio for 2×2 tables (vectorised).
+                       *, correction: str = "default", exact: bool = False) -> pd.DataFrame:
+    """Signed G², chi-square, PMI, their p-values and Log Ratio for 2×2 tables (vectorised).
 
     Table per feature: ``a`` = target count, ``b`` = reference count,
     ``c = target_total - a``, ``d = reference_total - b``, ``N`` = both totals.
+    The definitions and corrections are quanteda's (``textstat_keyness``,
+    quanteda.textstats ``src/keyness.cpp``):
 
-    - ``g2`` = 2 Σ O ln(O/E) over the four cells (Dunning 1993; 0·ln 0 = 0), no
-      Williams correction.
-    - ``chi2`` = N (|ad − bc| − N/2)² / ((a+b)(c+d)(a+c)(b+d)) with Yates'
-      continuity correction (never below 0), the same as R's
-      ``chisq.test(correct=TRUE)`` and quanteda's default; ``yates=False`` drops the N/2.
-    - both are signed: positive when the feature is relatively more frequent in the target.
+    - ``chi2`` = N (|ad − bc| − N·δ)² / ((a+b)(c+d)(a+c)(b+d)).
+    - ``g2`` = 2 Σ O ln(O/E) over the four cells (Dunning 1993; 0·ln 0 = 0).
+    - ``correction``:
+
+      - ``"default"`` and ``"yates"`` (the same, as in quanteda): Yates' δ = 0.5 only
+        when |ad − bc| ≥ N/2 *and* an expected cell is below 5, else δ = 0. For chi2 the
+        N/2 is taken off |ad − bc|; for G² each cell moves 0.5 towards independence
+        (a − δ, b + δ, c + δ, d − δ when ad > bc) before the sum. R's
+        ``chisq.test(correct=TRUE)`` instead corrects every table (by min(0.5, |O − E|)).
+      - ``"williams"``: G² and chi2 are divided by Williams' q = 1 + (N/(a+b) + N/(c+d)
+        − 1)(N/(a+c) + N/(b+d) − 1) / (6N); q = 1 when a cell is 0 (as quanteda). For
+        chi2 quanteda's code multiplies by q; textmine divides, which gives the value
+        quanteda's own test expects (4.017626 on its ``b b b b b b b a a a`` example).
+      - ``"none"``: neither.
+    - ``pmi`` = ln(a / E₁₁ + 10⁻⁹), E₁₁ = (a+b)(a+c)/N, quanteda's pointwise mutual
+      information (the 10⁻⁹ is quanteda's: a feature absent from the target gets
+      ln 10⁻⁹ ≈ −20.7, not −∞); no correction applies.
+    - ``exact=True`` adds ``odds_ratio`` (the conditional maximum-likelihood estimate
+      that R's ``fisher.test`` and quanteda's ``measure="exact"`` report) and
+      ``p_exact`` (Fisher's exact test, two-sided); one test per distinct pair of counts.
+    - g2 and chi2 are signed: positive when the feature is relatively more frequent in
+      the target (a > E₁₁).
     - ``p_g2``, ``p_chi2``: upper tail of chi-square with 1 degree of freedom.
     - ``log_ratio`` = log2((a/target_total) / (b/reference_total)), Hardie's Log Ratio
       (each doubling of relative frequency adds 1); a zero count is replaced by 0.5
       so features absent from one side get a finite, conservative value.
 
-    >>> keyness_statistics([10], [0], [100], [100])[["g2", "log_ratio"]].round(2).values.tolist()
+    G² here is Dunning's formula exactly; quanteda adds 10⁻⁹ inside each logarithm, so
+    its G² differs in about the ninth significant digit.
+
+    >>> keyness_statistics([10], [0], [100], [100], correction="none")[["g2", "log_ratio"]].round(2).values.tolist()
     [[14.39, 4.32]]
     """
+    if correction not in _CORRECTIONS:
+        raise TextmineError(f"correction must be one of {', '.join(_CORRECTIONS)}, got {correction!r}")
     a = np.asarray(target_count, dtype=float)
     b = np.asarray(reference_count, dtype=float)
     tt = np.broadcast_to(np.asarray(target_total, dtype=float), a.shape)
@@ -594,24 +622,59 @@ def keyness_statistics(target_count: Any, reference_count: Any, target_total: An
         raise TextmineError("keyness: counts must lie between 0 and their group's total")
     c, d = tt - a, tr - b
     n = tt + tr
-    observed = (a, b, c, d)
-    expected = ((a + b) * tt / n, (a + b) * tr / n, (c + d) * tt / n, (c + d) * tr / n)
-    g2 = 2 * sum(_xlogy_ratio(o, e) for o, e in zip(observed, expected))
+    row1, row2 = a + b, c + d      # feature / other tokens
+    e11 = np.divide(row1 * tt, n, out=np.zeros_like(n), where=n > 0)
     diff = np.abs(a * d - b * c)
-    if yates:
-        diff = np.maximum(diff - n / 2, 0)
-    denom = (a + b) * (c + d) * tt * tr
-    chi2 = np.divide(n * diff ** 2, denom, out=np.zeros_like(n), where=denom > 0)
+    delta = np.zeros_like(n)
+    if correction in ("default", "yates"):
+        small = np.zeros(a.shape, dtype=bool)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for row, col in ((row1, tt), (row1, tr), (row2, tt), (row2, tr)):
+                small |= row * col / n < 5
+        delta = np.where((diff >= n / 2) & small, 0.5, 0.0)
+    q = np.ones_like(n)
+    if correction == "williams":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = 1 + (n / row1 + n / row2 - 1) * (n / tt + n / tr - 1) / (6 * n)
+        q = np.where((a * b * c * d == 0) | ~np.isfinite(q), 1.0, q)
+    # G²: cells moved delta towards independence (margins, hence expected counts, unchanged)
+    toward = np.where(a * d - b * c > 0, -delta, delta)
+    observed = (a + toward, b - toward, c - toward, d + toward)
+    expected = (e11, row1 * tr / n, row2 * tt / n, row2 * tr / n)
+    g2 = 2 * sum(_xlogy_ratio(o, e) for o, e in zip(observed, expected)) / q
+    denom = row1 * row2 * tt * tr
+    chi2 = np.divide(n * (diff - n * delta) ** 2, denom, out=np.zeros_like(n), where=denom > 0) / q
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pmi = np.log(np.divide(a, e11, out=np.zeros_like(n), where=e11 > 0) + 1e-9)
     sign = np.sign(a * tr - b * tt)
     log_ratio = np.log2((np.where(a == 0, 0.5, a) / tt) / (np.where(b == 0, 0.5, b) / tr))
     g2 = np.maximum(g2, 0)  # rounding can leave -1e-15 for identical rates
     from scipy.stats import chi2 as _chi2
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "g2": sign * g2 + 0.0, "chi2": sign * chi2 + 0.0,  # + 0.0: no negative zeros
         "p_g2": _chi2.sf(g2, 1), "p_chi2": _chi2.sf(chi2, 1),
-        "log_ratio": log_ratio,
+        "pmi": pmi, "log_ratio": log_ratio,
         "direction": np.where(sign > 0, "target", np.where(sign < 0, "reference", "none")),
     })
+    if exact:
+        frame["odds_ratio"], frame["p_exact"] = _fisher(a, b, c, d)
+    return frame
+
+
+def _fisher(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Conditional MLE odds ratio and two-sided Fisher p of each table [[a, c], [b, d]]."""
+    from scipy.stats import fisher_exact
+    from scipy.stats.contingency import odds_ratio
+
+    cells = np.stack([a, b, c, d], axis=1).astype(np.int64)
+    unique, inverse = np.unique(cells, axis=0, return_inverse=True)
+    ratio, p = np.empty(len(unique)), np.empty(len(unique))
+    for k, (ua, ub, uc, ud) in enumerate(unique):
+        table = [[int(ua), int(uc)], [int(ub), int(ud)]]
+        ratio[k] = odds_ratio(table, kind="conditional").statistic
+        p[k] = fisher_exact(table).pvalue
+    inverse = np.asarray(inverse).ravel()
+    return ratio[inverse], p[inverse]
 
 
 def _xlogy_ratio(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -635,7 +698,7 @@ def keyness(
     n: int | None = None,
     min_count: int = 5,
     min_docs: int = 1,
-    yates: bool = True,
+    correction: str = "default",
 ) -> pd.DataFrame:
     """Features a target group of documents uses significantly more (or less) than a reference.
 
@@ -659,10 +722,16 @@ def keyness(
     contrasts: a feature must occur in at least that many documents of the side it is
     characteristic of (``target_docfreq`` or ``reference_docfreq``). With a handful of
     documents per group, ``min_docs=2`` removes what one document alone says -- chiefly
-    its place names -- and leaves what the group shares. Rows are sorted by the signed ``measure``
-    (``"g2"`` or ``"chi2"``), most characteristic of the target first; ``n`` keeps that
-    many per comparison; ``p_value`` is the p-value of ``measure``. Statistics: see
-    :func:`keyness_statistics`.
+    its place names -- and leaves what the group shares.
+
+    ``measure`` is quanteda's: ``"g2"`` (quanteda's ``"lr"``), ``"chi2"``, ``"pmi"`` or
+    ``"exact"`` (Fisher's exact test; adds the columns ``odds_ratio`` and ``p_exact`` and
+    sorts by the odds ratio). ``correction`` (``"default"``, ``"yates"``, ``"williams"``,
+    ``"none"``) applies to G² and chi2 with quanteda's meanings; PMI and the exact test
+    take none (another value warns, as quanteda does). Rows are sorted by the measure
+    (signed for G² and chi2), most characteristic of the target first, ties by feature;
+    ``n`` keeps that many per comparison; ``p_value`` is the p-value of ``measure`` (NaN
+    for PMI, which has no test). Statistics: see :func:`keyness_statistics`.
 
     >>> texts = ["营商 营商 营商 改革", "改革 改革 改革 营商"]
     >>> k = keyness(texts, ["doc0"], tokenizer=str.split, min_count=1)
@@ -671,6 +740,10 @@ def keyness(
     """
     if measure not in _MEASURES:
         raise TextmineError(f"measure must be one of {', '.join(_MEASURES)}, got {measure!r}")
+    if correction not in _CORRECTIONS:
+        raise TextmineError(f"correction must be one of {', '.join(_CORRECTIONS)}, got {correction!r}")
+    if measure in ("pmi", "exact") and correction not in ("default", "none"):
+        warnings.warn(f"correction is always none for {measure}", UserWarning, stacklevel=2)
     if features not in ("tokens", "slogans"):
         raise TextmineError(f"features must be 'tokens' or 'slogans', got {features!r}")
     if (target is None) == (by is None):
@@ -681,7 +754,7 @@ def keyness(
     else:  # phrase counts on the cleaned text: nothing to tokenize
         corpus = corpus_or_texts.corpus if isinstance(corpus_or_texts, Tokens) else as_corpus(corpus_or_texts)
         counts = _slogan_counts(corpus, slogans)
-    settings = dict(measure=measure, n=n, min_count=min_count, min_docs=min_docs, yates=yates)
+    settings = dict(measure=measure, n=n, min_count=min_count, min_docs=min_docs, correction=correction)
     if target is not None:
         mask = _select(corpus, target, "target")
         ref = ~mask if reference is None else _select(corpus, reference, "reference")
@@ -714,7 +787,7 @@ def _check_groups(target: np.ndarray, reference: np.ndarray, target_label: str, 
 
 def _compare(counts: _Counts, target: np.ndarray, reference: np.ndarray, target_label: str,
              reference_label: str, *, measure: str, n: int | None, min_count: int, min_docs: int,
-             yates: bool) -> pd.DataFrame:
+             correction: str) -> pd.DataFrame:
     """Keyness table of one target mask against one reference mask."""
     _check_groups(target, reference, target_label, reference_label)
     sub_t, sub_r = counts.matrix[target], counts.matrix[reference]
@@ -727,7 +800,7 @@ def _compare(counts: _Counts, target: np.ndarray, reference: np.ndarray, target_
     over = a * tr - b * tt  # > 0: relatively more frequent in the target
     spread = np.where(over > 0, df_t, np.where(over < 0, df_r, np.maximum(df_t, df_r)))
     keep = (a + b >= max(int(min_count), 1)) & (spread >= int(min_docs))
-    stats = keyness_statistics(a[keep], b[keep], tt, tr, yates=yates)
+    stats = keyness_statistics(a[keep], b[keep], tt, tr, correction=correction, exact=measure == "exact")
     table = pd.DataFrame({
         "target": target_label, "reference": reference_label,
         "target_docs": int(target.sum()), "reference_docs": int(reference.sum()),
@@ -737,15 +810,16 @@ def _compare(counts: _Counts, target: np.ndarray, reference: np.ndarray, target_
         "target_docfreq": df_t[keep].astype(int), "reference_docfreq": df_r[keep].astype(int),
     })
     table = pd.concat([table, stats], axis=1)
-    table["p_value"] = table["p_g2" if measure == "g2" else "p_chi2"]
-    table = table.sort_values([measure, "feature"], ascending=[False, True], kind="mergesort")
+    column, p_column = _MEASURE_COLUMNS[measure]
+    table["p_value"] = table[p_column] if p_column else np.nan
+    table = table.sort_values([column, "feature"], ascending=[False, True], kind="mergesort")
     if n is not None:
         table = table.head(int(n))
     table = table.reset_index(drop=True)
     table["feature_rank"] = np.arange(1, len(table) + 1)
-    return table[_KEYNESS_COLUMNS]
+    return table[_KEYNESS_COLUMNS + (["odds_ratio", "p_exact"] if measure == "exact" else [])]
 
 
 _KEYNESS_COLUMNS = ["target", "reference", "target_docs", "reference_docs", "feature", "target_count",
                     "reference_count", "target_total", "reference_total", "target_docfreq",
-                    "reference_docfreq", "log_ratio", "g2", "chi2", "p_value", "direction", "feature_rank"]
+                    "reference_docfreq", "log_ratio", "g2", "chi2", "pmi", "p_value", "direction", "feature_rank"]
