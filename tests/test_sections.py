@@ -6,10 +6,12 @@ import pandas as pd
 import pytest
 
 from textmine.corpus import Corpus, Document, load_corpus
+from textmine.errors import DictionaryError
 from textmine.sections import (
     classify_heading,
     cn_number,
     find_headings,
+    load_part_rules,
     paragraphs,
     section_corpus,
     sectioning_summary,
@@ -74,6 +76,22 @@ def test_sections_cover_the_text_without_gap_or_overlap(report):
     ("三、加强政府自身建设", "conduct"),
     ("三、建设人民满意的政府", "conduct"),
     ("四、关于若干问题的说明", None),
+    # headings of other decades and of provincial reports (issue 17; 2026 wordings from the 31 provincial reports)
+    ("一、过去一年的工作", "review"),
+    ("一、过去五年的工作", "review"),
+    ("二、对今年政府工作的建议", "plan"),
+    ("二、2024年经济社会发展主要目标任务", "plan"),
+    ("一、2025年主要工作和“十四五”发展成就", "review"),
+    ("二、“十四五”时期发展成就和“十五五”时期主要目标任务", "plan"),
+    ("二、“十五五”发展的主要考虑", "plan"),
+    ("二、“十五五”时期经济社会发展把握的重要要求", "plan"),
+    ("二、关于《上海市国民经济和社会发展第十五个五年规划纲要（草案）》的说明", "plan"),
+    ("一、一年接着一年干，新福建建设持续取得新进展新成效", "review"),
+    ("三、一鼓作气勇争先，全力推动“十五五”开好局、起好步", "plan"),
+    ("四、努力建设让人民满意的法治型服务型政府", "conduct"),
+    ("四、坚持和加强党的全面领导，全力建设让人民更加满意的政府", "conduct"),
+    ("四、全面提升政府治理效能", "conduct"),
+    ("四、一以贯之转作风，努力建设人民满意的服务型政府", "conduct"),
 ])
 def test_part_classification_from_heading_keywords(heading, part):
     assert classify_heading(heading) == part
@@ -176,6 +194,47 @@ def test_paragraphs_can_keep_heading_lines(report):
     texts = paragraphs(report, min_chars=1, headings=True).texts
     assert "三、全面加强政府自身建设" in texts
     assert "三、全面加强政府自身建设" not in paragraphs(report, min_chars=1).texts
+
+
+def test_unnumbered_part_headings_on_lines_of_their_own():
+    # 甘肃 2026: the three parts are headed without numbers, items （一）… only in the plan
+    text = ("各位代表：\n“十四五”时期工作回顾\n五年来主要做了以下工作。\n“十五五”时期的主要目标任务\n"
+            "要努力实现以下目标任务。\n2026年重点工作\n（一）放大促消费扩投资政策效应\n落实。\n（二）加快建设现代化产业体系\n建设。")
+    df = split_sections(text)
+    assert df[["part", "heading", "subheading", "heading_level"]].fillna("").values.tolist() == [
+        ["preamble", "", "", 0],
+        ["review", "“十四五”时期工作回顾", "", 1],
+        ["plan", "“十五五”时期的主要目标任务", "", 1],
+        ["plan", "2026年重点工作", "", 1],
+        ["plan", "2026年重点工作", "（一）放大促消费扩投资政策效应", 2],
+        ["plan", "2026年重点工作", "（二）加快建设现代化产业体系", 2],
+    ]
+    assert df["sectioning"].iloc[0] == "full"
+
+
+def test_numbered_parts_under_an_unnumbered_plan_heading_inherit_it():
+    # 内蒙古 2026: the plan is headed without a number; its numbered parts name themes, not parts
+    text = ("“十四五”时期发展成就和2025年工作回顾\n成绩。\n“十五五”时期主要目标和2026年重点工作\n目标。\n"
+            "一、把铸牢中华民族共同体意识作为各项工作的主线\n甲。\n二、全力抓好七项重点工作\n乙。\n"
+            "三、把坚持党的全面领导贯穿政府工作各方面全过程\n丙。")
+    df = split_sections(text)
+    assert df["part"].tolist() == ["review", "plan", "plan", "plan", "conduct"]
+
+
+@pytest.mark.parametrize("line", [
+    "今年重点工作包括扩大内需、稳定就业",   # punctuation: a sentence, not a heading
+    "我们将继续做好今年各项重点工作和任务安排，确保完成全年目标任务",
+    "过去五年",                            # names no part
+])
+def test_ordinary_lines_are_not_unnumbered_headings(line):
+    assert find_headings(f"甲。\n{line}\n乙。") == []
+
+
+def test_a_pattern_with_an_unquoted_comma_is_a_dictionary_error(tmp_path):
+    bad = tmp_path / "parts.csv"
+    bad.write_text("part,scope,pattern,note\nplan,heading,目标{0,8}任务,note\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match="more fields than the header"):
+        load_part_rules(str(bad))
 
 
 def test_bundled_corpus_sectioning():

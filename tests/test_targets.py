@@ -17,8 +17,12 @@ def one(text: str, **meta) -> dict:
     return growth_targets(corpus).iloc[0].to_dict()
 
 
+def report_text(review: str, plan: str) -> str:
+    return f"各位代表：\n一、2023年工作回顾\n{review}\n二、2024年工作安排\n{plan}\n"
+
+
 def report(review: str, plan: str, **meta) -> dict:
-    return one(f"各位代表：\n一、2023年工作回顾\n{review}\n二、2024年工作安排\n{plan}\n", **meta)
+    return one(report_text(review, plan), **meta)
 
 
 def nan(x) -> bool:
@@ -188,6 +192,106 @@ def test_target_in_review_wording_is_only_taken_from_the_plan_part():
     # the plan part states the target; a figure with 目标 in the review is not it
     row = report("年初提出地区生产总值增长6%的目标。预计全市地区生产总值增长4.5%。", "主要预期目标：地区生产总值增长5%左右。")
     assert (row["target_value"], row["past_growth"]) == (5.0, 4.5)
+
+
+# -- wherever the report states the year's goals (issue 17) --------------------------
+
+def test_target_stated_before_the_numbered_parts():
+    # an unnumbered plan heading; the goals come before the first numbered heading (内蒙古 2026)
+    text = ("各位代表：\n“十四五”时期发展成就和2025年工作回顾\n地区生产总值增长4.7%。\n"
+            "“十五五”时期主要目标和2026年重点工作\n今年经济社会发展的主要预期目标是：地区生产总值增长5%左右。\n"
+            "一、把铸牢中华民族共同体意识作为主线\n（一）甲。")
+    row = one(text, year=2026)
+    assert (row["target_value"], row["qualifier"], row["past_growth"]) == (5.0, "about", 4.7)
+
+
+def test_target_announced_in_the_preamble_of_a_report_with_thematic_headings():
+    # numbered headings that name no part; the goals in the text before them
+    text = ("各位代表：\n今年主要预期目标是：地区生产总值增长5%左右。\n"
+            "一、一年接着一年干\n甲。\n二、一张蓝图绘到底\n乙。")
+    row = one(text, year=2026)
+    assert (row["target_value"], row["qualifier"], row["status"]) == (5.0, "about", "found")
+
+
+def test_cue_on_the_line_before_the_figures():
+    text = "各位代表：\n一、2023年工作回顾\n甲。\n二、2024年工作安排\n今年主要预期目标是：\n　　地区生产总值增长5.5%左右\n　　城镇新增就业5万人"
+    row = one(text)
+    assert (row["target_value"], row["qualifier"]) == (5.5, "about")
+    assert row["target_sentence"].startswith("今年主要预期目标是：")
+
+
+def test_sentence_broken_over_lines_by_a_web_page():
+    # 广东 2026: "今年经济社会发展的\n主要预期目标\n是：地区生产总值增长4.5%—5%"
+    text = "开好局起好步十分重要。今年经济社会发展的\n主要预期目标\n是：地区生产总值增长4.5%—5%，在实际工作中全力争取更好结果。"
+    row = one(text)
+    assert (row["target_value"], row["target_low"], row["target_high"], row["qualifier"]) == (4.75, 4.5, 5.0, "range")
+    assert row["target_sentence"] == "今年经济社会发展的\n主要预期目标\n是：地区生产总值增长4.5%—5%，在实际工作中全力争取更好结果"
+
+
+def test_a_past_word_after_the_figure_does_not_make_it_past():
+    # 河南 2026: "…粮食产量1300亿斤以上、力争比去年实现更多增长" after the GDP target in the same sentence
+    row = report("预计全市地区生产总值增长5.6%。", "主要预期目标是：经济增长5%左右、在实际工作中努力争取更好结果，"
+                                        "粮食产量1300亿斤以上、力争比去年实现更多增长。")
+    assert (row["target_value"], row["qualifier"], row["past_growth"]) == (5.0, "about", 5.6)
+
+
+def test_a_past_word_before_the_figure_in_the_plan_part_is_past():
+    row = report("甲。", "去年全市地区生产总值增长4%。今年主要预期目标是：地区生产总值增长5%左右。")
+    assert row["target_value"] == 5.0
+    roles = gdp_mentions(report_text("甲。", "去年全市地区生产总值增长4%。今年主要预期目标是：地区生产总值增长5%左右。"))
+    assert roles[["value", "role"]].values.tolist() == [[4.0, "past"], [5.0, "target"]]
+
+
+@pytest.mark.parametrize("text, value, qualifier", [
+    ("今年主要预期目标是：经济增长6%左右。", 6.0, "about"),                          # 经济增长 instead of 生产总值
+    ("今年主要预期目标是：地区生产总值按增长5%安排，在实际工作中努力争取更好结果。", 5.0, "exact"),  # 江苏 2026
+    ("今年主要预期目标是：地区生产总值增长百分之六左右。", 6.0, "about"),                # Chinese numerals
+    ("今年主要预期目标是：国内生产总值增长百分之六点五左右。", 6.5, "about"),
+    ("今年主要预期目标是：国内生产总值增长六点五%。", 6.5, "exact"),
+    ("今年主要预期目标是：地区生产总值增长百分之七以上。", 7.0, "at_least"),
+    ("今年主要预期目标是：地区生产总值增长５％左右。", 5.0, "about"),                    # full-width figures
+])
+def test_target_wordings(text, value, qualifier):
+    row = one(text)
+    assert (row["target_value"], row["qualifier"], row["status"]) == (value, qualifier, "found")
+
+
+def test_chinese_numeral_range():
+    row = one("今年主要预期目标是：地区生产总值增长百分之五到百分之五点五。")
+    assert (row["target_value"], row["target_low"], row["target_high"], row["qualifier"]) == (5.25, 5.0, 5.5, "range")
+
+
+def test_labour_productivity_compared_with_gdp_is_not_a_gdp_figure():
+    # 安徽 2026: 全员劳动生产率增速高于地区生产总值增速; the 5.5% after it is the unemployment rate
+    text = "主要预期目标是：全员劳动生产率增长高于国内生产总值增长，城镇调查失业率5.5%左右。"
+    row = one(text)
+    assert nan(row["target_value"]) and row["status"] == "no target stated"
+    text = "主要预期目标是：地区生产总值增长5%左右，全员劳动生产率增长高于国内生产总值增长。"
+    assert one(text)["target_value"] == 5.0
+
+
+def test_growth_against_the_end_of_the_last_plan_is_a_multi_year_figure():
+    # 甘肃 2026: "地区生产总值达到13697.5亿元，较“十三五”末增长33.6%"
+    row = one("一、2025年工作回顾\n地区生产总值达到13697.5亿元，较“十三五”末增长33.6%。\n二、2026年工作安排\n甲。")
+    assert nan(row["past_growth"])
+    mentions = gdp_mentions("地区生产总值达到13697.5亿元，较“十三五”末增长33.6%。")
+    assert mentions["lookalike"].tolist() == ["multi-year average"]
+
+
+@pytest.mark.parametrize("text", [
+    "今年主要预期目标是：单位地区生产总值能耗下降3%。",
+    "今年主要预期目标是：海洋生产总值增长8%。",
+    "今年主要预期目标是：一季度地区生产总值增长5%。",
+    "今年主要预期目标是：地区生产总值年均增长5%左右。",
+])
+def test_lookalikes_in_an_announced_sentence_are_still_skipped(text):
+    assert nan(one(text)["target_value"])
+
+
+def test_a_past_years_goals_quoted_in_the_review_are_not_the_target():
+    text = "各位代表：\n一、2023年工作回顾\n2023年主要预期目标是：地区生产总值增长6%左右。\n二、2024年工作安排\n甲。"
+    row = one(text, year=2024)
+    assert nan(row["target_value"])
 
 
 # -- the bundled corpus -------------------------------------------------------------

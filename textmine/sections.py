@@ -20,10 +20,16 @@ other       a top-level heading that names none of these, or a text with no
 ==========  ==============================================================
 
 The keyword patterns live in ``textmine/data/section_parts.csv`` and are tried
-in file order (conduct, then review, then plan: ``计划执行情况`` is a review).
+in file order (conduct, then the coming five-year plan, then review, then plan:
+``计划执行情况`` is a review, ``“十四五”时期发展成就和“十五五”时期主要目标任务`` a plan).
+They cover the headings of the bundled reports and of the 31 provincial reports of
+2026, and older wordings such as 过去五年的工作 and 对今年政府工作的建议 (not yet
+checked on a corpus of older reports); add a row for a new wording.
 
 A heading is a line starting with ``一、`` (level 1) or ``（一）``/``(一)``
-(level 2). Numbers must run in sequence (一, 二, 三 …; items restart under each
+(level 2), or a short line of its own that names a part without a number
+(``“十四五”时期工作回顾``, ``2026年重点工作``: the ``line`` rules of the table;
+numbered parts under such a heading that name no part inherit its part). Numbers must run in sequence (一, 二, 三 …; items restart under each
 level-1 heading), so a stray ``（三）`` quoted inside a paragraph does not open
 a section. Sections partition the text: the ``start``/``end`` offsets of one
 document's sections cover its cleaned text without gap or overlap.
@@ -80,6 +86,10 @@ _H1 = re.compile(rf"^[ \t\u3000]*(?P<num>{_CN_NUM})[、．.](?P<title>[^\n]*)", 
 _H2 = re.compile(rf"^[ \t\u3000]*[（(](?P<num>{_CN_NUM})[)）](?P<title>[^\n]*)", re.M)
 _HEADING_END = re.compile(r"[。！？!?；;]")
 _MAX_HEADING = 50          # a heading longer than this (before its first full stop) is a paragraph
+_MAX_BARE_HEADING = 40     # an unnumbered heading line is at most this long, without punctuation
+_BARE_LINE = re.compile(r"^[ \t\u3000]*(?P<title>[^\n]+?)[ \t\u3000]*$", re.M)
+_BARE_PUNCT = re.compile(r"[。，,；;：:！？!?、]")
+_SCOPES = ("heading", "subheading", "line")
 
 
 # ---------------------------------------------------------------------------
@@ -106,10 +116,13 @@ def load_part_rules(path: str | None = None) -> tuple[_Rule, ...]:
         raise DictionaryError(f"{where}: cannot read the section-part table ({exc})") from None
     rules = []
     for n, row in enumerate(rows, start=2):
+        if None in row:  # more fields than the header: an unquoted comma, e.g. in {0,8}
+            raise DictionaryError(f"{where} row {n}: more fields than the header (quote a pattern that "
+                                  f"contains a comma)")
         part, scope = (row.get("part") or "").strip(), (row.get("scope") or "").strip()
         pattern = row.get("pattern") or ""
-        if part not in PARTS or scope not in ("heading", "subheading") or not pattern.strip():
-            raise DictionaryError(f"{where} row {n}: need part in {PARTS}, scope heading|subheading and a pattern")
+        if part not in PARTS or scope not in _SCOPES or not pattern.strip():
+            raise DictionaryError(f"{where} row {n}: need part in {PARTS}, scope {'|'.join(_SCOPES)} and a pattern")
         try:
             rules.append(_Rule(part, scope, re.compile(pattern.strip())))
         except re.error as exc:
@@ -139,8 +152,8 @@ def classify_heading(heading: str, *, scope: str = "heading") -> str | None:
 class Heading:
     """A numbered heading found at the start of a line."""
 
-    level: int        # 1 for 一、, 2 for （一）
-    number: int
+    level: int        # 1 for 一、 (and an unnumbered part heading), 2 for （一）
+    number: int       # 0 for an unnumbered part heading
     text: str         # the heading itself (up to its first full stop), number included
     start: int        # offset of the line start
 
@@ -177,15 +190,26 @@ def find_headings(text: str) -> list[Heading]:
 
     A level-1 heading must carry the next number after the previous level-1
     heading (the first one 一); level-2 numbers restart under each level-1 heading.
+    A line of its own that names a part without a number (``“十四五”时期工作回顾``,
+    ``2026年重点工作``: the ``line`` rules of ``section_parts.csv``, at most 40
+    characters, no punctuation) is a level-1 heading with number 0; numbered
+    items restart under it, level-1 numbers do not.
 
     >>> [(h.level, h.number, h.text) for h in find_headings("一、回顾\\n（一）甲。乙\\n（三）丙\\n（二）丁\\n二、安排")]
     [(1, 1, '一、回顾'), (2, 1, '（一）甲'), (2, 2, '（二）丁'), (1, 2, '二、安排')]
+    >>> [(h.level, h.number, h.text) for h in find_headings("2026年重点工作\\n（一）扩大内需\\n（二）稳定就业")]
+    [(1, 0, '2026年重点工作'), (2, 1, '（一）扩大内需'), (2, 2, '（二）稳定就业')]
     """
     found = [(m.start(), 1, m) for m in _H1.finditer(text)] + [(m.start(), 2, m) for m in _H2.finditer(text)]
+    found += [(m.start(), 0, m) for m in _bare_headings(text)]
     found.sort(key=lambda t: t[0])
     headings: list[Heading] = []
     last1, last2 = 0, 0
     for start, level, m in found:
+        if level == 0:
+            last2 = 0
+            headings.append(Heading(1, 0, m.group("title"), start))
+            continue
         number = cn_number(m.group("num"))
         heading = _heading_text(m)
         if number is None or heading is None:
@@ -198,6 +222,19 @@ def find_headings(text: str) -> list[Heading]:
             continue
         headings.append(Heading(level, number, heading, start))
     return headings
+
+
+def _bare_headings(text: str) -> list[re.Match]:
+    """Lines that are an unnumbered part heading (a ``line`` rule of ``section_parts.csv``)."""
+    rules = [r for r in load_part_rules() if r.scope == "line"]
+    found = []
+    for m in _BARE_LINE.finditer(text):
+        title = m.group("title")
+        if len(title) > _MAX_BARE_HEADING or _BARE_PUNCT.search(title) or _H1.match(title) or _H2.match(title):
+            continue
+        if any(r.pattern.search(title) for r in rules):
+            found.append(m)
+    return found
 
 
 # ---------------------------------------------------------------------------
@@ -227,10 +264,14 @@ def _sections_of(text: str) -> list[Section]:
         sections.append(Section(0, "preamble", None, None, 0, 0, bounds[0]))
     else:  # attach leading whitespace to the first section
         bounds[0] = 0
-    heading, part = None, "other"
+    heading, part, bare_part = None, "other", None
     for k, h in enumerate(headings):
-        if h.level == 1:
-            heading, part = h.text, classify_heading(h.text) or "other"
+        if h.level == 1 and h.number == 0:  # an unnumbered part heading: numbered headings under it inherit its part
+            heading = h.text
+            part = bare_part = classify_heading(h.text, scope="line") or "other"
+            sub, this_part = None, part
+        elif h.level == 1:
+            heading, part = h.text, classify_heading(h.text) or bare_part or "other"
             sub, this_part = None, part
         else:
             sub = h.text
@@ -359,7 +400,7 @@ def _is_heading_line(line: str) -> bool:
         m = rx.match(line)
         if m and _heading_text(m) == line:
             return True
-    return False
+    return bool(_bare_headings(line))
 
 
 def paragraphs(corpus_or_text: Any, min_chars: int = 20, *, headings: bool = False) -> Corpus:

@@ -26,8 +26,16 @@ How a figure is read
    area's (全省/全国 in a city's report), a multi-year average (年均增长), and a
    past year's target quoted in the review (``…增长6%的目标``).
 5. Its *role*: with sections (:mod:`textmine.sections`), a figure in the plan
-   part is a target (unless its clause says 预计/去年/上年) and one in the review
-   part is past growth; figures in the preamble or conduct part are ``other``.
+   part is a target (unless its clause says 预计/去年/上年 before the figure) and
+   one in the review part is past growth; figures in the preamble, conduct or
+   other parts are ``other`` -- unless the sentence announces the year's goals
+   before the figure (预期目标, 主要目标, 目标是 …; no earlier year, no past word):
+   a target is a property of the report, not of its sectioning, so announced
+   goals count wherever they stand outside the review. A sentence that starts a
+   line continues an earlier line that does not end it (the cue
+   ``主要预期目标是：`` on the line before, or a web page's line breaks).
+   Rates may be written in Chinese numerals (增长百分之六左右, 六点五%; read with
+   cn2an), and ``按增长5%安排`` is a rate like any other.
    A text without a review or plan heading is read by cues: an explicit year
    before the figure (the target year, or an earlier one), then past words in
    the figure's clause (预计, 去年, 上年, 同比, 比上年 …), then target words in
@@ -78,6 +86,7 @@ LOOKALIKES: dict[str, str] = {
     "sub-area": "a county's, district's or zone's GDP (not the document's own place)",
     "other area": "全省 / 全国 GDP in a lower-level government's report",
     "multi-year average": "年均增长 / 累计增长",
+    "comparison": "another rate set against GDP growth: 全员劳动生产率增长高于国内生产总值增长",
     "past target": "last year's target quoted in the review: 增长6%的目标",
     "unresolved list": "a 分别 list whose items and figures do not pair up",
 }
@@ -104,15 +113,22 @@ MENTION_COLUMNS: tuple[str, ...] = (
 _NUM = r"-?\d+(?:\.\d+)?"
 _NOUN = re.compile(r"地区生产总值|国内生产总值|生产总值|GDP|经济(?=增长|增速)", re.I)
 _VERB = r"(?P<verb>负增长|增长|增速|增幅|下降|降低|回落|减少)"
-_VALUE = (r"(?P<pre>不低于|不少于|不高于|至少|超过)?(?P<a>" + _NUM + r")(?:%?(?:-|—+|–|~|～|到|至)(?P<b>\d+(?:\.\d+)?))?%"
+_CN_VALUE = r"[零〇一二两三四五六七八九十]+(?:点[零〇一二三四五六七八九]+)?"   # 六, 六点五, 十二
+_SEP = r"(?:-|—+|–|~|～|到|至)"
+_VALUE = (r"(?P<pre>不低于|不少于|不高于|至少|超过)?"
+          r"(?:(?P<a>" + _NUM + r")(?:[%％]?" + _SEP + r"(?P<b>\d+(?:\.\d+)?))?[%％]"
+          r"|百分之(?P<ca>" + _CN_VALUE + r")(?:" + _SEP + r"(?:百分之)?(?P<cb>" + _CN_VALUE + r"))?"
+          r"|(?P<cc>" + _CN_VALUE + r")[%％])"
           r"(?P<post>左右|上下|以上|以内|以下)?")
-_RATE = re.compile(_VERB + r"(?P<link>[^\d%。；;]{0,8}?)" + _VALUE)
+_RATE = re.compile(_VERB + r"(?P<link>[^\d%％。；;]{0,8}?)" + _VALUE)
 _LIST_VALUE = re.compile(_VALUE)
 _SENTENCE_END = "。！？!?\n"
 _CLAUSE_END = "。！？!?\n；;"
 _CLAUSE_START = "。！？!?\n；;，,：:"
 _OTHER_INDICATOR = re.compile(
-    r"工业|增加值|投资|收入|零售|消费|进出口|出口|进口|外资|外贸|财政|税收|产值|产量|就业|价格|物价|能耗|人口|贷款|存款|利润|营收|用电")
+    r"工业|增加值|投资|收入|零售|消费|进出口|出口|进口|外资|外贸|财政|税收|产值|产量|就业|失业|价格|物价|涨幅|能耗|人口|贷款|存款|"
+    r"利润|营收|用电")
+_COMPARISON = re.compile(r"(高于|低于|快于|慢于|超过|跑赢|同步于|不低于)$")
 _PERIOD = re.compile(r"(?<!个)[一二三四1-4]季度|上半年|下半年|前三季度|前两季度|\d{1,2}-\d{1,2}月|\d{1,2}月份|一至[二三四五六七八九十]+月")
 _WHOLE_AREA = re.compile(r"(?:全|我|本|该)(?:市|区|县|省|州|旗|盟|国)$")
 _AREA_SUFFIX = re.compile(r"[\u4e00-\u9fff](?:县|区|市|镇|乡|旗|州|盟|园区|新区|开发区|示范区|片区|城区|街道|试验区)$")
@@ -139,6 +155,7 @@ class Mention:
     role: str | None = None          # "target", "past", "lookalike" or "other"
     years: list[int] = field(default_factory=list)
     clause: str = ""
+    lead: str = ""                   # the (extended) sentence up to the figure's end
 
 
 # ---------------------------------------------------------------------------
@@ -163,10 +180,10 @@ _DECLINE = ("下降", "降低", "回落", "减少")
 def _rate_values(m: re.Match, sign: float | None = None) -> tuple[float, float, float, str]:
     if sign is None:
         sign = -1.0 if m.group("verb") in _DECLINE else 1.0
-    a = float(m.group("a")) * sign
+    a = _number(m.group("a"), m.group("ca") or m.group("cc")) * sign
     pre, post = m.group("pre") or "", m.group("post") or ""
-    if m.group("b") is not None:
-        b = float(m.group("b")) * sign
+    if m.group("b") is not None or m.group("cb") is not None:
+        b = _number(m.group("b"), m.group("cb")) * sign
         low, high = min(a, b), max(a, b)
         return (low + high) / 2, low, high, "range"
     if post in ("左右", "上下"):
@@ -176,6 +193,15 @@ def _rate_values(m: re.Match, sign: float | None = None) -> tuple[float, float, 
     if post in ("以内", "以下") or pre == "不高于":
         return a, math.nan, a, "at_most"
     return a, a, a, "exact"
+
+
+def _number(arabic: str | None, chinese: str | None) -> float:
+    """The value of an Arabic figure, or of a Chinese numeral (六点五 → 6.5, via cn2an)."""
+    if arabic is not None:
+        return float(arabic)
+    import cn2an  # loaded only when a report writes its rates in Chinese numerals
+
+    return float(cn2an.cn2an(chinese, "smart"))
 
 
 def _bounds(text: str, i: int, j: int, stops: str) -> tuple[int, int]:
@@ -197,6 +223,8 @@ def _prefix_lookalike(prefix: str, sentence_prefix: str, after: str, meta: dict,
     """The look-alike a GDP noun is, judged by the words around it, or None."""
     if re.search(r"海洋(经济)?$|蓝色经济$", prefix):
         return "ocean GDP"
+    if _COMPARISON.search(prefix):
+        return "comparison"
     if re.search(r"单位$|万元$", prefix) or re.match(r"(能耗|耗|二氧化碳|碳排放|排放|用水|建设用地|用地)", after):
         return "per-unit GDP"
     if prefix.endswith("人均"):
@@ -258,6 +286,7 @@ def find_mentions(text: str, meta: dict | None = None) -> list[Mention]:
     for noun_m in _NOUN.finditer(text):
         ns, ne, noun = noun_m.start(), noun_m.end(), noun_m.group(0)
         s_start, s_end = _bounds(text, ns, ne, _SENTENCE_END)
+        s_start = _continued_start(text, s_start)
         c_start, _ = _bounds(text, ns, ne, _CLAUSE_START)
         _, c_end = _bounds(text, ns, ne, _CLAUSE_END)
         prefix, after = text[c_start:ns], text[ne:c_end]
@@ -287,7 +316,7 @@ def find_mentions(text: str, meta: dict | None = None) -> list[Mention]:
             this_look = look
             if this_look is None and _PERIOD.search(lead) and "全年" not in lead[_last_period_end(lead):]:
                 this_look = "sub-period"
-            if this_look is None and re.search(r"年均|累计|\d+年(来|间)", lead):
+            if this_look is None and re.search(r"年均|累计|\d+年(来|间)|五年(来|间)|十[一二三四五六七八九]五”?(时期)?末", lead):
                 this_look = "multi-year average"
             tail = window[rate.end():rate.end() + 4] if this_look is None else ""
             if this_look is None and re.match(r"(的)?(预期)?目标", tail) and not re.match(r"目标[,，]", tail):
@@ -298,8 +327,35 @@ def find_mentions(text: str, meta: dict | None = None) -> list[Mention]:
             if look is not None or this_look is None or this_look == "past target?":
                 break
     for m in mentions:
-        m.years = [int(y) for y in _YEAR.findall(m.sentence[: max(0, m.sentence.find(m.match))])]
+        s_start = _continued_start(text, _bounds(text, m.start, m.start + 1, _SENTENCE_END)[0])
+        m.lead = text[s_start:m.end]
+        m.years = [int(y) for y in _YEAR.findall(text[s_start:m.start])]
     return mentions
+
+
+def _continued_start(text: str, start: int) -> int:
+    """Start of a sentence that begins a line, moved back over earlier lines that do not end it.
+
+    A cue on the line before (``主要预期目标是：`` then the figures on the next line), or a
+    sentence that a web page broke over lines (``今年经济社会发展的`` / ``主要预期目标`` /
+    ``是：地区生产总值增长…``), belongs to the sentence; a line ending in 。！？； or a
+    heading line does not. At most three lines back.
+    """
+    from .sections import _H1, _H2, _bare_headings
+
+    for _ in range(3):
+        if start == 0 or text[start - 1] != "\n":
+            break
+        line_start = text.rfind("\n", 0, start - 1) + 1
+        line = text[line_start:start - 1]
+        body = line.strip()
+        if not body or body[-1] in "。！？!?；;" or _H1.match(body) or _H2.match(body) or _bare_headings(body):
+            break
+        cut = max(line.rfind(c) for c in "。！？!?") + 1
+        start = line_start + cut
+        if cut:
+            break
+    return start
 
 
 def _last_period_end(lead: str) -> int:
@@ -323,6 +379,8 @@ def _assign_roles(mentions: list[Mention], sections: list[Section], sectioned: b
             m.role = _role_in_part(m)
         else:
             m.role = _role_by_cues(m, target_year)
+        if m.role in ("other", "unclear") and _announced(m, target_year):
+            m.role = "target"  # the year's goals stated outside the plan part (or without sections)
         if m.lookalike == "past target?":
             if m.role == "past":
                 m.lookalike, m.role = "past target", "lookalike"
@@ -330,9 +388,28 @@ def _assign_roles(mentions: list[Mention], sections: list[Section], sectioned: b
                 m.lookalike = None
 
 
+def _announced(m: Mention, target_year: int | None) -> bool:
+    """True if the figure is one of the year's goals: announced (预期目标是：…) before it, not past."""
+    if m.part == "review" or not _ANNOUNCE.search(m.lead[: len(m.lead) - len(m.match)]):
+        return False
+    if target_year is not None and m.years and m.years[-1] != target_year:
+        return False
+    return not _past_before(m.lead)
+
+
+def _past_before(lead: str) -> bool:
+    """A past cue (预计, 去年, 上年) in the clause up to the figure, not followed by 今年/明年."""
+    clause = re.split(r"[。！？!?；;\n]", lead)[-1]
+    past = [p.end() for p in re.finditer(r"预计|去年|上年", clause)]
+    if not past:
+        return False
+    later = [t.start() for t in re.finditer(r"今年|明年", clause)]
+    return not any(t >= past[-1] for t in later)
+
+
 def _role_in_part(m: Mention) -> str:
     if m.part == "plan":
-        return "past" if re.search(r"预计|去年|上年", m.clause) else "target"
+        return "past" if _past_before(m.lead) else "target"
     if m.part == "review":
         return "past"
     return "other"
@@ -406,7 +483,7 @@ def _pick(mentions: list[Mention], role: str, prefer: re.Pattern) -> Mention | N
     chosen = [m for m in mentions if m.role == role]
     if not chosen:
         return None
-    announced = [m for m in chosen if prefer.search(m.sentence)]
+    announced = [m for m in chosen if prefer.search(m.lead[: len(m.lead) - len(m.match)])]
     return (announced or chosen)[0]
 
 
