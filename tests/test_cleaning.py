@@ -9,6 +9,7 @@ import pytest
 
 from textmine._io import read_text
 from textmine.cleaning import (
+    detect_script,
     DEFAULT_STEPS,
     Change,
     clean,
@@ -23,6 +24,7 @@ from textmine.cleaning import (
     to_simplified,
     unmask,
 )
+from textmine.corpus import Corpus
 from textmine.errors import DictionaryError
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -225,12 +227,57 @@ def test_indentation_and_blank_lines_are_normalised():
 # --------------------------------------------------------------------------- simplify
 
 
-def test_traditional_to_simplified_only_when_asked():
+def test_traditional_to_simplified_when_asked_or_detected():
     assert to_simplified("經濟發展")[0] == "经济发展"
-    assert clean("經濟發展").text == "經濟發展"
-    result = clean("經濟發展", to_simplified=True)
-    assert result.text == "经济发展"
-    assert {c.step for c in result.changes} == {"simplify"}
+    assert clean("經濟發展", to_simplified=False).text == "經濟發展"
+    for option in (True, "auto"):
+        result = clean("經濟發展", to_simplified=option)
+        assert result.text == "经济发展"
+        assert {c.step for c in result.changes} == {"simplify"}
+
+
+# A passage of a work report in traditional script, as an archive or a Hong Kong/Taiwan source prints it,
+# and the same passage written in simplified characters by hand: 20 of its 44 Chinese characters differ
+# (們堅經濟設為發質產續優營環認貫徹實黨會議; zip(TRADITIONAL, SIMPLIFIED) counts them).
+TRADITIONAL = "我們堅持以經濟建設為中心，大力發展新質生產力，持續優化營商環境，認真貫徹落實黨的二十大會議精神。"
+SIMPLIFIED = "我们坚持以经济建设为中心，大力发展新质生产力，持续优化营商环境，认真贯彻落实党的二十大会议精神。"
+
+
+def test_script_is_detected_per_document():
+    assert detect_script(TRADITIONAL) == "traditional"
+    assert detect_script(SIMPLIFIED) == "simplified"
+    assert detect_script("GDP 5.0%") == "unknown"
+    # a simplified report that quotes one traditional character stays simplified (1 of 45)
+    assert detect_script(SIMPLIFIED + "臺") == "simplified"
+
+
+def test_a_traditional_report_is_converted_by_default_and_slogans_are_found():
+    result = clean(TRADITIONAL)
+    assert result.script == "traditional"
+    assert result.text == SIMPLIFIED
+    assert result.text.count("新质生产力") == 1 and result.text.count("营商环境") == 1
+    frame = result.to_frame()
+    assert set(frame["step"]) == {"simplify"}
+    # every changed run is recorded: applying the records to the original gives the cleaned text
+    assert sum(len(b) for b in frame["before"]) == sum(a != b for a, b in zip(TRADITIONAL, SIMPLIFIED))
+
+
+def test_a_simplified_report_is_left_alone_and_conversion_can_be_switched_off():
+    result = clean(SIMPLIFIED)
+    assert (result.script, result.text, result.changes) == ("simplified", SIMPLIFIED, [])
+    kept = clean(TRADITIONAL, to_simplified=False)
+    assert kept.text == TRADITIONAL and kept.script is None
+    with pytest.raises(ValueError, match="to_simplified"):
+        clean(SIMPLIFIED, to_simplified="yes")
+
+
+def test_a_traditional_document_in_a_corpus_is_converted():
+    from textmine.frequency import slogan_frequency
+
+    corpus = Corpus.from_texts([TRADITIONAL, SIMPLIFIED], ids=["trad", "simp"], clean=True)
+    assert corpus["trad"].text == corpus["simp"].text
+    counts = slogan_frequency(corpus, ["新质生产力"])
+    assert counts["count"].tolist() == [1, 1]
 
 
 # --------------------------------------------------------------------------- unmask

@@ -33,7 +33,7 @@ _EXPORTS: dict[str, str] = {
     "split_collection": "split",
     # cleaning
     "clean": "cleaning", "CleanResult": "cleaning", "Change": "cleaning", "DEFAULT_STEPS": "cleaning",
-    "looks_truncated": "cleaning",
+    "looks_truncated": "cleaning", "detect_script": "cleaning",
     # tokenization
     "Tokenizer": "tokenize", "split_terms": "tokenize", "TokenCache": "tokenize",
     "tokens": "tokenize", "Tokens": "tokenize", "clear_cache": "tokenize",
@@ -82,7 +82,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .panels.echo import EchoResult, echo, similarity
     from .panels.escalation import target_escalation
     from .panels.parents import parent_documents
-    from .cleaning import DEFAULT_STEPS, Change, CleanResult, clean, looks_truncated
+    from .cleaning import DEFAULT_STEPS, Change, CleanResult, clean, detect_script, looks_truncated
     from .corpus import Corpus, Document, as_corpus, load_corpus
     from .discover import add_to_dictionary, discover_slogans
     from .explorer import write_explorer

@@ -67,7 +67,7 @@ class Document:
         *,
         clean: bool = True,
         unmask: bool = False,
-        to_simplified: bool = False,
+        to_simplified: bool | str = "auto",
         loader: Callable[[], str] | None = None,
     ) -> None:
         if raw is None and loader is None:
@@ -253,7 +253,7 @@ class Corpus(Sequence[Document]):
         *,
         clean: bool = True,
         unmask: bool = False,
-        to_simplified: bool = False,
+        to_simplified: bool | str = "auto",
     ) -> "Corpus":
         """Build a corpus from a DataFrame with a text column and metadata columns.
 
@@ -328,7 +328,7 @@ def load_corpus(
     infer: bool = True,
     clean: bool = True,
     unmask: bool | None = None,
-    to_simplified: bool = False,
+    to_simplified: bool | str = "auto",
     lazy: bool = False,
     allow_outside: bool = False,
     year_range: tuple[int, int] | None = YEAR_RANGE,
