@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -694,3 +695,89 @@ def test_lines_ending_sentences_split_the_join_decisions_without_changing_them()
     text = "\n".join(lines)
     assert join_broken_lines(text)[0] == "一、总体要求\n坚持稳中求进,推进高质量发展。\n“新质生产力”\n全年增长5%。\n附件"
     assert join_broken_lines(text) == _plain_join(text)
+
+
+# --------------------------------------------------------------------------- furniture at a page's edges
+
+EDGE_BODY = ("现在，我代表市人民政府向大会报告工作，请予审议，并请市政协委员提出意见。\n"
+             "过去一年，全市生产总值增长5.5%，新质生产力加快发展，营商环境持续优化。")
+
+
+def test_toolbars_breadcrumbs_labels_and_captions_before_the_report_are_removed():
+    head = ("下载\n打印\n全屏\n【字号：\n加大\n还原\n减小\n】\n首页\n>\n要闻\n"
+            "2024年某市政府工作报告\n来源：\n某市日报\n阅读量：\n"
+            "市长某某作政府工作报告。本报记者 张 三摄\n各位代表：\n")
+    result = clean(head + EDGE_BODY)
+    assert result.text == "2024年某市政府工作报告\n各位代表：\n" + EDGE_BODY
+    removed = "".join(c.before for c in result.changes if c.step == "furniture")
+    for junk in ("全屏", "加大", "首页", "要闻", "某市日报", "阅读量", "本报记者"):
+        assert junk in removed
+
+
+def test_related_links_ui_words_and_repeats_after_the_report_are_removed():
+    tail = ("\n相关报道：\n某市召开两会\n代表热议政府工作报告\n打印本页\n|\n×\n"
+            "2024年某市政府工作报告\n现在，我代表市人民政府向大会报告工作，请予审议，并请市政协委员提出意见。")
+    text = "2024年某市政府工作报告\n各位代表：\n" + EDGE_BODY + tail
+    assert clean(text).text == "2024年某市政府工作报告\n各位代表：\n" + EDGE_BODY
+
+
+def test_short_ui_like_lines_between_paragraphs_are_report_text_and_stay():
+    first, second = EDGE_BODY.split("\n")
+    text = f"{first}\n（一）中\n{second}"
+    assert clean(text).text == text
+    caption_like = f"{first}\n本报记者 张三\n{second}"     # not in the head: not a caption
+    assert "本报记者张三" in clean(caption_like).text
+
+
+def test_a_source_line_and_a_timestamp_are_furniture_anywhere():
+    text = f"来源：某某日报\n{EDGE_BODY}\n2026年02月10日 07时41分\n（来源：某某日报）"
+    assert clean(text).text == EDGE_BODY
+
+
+def test_a_slogan_count_changes_only_where_furniture_held_the_phrase():
+    from textmine.frequency import slogan_frequency
+
+    text = f"{EDGE_BODY}\n相关报道：\n新质生产力的新路径"
+    counts = lambda t: int(slogan_frequency(t, ["新质生产力"])["count"].iloc[0])  # noqa: E731
+    assert counts(text) == 2 and counts(clean(text).text) == 1
+
+
+@pytest.fixture(scope="module")
+def provincial_raw():
+    from textmine.corpus import load_corpus
+
+    return {d["place"]: d.raw for d in load_corpus("provinces2026", clean=False)}
+
+
+def test_provincial_reports_keep_every_paragraph(provincial_raw):
+    for place, raw in provincial_raw.items():
+        cleaned = re.sub(r"\s+", "", clean(raw).text)
+        for line in raw.split("\n"):
+            c = re.sub(r"\s+", "", line)
+            if len(c) >= 30 and c[-1] in "。！？；":
+                assert re.sub(r"\s+", "", normalize(c)[0]) in cleaned, (place, c[:30])
+
+
+def test_provincial_reports_lose_their_page_furniture(provincial_raw):
+    for place, raw in provincial_raw.items():
+        text = clean(raw).text
+        lines = set(text.split("\n"))
+        for junk in ("全屏", "加大", "还原", "减小", "相关报道：", "分享", "首页", ">", "|", "【", "】", "大", "中", "小"):
+            assert junk not in lines, (place, junk)
+        assert "记者" not in text.split("各位代表")[0], place
+        assert not text.rstrip().endswith(("相关报道：", "相关文档：", "关闭窗口")), place
+
+
+def test_provincial_slogan_counts_change_only_where_furniture_held_them(provincial_raw):
+    """Counting with and without the furniture step: every difference is an occurrence inside removed furniture."""
+    from textmine.frequency import load_slogans, slogan_frequency
+
+    phrases = load_slogans()["slogan"].tolist()
+    no_furniture = [s for s in DEFAULT_STEPS if s != "furniture"]
+    for place, raw in provincial_raw.items():
+        result = clean(raw)
+        removed = "\n".join(c.before for c in result.changes if c.step == "furniture")
+        with_f = slogan_frequency(result.text, phrases)["count"].to_numpy()
+        without = slogan_frequency(clean(raw, steps=no_furniture).text, phrases)["count"].to_numpy()
+        in_furniture = slogan_frequency(removed or "。", phrases)["count"].to_numpy()
+        assert ((without - with_f) == in_furniture * (without != with_f)).all(), place

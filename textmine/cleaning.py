@@ -22,6 +22,12 @@ Steps, in the order :func:`clean` runs them (``DEFAULT_STEPS`` plus the two opti
     of document sites, pagers and page numbers, metadata lines of government
     sites, trailing related-link lists, and watermarks inserted anywhere in the
     text. The patterns live in ``textmine/data/furniture.txt`` (one regex a line).
+    At a page's edges -- before the first paragraph and after the last one -- short
+    lines made of toolbar words (全屏, 字号, 分享, 收藏, ...), breadcrumbs (首页 > 要闻),
+    a metadata label alone with its value on the next line (来源： / 某某日报), photo
+    captions (…本报记者 某某 摄) and, in the tail, repeats of earlier text and
+    related-link lists are removed too; nothing between the first and last paragraph
+    is touched by these edge rules, so every sentence of the report stays.
 ``duplicates`` (:func:`drop_duplicates`)
     A line repeated later (compared without whitespace; >= 20 characters, or
     >= 4 when it repeats the line just before) is dropped, keeping the first.
@@ -262,6 +268,9 @@ class FurnitureRules:
     line: re.Pattern
     inline: re.Pattern | None
     tail: re.Pattern | None
+    ui: re.Pattern | None = None
+    label: re.Pattern | None = None
+    caption: re.Pattern | None = None
 
 
 def _compile_union(patterns: list[tuple[int, str]], path: Path) -> re.Pattern | None:
@@ -277,7 +286,8 @@ def _compile_union(patterns: list[tuple[int, str]], path: Path) -> re.Pattern | 
 
 @lru_cache(maxsize=8)
 def load_furniture(path: str | Path | None = None) -> FurnitureRules:
-    """Read a furniture file: sections ``[line]``, ``[inline]``, ``[tail]``, one regex a line.
+    """Read a furniture file: sections ``[line]``, ``[inline]``, ``[ui]``, ``[label]``, ``[caption]``,
+    ``[tail]``, one regex a line (only ``[line]`` is required).
 
     >>> rules = load_furniture()
     >>> bool(rules.line.fullmatch("分享到:")), bool(rules.line.fullmatch("推进高质量发展。"))
@@ -288,7 +298,8 @@ def load_furniture(path: str | Path | None = None) -> FurnitureRules:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise DictionaryError(f"{path}: cannot read furniture file ({exc.strerror})") from None
-    sections: dict[str, list[tuple[int, str]]] = {"line": [], "inline": [], "tail": []}
+    sections: dict[str, list[tuple[int, str]]] = {"line": [], "inline": [], "tail": [], "ui": [], "label": [],
+                                                   "caption": []}
     current: str | None = None
     for lineno, raw in enumerate(lines, 1):
         s = raw.strip()
@@ -298,12 +309,16 @@ def load_furniture(path: str | Path | None = None) -> FurnitureRules:
             current = s[1:-1]
             continue
         if current is None:
-            raise DictionaryError(f"{path}: line {lineno}: pattern before any [line]/[inline]/[tail] section")
+            raise DictionaryError(f"{path}: line {lineno}: pattern before any section ([line], [inline], [tail], ...)")
         sections[current].append((lineno, s))
     line = _compile_union(sections["line"], path)
     if line is None:
         raise DictionaryError(f"{path}: no [line] patterns")
-    return FurnitureRules(line, _compile_union(sections["inline"], path), _compile_union(sections["tail"], path))
+    ui = sections["ui"]
+    ui_words = (_compile_union([(n, f"(?:{p})") for n, p in sorted(ui, key=lambda x: -len(x[1]))], path)
+                if ui else None)
+    return FurnitureRules(line, _compile_union(sections["inline"], path), _compile_union(sections["tail"], path),
+                          ui_words, _compile_union(sections["label"], path), _compile_union(sections["caption"], path))
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
@@ -346,6 +361,96 @@ def _tail_start(text: str, spans: list[tuple[int, int]], rules: FurnitureRules) 
         if rules.tail.fullmatch(text[s:e].strip()):
             return i
     return None
+
+
+_SEPARATORS = re.compile(r"[\s>＞»›<＜«‹|｜/／\\·•●◆▪\-—–_=×✕xX【】\[\]{}()（）《》〈〉:：,，、.。!！?？;；\d年月日时分秒]*")
+_PROSE_END = frozenset("。！？!?；;…")
+_PROSE_CHARS_EDGE = 30  # a line this long ending a sentence is report text: the page's head ends before it
+_SHORT = 20             # UI lines, breadcrumb items and label values are at most this long
+
+
+def _edge_lines(text: str, spans: list[tuple[int, int]], rules: FurnitureRules) -> set[int]:
+    """Indices of furniture lines in a page's head and tail (see ``[ui]``, ``[label]``, ``[caption]``).
+
+    The head is every line before the first paragraph (a line of at least 30 characters
+    ending a sentence); the tail every line after the last paragraph that is not a repeat of
+    earlier text (a page often repeats its title and first sentence at the bottom). Nothing
+    between them is touched, so every sentence of the report stays. In the head and tail:
+    lines made only of UI words and separators; breadcrumbs (short items around lines
+    holding only ">" or "|"); a metadata label alone on its line and the short value on the
+    next line; photo captions (head only); lines repeating earlier text (tail only).
+    """
+    if rules.ui is None and rules.label is None and rules.caption is None:
+        return set()
+    lines = [text[s:e].strip() for s, e in spans]
+    compact = [_WS_RE.sub("", ln) for ln in lines]
+    n = len(lines)
+
+    def prose(i: int) -> bool:
+        c = compact[i]
+        return len(c) >= _PROSE_CHARS_EDGE and c[-1] in _PROSE_END
+
+    first = next((i for i in range(n) if prose(i)), None)
+    if first is None:
+        return set()
+    offsets, pos = [], 0
+    for c in compact:
+        offsets.append(pos)
+        pos += len(c)
+    whole = "".join(compact)
+
+    def repeat(i: int) -> bool:
+        c = compact[i]
+        return len(c) >= 8 and whole.find(c) < offsets[i]
+
+    last = next(i for i in range(n - 1, -1, -1) if prose(i) and not repeat(i))
+    zones = [(range(0, first), True), (range(last + 1, n), False)]
+
+    def ui_line(i: int) -> bool:
+        c = compact[i]
+        if not c or len(c) > _SHORT:
+            return False
+        rest = rules.ui.sub("", c) if rules.ui is not None else c
+        return _SEPARATORS.fullmatch(rest) is not None
+
+    def separator_only(i: int) -> bool:
+        c = compact[i]
+        return bool(c) and len(c) <= 3 and _SEPARATORS.fullmatch(c) is not None and not c.isdigit()
+
+    def short_item(i: int) -> bool:
+        c = compact[i]
+        return 0 < len(c) <= _SHORT and c[-1] not in _PROSE_END
+
+    marked: set[int] = set()
+    for zone, head in zones:
+        idx = [i for i in zone if compact[i]]
+        for k, i in enumerate(idx):
+            if rules.label is not None and rules.label.fullmatch(compact[i]):
+                marked.add(i)
+                if k + 1 < len(idx) and short_item(idx[k + 1]):
+                    marked.add(idx[k + 1])
+            elif ui_line(i) or separator_only(i):
+                marked.add(i)
+            elif head and rules.caption is not None and rules.caption.fullmatch(lines[i]) and compact[i][-1] not in _PROSE_END - {"。"}:
+                marked.add(i)
+            elif repeat(i):  # a title shown twice in the head, the page's summary repeated in the tail
+                marked.add(i)
+        # breadcrumbs: short items on either side of a separator line (首页 > 要闻 > 正文)
+        for k, i in enumerate(idx):
+            if separator_only(i) and any(ch in compact[i] for ch in ">＞»›|｜/／"):
+                for j in (k - 1, k + 1):
+                    if 0 <= j < len(idx) and short_item(idx[j]):
+                        marked.add(idx[j])
+        # a breadcrumb item shown again on the next line (云南要闻 / 云南要闻)
+        for k in range(1, len(idx)):
+            if idx[k - 1] in marked and compact[idx[k]] == compact[idx[k - 1]]:
+                marked.add(idx[k])
+        # tail: a related-links heading and everything after it (the zone holds no paragraph)
+        if not head and rules.tail is not None:
+            start = next((i for i in idx if rules.tail.fullmatch(compact[i])), None)
+            if start is not None:
+                marked.update(i for i in idx if i >= start)
+    return marked
 
 
 def _found_in_whole_text(pattern: re.Pattern) -> bool:
@@ -403,6 +508,11 @@ def remove_furniture(text: str, *, rules: FurnitureRules | None = None) -> tuple
     spans = _line_spans(text)
     tail = _tail_start(text, spans, rules)
     edits: list[Edit] = []
+    edge = _edge_lines(text, spans, rules)
+    for i in sorted(edge):
+        if tail is None or i < tail:
+            a, b = _removal_span(text, *spans[i])
+            edits.append((a, b, ""))
     if tail is not None:
         start = spans[tail][0]
         edits.append((start - 1 if start > 0 else start, len(text), ""))
