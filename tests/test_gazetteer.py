@@ -110,3 +110,24 @@ def test_place_from_title_or_file_name():
     assert place_from_text("陕西省2026年政府工作报告").name == "陕西省"
     assert place_from_text("2024年泉州市泉港区政府工作报告").code == lookup("泉港区").code
     assert place_from_text("政府工作报告") is None
+
+
+def test_place_stopwords_hold_the_corpus_places_and_the_places_inside_them():
+    from textmine.gazetteer import place_stopwords
+
+    words = set(place_stopwords(["河南省"]))
+    assert {"河南", "河南省", "郑州", "郑州市", "商丘", "商丘市", "新郑市", "新郑", "中原区"} <= words
+    assert "中原" not in words and "和平" not in words        # short names of districts are ordinary words
+    assert set(place_stopwords(["河南省"], descendants=False)) == {"河南", "河南省"}
+    assert {"浦东", "浦东新区"} <= set(place_stopwords(["上海"]))   # a municipality's districts are its cities
+
+
+def test_place_stopwords_keep_place_names_out_of_top_terms():
+    import textmine as tm
+
+    corpus = tm.Corpus.from_texts(["河南省郑州市推进营商环境改革。河南郑州。", "上海市浦东新区发展航运。上海浦东。"])
+    corpus = tm.Corpus([tm.Document(d.doc_id, d.raw, {"place": p}) for d, p in zip(corpus, ["河南省", "上海市"])])
+    tok = tm.Tokenizer(extra_stopwords=tm.place_stopwords(corpus))
+    terms = set(tm.top_terms(corpus, n=20, tokenizer=tok)["term"])
+    assert not terms & {"河南", "河南省", "郑州", "郑州市", "上海", "上海市", "浦东", "浦东新区"}
+    assert {"营商环境", "航运"} <= terms

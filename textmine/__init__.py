@@ -27,7 +27,7 @@ _EXPORTS: dict[str, str] = {
     "rank_groups": "schema",
     # gazetteer of administrative divisions (also textmine.gazetteer.lookup, candidates, ...)
     "Place": "gazetteer", "lookup_place": "gazetteer", "parent_of": "gazetteer",
-    "place_names": "gazetteer",
+    "place_names": "gazetteer", "place_stopwords": "gazetteer",
     # corpus
     "Document": "corpus", "Corpus": "corpus", "load_corpus": "corpus", "as_corpus": "corpus",
     "split_collection": "split",
@@ -88,7 +88,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .explorer import write_explorer
     from .errors import CorpusError, DictionaryError, MetadataError, TextmineError
     from .frequency import dtm, kwic, load_slogans, slogan_frequency, term_frequency
-    from .gazetteer import Place, lookup_place, parent_of, place_names
+    from .gazetteer import Place, lookup_place, parent_of, place_names, place_stopwords
     from .keywords import TfidfResult, extract_keywords, keyness, tfidf, top_terms
     from .schema import DOCTYPES, LEVELS, META_COLUMNS, RANKS, rank_groups
     from .sections import paragraphs, section_corpus, split_sections

@@ -39,7 +39,7 @@ from .errors import MetadataError
 
 __all__ = [
     "Place", "PlaceNotFound", "AmbiguousPlace", "lookup", "lookup_place", "candidates", "parent_of",
-    "divisions", "place_names", "place_from_text", "infer_meta", "INFERRED_COLUMNS", "REGIONS",
+    "divisions", "place_names", "place_stopwords", "place_from_text", "infer_meta", "INFERRED_COLUMNS", "REGIONS",
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -368,6 +368,58 @@ def place_names(places: Iterable[str | Place]) -> set[str]:
                 out.add(q.name)
                 out.add(q.short)
     return out
+
+
+def place_stopwords(corpus_or_places, *, descendants: bool = True) -> list[str]:
+    """Place names to keep out of TF-IDF, keyness and topic vocabularies, sorted.
+
+    ``corpus_or_places`` is a corpus (its documents' ``place`` values) or place names. The
+    result holds each place's full and short names and those of its province and parent
+    (:func:`place_names`); with ``descendants=True`` also every prefecture-level unit inside
+    it (full and short names: 郑州市, 郑州) and every county-level unit (full names; short
+    names only for county-level cities and the districts of a 直辖市 -- other short county
+    names such as 和平, 新华 or 中原 are ordinary words too). Pass it to a tokenizer::
+
+        tok = textmine.Tokenizer(extra_stopwords=place_stopwords(corpus))
+        textmine.top_terms(corpus, tokenizer=tok)
+
+    >>> words = place_stopwords(["河南省"])
+    >>> "河南" in words and "郑州" in words and "郑州市" in words and "中原区" in words
+    True
+    >>> "中原" in words          # a district's short name is an ordinary word: kept
+    False
+    """
+    places = _corpus_places(corpus_or_places)
+    words = set(place_names(places))
+    if descendants:
+        t = _tables()
+        roots = [c.code for name in places for c in _safe_candidates(name)]
+        stack = list(roots)
+        while stack:
+            for child in t.children.get(stack.pop(), ()):
+                p = t.places[child]
+                words.add(p.name)
+                direct = p.parent_code is not None and t.places[p.parent_code].rank == "直辖市"
+                if p.level in ("省级", "地级市", "县级市") or direct:
+                    words.add(p.short)
+                stack.append(child)
+    return sorted(w for w in words if w)
+
+
+def _corpus_places(obj) -> list[str]:
+    if isinstance(obj, str):
+        return [obj]
+    if hasattr(obj, "meta_frame"):
+        frame = obj.meta_frame()
+        return [str(v) for v in frame["place"].dropna().unique()] if "place" in frame.columns else []
+    return [str(x) for x in obj]
+
+
+def _safe_candidates(name: str) -> list[Place]:
+    try:
+        return candidates(name)
+    except MetadataError:
+        return []
 
 
 @lru_cache(maxsize=1)
