@@ -92,6 +92,16 @@ def slogans() -> list:
         new_code_cell('textmine.kwic(corpus, "新质生产力", window=15).head(10)'),
         new_markdown_cell("The numbers behind any figure, ready to save as CSV:"),
         new_code_cell('plots.figure_data(plots.slogans_by_place(freq)).head()'),
+        new_markdown_cell("## Like for like: the 31 provincial reports of 2026\n\n"
+                          "The seed documents differ in type and year. For a comparison that means something, "
+                          "take the second bundled corpus: every province-level unit's full work report of the "
+                          "same year. Its metadata (rank 省/自治区/直辖市, region, division code) comes from the "
+                          "gazetteer; `inferred` says which values were filled."),
+        new_code_cell('provinces = textmine.load_corpus("provinces2026")\n'
+                      'provinces.to_frame()[["place", "rank", "region", "code", "n_chars", "inferred"]].head()'),
+        new_code_cell('textmine.slogan_frequency(provinces, ["新质生产力", "民营经济", "营商环境"], by="region")'),
+        new_code_cell('pfreq = textmine.slogan_frequency(provinces, ["新质生产力", "民营经济", "营商环境"])\n'
+                      'plots.slogans_by_group(pfreq, ["新质生产力", "民营经济", "营商环境"], group="region")'),
     ]
 
 
@@ -121,6 +131,16 @@ def keywords() -> list:
                       "                      tokenizer=tok)\n"
                       'kn[["feature", "target_count", "reference_count", "g2", "p_value", "log_ratio"]].head(10)'),
         new_code_cell('plots.keyness_chart(kn, target_label="辽宁省 reports", reference_label="other reports")'),
+        new_markdown_cell("## Like for like: regions of the 31 provincial reports of 2026\n\n"
+                          "Full reports of one year, so differences are not differences of document type. "
+                          "Place names are kept out of the vocabulary (`place_stopwords`: the provinces, their "
+                          "short forms and the cities inside them), so the top terms are policy words."),
+        new_code_cell('provinces = textmine.load_corpus("provinces2026")\n'
+                      'ptok = textmine.Tokenizer(extra_stopwords=textmine.place_stopwords(provinces))\n'
+                      'ptop = textmine.top_terms(provinces, n=8, tokenizer=ptok)\n'
+                      'ptop[ptop["place"].isin(["上海市", "河南省", "四川省"])][["place", "term", "term_rank"]]'),
+        new_code_cell('pkn = textmine.keyness(provinces, {"region": "西部"}, tokenizer=ptok)\n'
+                      'plots.keyness_chart(pkn, target_label="西部 (12 reports)", reference_label="other regions (19)")'),
         new_markdown_cell("Keywords of a single document, with IDF learned from this corpus:"),
         new_code_cell('textmine.extract_keywords("fuzhou_2024_report", corpus, n=10, tokenizer=tok)'
                       '[["term", "score", "count"]]'),
