@@ -158,9 +158,9 @@ class _Sketcher:
             last = int(np.searchsorted(bounds, bounds[first] + step, side="right")) - 1
             last = min(max(last, first + 1), len(offsets))
             lo, hi = bounds[first], bounds[last]
-            with np.errstate(over="ignore"):
-                permuted = (hashes[lo:hi, None] * self.a[None, :] + self.b[None, :]) >> _SHIFT32
-            out[first:last] = np.minimum.reduceat(permuted, offsets[first:last] - lo, axis=0)
+            with np.errstate(over="ignore"):  # (num_perm, shingles): the minimum runs along contiguous rows
+                permuted = (self.a[:, None] * hashes[None, lo:hi] + self.b[:, None]) >> _SHIFT32
+            out[first:last] = np.minimum.reduceat(permuted, offsets[first:last] - lo, axis=1).T
             first = last
         return out
 
@@ -183,6 +183,29 @@ def _sketch(doc_text: str, sketcher: _Sketcher, min_chars: int) -> _Sentences:
 def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
     inter = len(np.intersect1d(a, b, assume_unique=True))
     return inter / (len(a) + len(b) - inter)
+
+
+def _jaccards(left: list[np.ndarray], right: list[np.ndarray]) -> np.ndarray:
+    """Jaccard similarity of each pair ``(left[k], right[k])`` of sorted unique 32-bit shingle sets, at once.
+
+    Each value is tagged with its pair number in the high 32 bits; after one sort,
+    a value shared by both sets of a pair is an adjacent equal pair of keys.
+
+    >>> _jaccards([np.array([1, 2, 3], dtype=np.uint64)], [np.array([2, 3, 4, 5], dtype=np.uint64)]).tolist()
+    [0.4]
+    """
+    n = len(left)
+    if not n:
+        return np.zeros(0)
+    la = np.array([len(x) for x in left], dtype=np.int64)
+    lb = np.array([len(x) for x in right], dtype=np.int64)
+    tag_a = np.repeat(np.arange(n, dtype=np.uint64), la) << _SHIFT32
+    tag_b = np.repeat(np.arange(n, dtype=np.uint64), lb) << _SHIFT32
+    keys = np.concatenate([np.concatenate(left) | tag_a, np.concatenate(right) | tag_b])
+    keys.sort()
+    shared = keys[1:][keys[1:] == keys[:-1]] >> _SHIFT32
+    inter = np.bincount(shared.astype(np.int64), minlength=n)
+    return inter / (la + lb - inter)
 
 
 def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -237,8 +260,11 @@ class _BandIndex:
         if not len(signatures) or not len(self.keys):
             return set()
         q = self.band_keys(signatures).reshape(-1)
-        lo = np.searchsorted(self.keys, q, side="left")
-        hi = np.searchsorted(self.keys, q, side="right")
+        order = np.argsort(q, kind="stable")  # sorted look-ups walk the index in order (cache-friendly)
+        lo = np.empty(len(q), dtype=np.int64)
+        hi = np.empty(len(q), dtype=np.int64)
+        lo[order] = np.searchsorted(self.keys, q[order], side="left")
+        hi[order] = np.searchsorted(self.keys, q[order], side="right")
         hit = np.flatnonzero(hi > lo)
         if not len(hit):
             return set()
@@ -409,8 +435,10 @@ def echo(corpus_or_texts: Any, reference: Any = None, *, threshold: float = 0.4,
             mine = ref_sk.get(d) or _sketch(doc.text, sketcher, min_chars)
             wanted = np.array(sorted(ref_index[x] for x in refs[d]), dtype=np.int64)
             best: dict[int, tuple[float, int, int]] = {}
-            for i, ri, j in sorted(index.candidates(mine.signatures, wanted)) if len(wanted) else ():
-                sim = _jaccard(mine.shingles[i], ref_sk[needed[ri]].shingles[j])
+            pairs = sorted(index.candidates(mine.signatures, wanted)) if len(wanted) else []
+            sims = _jaccards([mine.shingles[i] for i, _, _ in pairs],
+                             [ref_sk[needed[ri]].shingles[j] for _, ri, j in pairs])
+            for (i, ri, j), sim in zip(pairs, sims.tolist()):
                 if sim >= threshold and (i not in best or sim > best[i][0]):
                     best[i] = (sim, ri, j)
             for i in sorted(best):
