@@ -264,6 +264,15 @@ def panels() -> list:
         new_code_cell('everyone = textmine.echo(corpus, "all")\nfigures.echo_chart(everyone.documents)'),
         new_code_cell('everyone.passages.sort_values("similarity", ascending=False)'
                       '[["doc_id", "sentence", "reference_doc_id", "similarity"]].head(8)'),
+        new_markdown_cell("### Cross-sectional echo: the 31 provincial reports of 2026\n\n"
+                          "`load_corpus(\"provinces2026\")` holds one report per province of one year, so it "
+                          "shows reuse across provinces (there is no national report in it to be the parent). "
+                          "The sentences echoed most widely are section headings, stock phrases and target "
+                          "sentences (居民消费价格涨幅2%左右): the shared wording of the genre, not copying."),
+        new_code_cell('provinces = textmine.load_corpus("provinces2026")\n'
+                      'cross = textmine.echo(provinces, "all")\n'
+                      'figures.echo_chart(cross.documents)'),
+        new_code_cell('cross.passages.groupby("sentence").size().sort_values(ascending=False).head(5)'),
         new_markdown_cell("The document-level view: TF-IDF cosine similarity of every pair of documents."),
         new_code_cell("figures.similarity_heatmap(textmine.similarity(corpus))"),
         new_markdown_cell(

@@ -136,8 +136,10 @@ def echo_chart(documents: pd.DataFrame, *, title: str | None = None) -> Figure:
     if data.empty:
         raise TextmineError("echo_chart: no document has a reference document in the corpus")
     data = data.iloc[np.argsort(data["share_echoed"].to_numpy(dtype=float), kind="stable")]
-    labels = [f"{r.doc_id} → {r.reference_doc_ids}" if "reference_doc_ids" in data.columns else r.doc_id
-              for r in data.itertuples()]
+    names = data["place"].fillna(data["doc_id"]) if "place" in data.columns else data["doc_id"]
+    if "year" in data.columns:
+        names = [f"{n} {int(y)}" if pd.notna(y) else n for n, y in zip(names, data["year"])]
+    labels = [_echo_label(n, getattr(r, "reference_doc_ids", None)) for n, r in zip(names, data.itertuples())]
     colors = [LEVEL_COLORS.get(v, OTHER_COLOR) for v in (data["level"] if "level" in data.columns
                                                           else [None] * len(data))]
     with _style():
@@ -152,8 +154,16 @@ def echo_chart(documents: pd.DataFrame, *, title: str | None = None) -> Figure:
         ax.set_xlim(0, min(1.0, max(0.1, float(data["share_echoed"].max()) * 1.35)))
         ax.set_xlabel("share of the document's sentences echoing the reference")
         ax.tick_params(axis="y", length=0)
-        ax.set_title(title or "Echo: sentences reused from the reference document (near-duplicates)", loc="left")
+        ax.set_title(title or "Echo: share of each document's sentences that\nnear-duplicate a sentence of its reference",
+                     loc="left")
     return _attach(fig, data.reset_index(drop=True))
+
+
+def _echo_label(doc_id: str, refs) -> str:
+    if not isinstance(refs, str) or not refs:
+        return doc_id
+    ids = refs.split("|")
+    return f"{doc_id} → {ids[0]}" if len(ids) == 1 else f"{doc_id} → {len(ids)} documents"
 
 
 def similarity_heatmap(sim: pd.DataFrame, *, labels: dict | None = None, title: str | None = None) -> Figure:
