@@ -11,8 +11,11 @@ from textmine.corpus import Corpus, Document, load_corpus
 from textmine.discover import (
     add_to_dictionary,
     discover_slogans,
+    fragments,
     is_formula,
+    is_indicator,
     is_junk,
+    load_indicators,
     numbered_formulas,
     quoted_phrases,
     token_ngrams,
@@ -77,7 +80,7 @@ def test_counts_places_and_kinds_without_ngrams():
         "学习“晋江经验”，千方百计稳增长。",
         "落实六稳六保。",
     )
-    df = discover_slogans(corpus_of(*texts, places=("泉州市", "泉州市", "福州市")), ngrams=False)
+    df = discover_slogans(corpus_of(*texts, places=("泉州市", "泉州市", "福州市")), ngrams=False, include_known=True)
     rows = {r["candidate"]: r for r in df.to_dict("records")}
     assert set(rows) == {"晋江经验", "六稳六保"}              # 千方百计 is an idiom
     assert (rows["晋江经验"]["kind"], rows["晋江经验"]["count"]) == ("quoted", sum(t.count("晋江经验") for t in texts))
@@ -98,14 +101,66 @@ def test_min_count_and_top():
 def test_a_word_rarely_quoted_is_not_a_slogan():
     # “人民” is quoted once in six uses (< 20%): an ordinary word, not a slogan
     text = "牢记“人民”二字，人民至上，为了人民，依靠人民，人民满意，人民群众。推进“放管服”改革，深化放管服。"
-    df = discover_slogans(text, ngrams=False, min_count=1)
+    df = discover_slogans(text, ngrams=False, min_count=1, include_known=True)
     assert df["candidate"].tolist() == ["放管服"]
 
 
 def test_known_slogans_are_marked():
-    df = discover_slogans(["发展“新质生产力”。", "培育“新质生产力”，弘扬“甲乙经验”。“甲乙经验”"], ngrams=False)
+    texts = ["发展“新质生产力”。", "培育“新质生产力”，弘扬“甲乙经验”。“甲乙经验”"]
+    df = discover_slogans(texts, ngrams=False, include_known=True)
     marked = dict(zip(df["candidate"], df["in_slogans"].astype(bool)))
     assert marked == {"新质生产力": True, "甲乙经验": False}      # 新质生产力 is in data/slogans.csv
+    assert discover_slogans(texts, ngrams=False)["candidate"].tolist() == ["甲乙经验"]  # known: left out
+
+
+def test_known_slogans_and_dictionary_terms_are_left_out_by_default():
+    # all four are in data/slogans.csv and the policy dictionary (issue 17: they filled the top 30)
+    text = "“专精特新”“十四五”“一带一路”“保交楼”“甲乙经验”。" * 2
+    assert discover_slogans(text, ngrams=False)["candidate"].tolist() == ["甲乙经验"]
+    known = discover_slogans(text, ngrams=False, include_known=True)
+    assert set(known["candidate"]) == {"专精特新", "十四五", "一带一路", "保交楼", "甲乙经验"}
+
+
+def test_statistical_indicators_are_their_own_kind_ranked_last():
+    texts = ("“固定资产投资”“公共预算收入”“甲乙经验”“社会消费品零售总额”", "“固定资产投资”“公共预算收入”“社会消费品零售总额”",
+             "“固定资产投资”“甲乙经验”")
+    df = discover_slogans(corpus_of(*texts, places=("甲市", "乙市", "丙市")), ngrams=False)
+    assert df[["candidate", "kind", "n_places"]].values.tolist() == [
+        ["甲乙经验", "quoted", 2],                 # a slogan candidate first, though indicators reach more places
+        ["固定资产投资", "indicator", 3],
+        ["公共预算收入", "indicator", 2],           # the end of 一般公共预算收入
+        ["社会消费品零售总额", "indicator", 2],
+    ]
+
+
+@pytest.mark.parametrize("term, expected", [
+    ("固定资产投资", True), ("公共预算收入", True), ("零售总额", True), ("居民人均", True),
+    ("城镇调查失业率上升", True), ("晋江经验", False), ("收入", False),
+])
+def test_is_indicator(term, expected):
+    assert is_indicator(term) is expected
+
+
+def test_a_fragment_is_never_a_candidate():
+    # 支配收入 occurs only inside 可支配收入 (issue 17); 晋江经验 also stands alone, so it stays
+    texts = ("居民人均可支配收入增长5%，“支配收入”", "人均可支配收入。“晋江经验”", "弘扬晋江经验精神。“晋江经验精神”")
+    assert fragments(["支配收入", "晋江经验", "可支配收入"], ["居民人均可支配收入", "晋江经验精神"],
+                     [t.replace(" ", "") for t in texts]) == set()  # “支配收入” stands alone once
+    compact = ["居民人均可支配收入增长5%", "人均可支配收入"]
+    assert fragments(["支配收入", "可支配收入", "人均"], ["可支配收入"], compact) == {"支配收入"}
+    df = discover_slogans(corpus_of("“支配收入”指可支配收入。", "城乡居民可支配收入"), ngrams=False, min_count=1)
+    assert "支配收入" in set(df["candidate"])  # quoted once on its own: not always inside the longer form
+    tokens = [["居民", "支配", "收入", "增长"], ["支配", "收入"]]
+    texts = ("居民可支配收入增长", "人均可支配收入")
+    df = discover_slogans(corpus_of(*texts), tokenizer=ListTokenizer(texts, tokens), min_count=1)
+    assert "支配收入" not in set(df["candidate"])   # the n-gram 支配+收入 is always inside 可支配收入
+
+
+def test_an_indicator_list_with_a_bad_line_is_a_dictionary_error(tmp_path):
+    bad = tmp_path / "indicators.txt"
+    bad.write_text("固定资产投资\n社会 消费品\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match="line 2"):
+        load_indicators(str(bad))
 
 
 # -- n-grams of adjacent tokens -----------------------------------------------------------
@@ -133,7 +188,7 @@ def test_cohesion_threshold():
 def test_ngram_candidates_prefer_the_longer_phrase():
     texts = ("深化放管服改革。", "推进放管服。")
     tokens = [["深化", "放管", "服", "改革"], ["推进", "放管", "服"]]
-    df = discover_slogans(corpus_of(*texts), tokenizer=ListTokenizer(texts, tokens))
+    df = discover_slogans(corpus_of(*texts), tokenizer=ListTokenizer(texts, tokens), include_known=True)
     assert df[["candidate", "kind", "count", "n_docs"]].values.tolist() == [["放管服", "ngram", 2, 2]]
 
 
@@ -165,12 +220,14 @@ def test_user_dictionary_loads_in_the_tokenizer(tmp_path):
 # -- the bundled corpus -------------------------------------------------------------------------
 
 def test_bundled_corpus_finds_the_quanzhou_slogans():
-    df = discover_slogans(load_corpus(), ngrams=False)
+    df = discover_slogans(load_corpus(), ngrams=False, include_known=True)
     found = set(df["candidate"])
     assert {"晋江经验", "两个确立", "三篇大文章", "海丝名城"} <= found
     assert not found & {"各位代表", "千方百计", "2024年"}
     assert (df["count"] >= 2).all()
-    assert df["n_places"].is_monotonic_decreasing
+    assert df.loc[df["kind"] != "indicator", "n_places"].is_monotonic_decreasing
+    new = set(discover_slogans(load_corpus(), ngrams=False)["candidate"])
+    assert "三篇大文章" in new and not new & {"晋江经验", "两个确立", "海丝名城"}  # those three are known
 
 
 def test_ngrams_do_not_begin_or_end_with_an_edge_word():
@@ -183,9 +240,9 @@ def test_ngrams_do_not_begin_or_end_with_an_edge_word():
 
 def test_bundled_corpus_with_the_policy_tokenizer():
     pytest.importorskip("textmine.tokenize")
-    df = discover_slogans(load_corpus(), cache=False)
+    df = discover_slogans(load_corpus(), cache=False, include_known=True)
     rows = df.set_index("candidate")
-    assert rows.loc["社会消费品零售总额", "kind"] == "ngram"      # jieba splits it into four tokens
+    assert rows.loc["社会消费品零售总额", "kind"] == "indicator"  # jieba splits it into four tokens; an indicator
     assert "社会消费品" not in rows.index                         # only ever inside the longer phrase
     policy = (Path(__file__).resolve().parents[1] / "textmine" / "data" / "policy_terms.txt").read_text("utf-8")
     assert ("专精特新" in policy.split()) and bool(rows.loc["专精特新", "in_dictionary"])

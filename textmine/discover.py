@@ -18,6 +18,11 @@ Candidate kinds (:data:`KINDS`):
     A numbered formula: repeated numeral + character units (六稳六保, 两稳一保一防,
     一企一策), digit formulas (1+3, 1+6+X), and numeral-measure phrases
     (三大比较优势, 两个确立) -- quoted or found by the tokenizer.
+``indicator``
+    A statistical indicator (固定资产投资, 一般公共预算收入, 社会消费品零售总额: the list
+    in ``textmine/data/indicators.txt``), the end of one (公共预算收入, 零售总额) or a
+    phrase containing one. Reports repeat them everywhere, so they would crowd the top
+    of the table; they are kept as their own kind, ranked after every other candidate.
 ``ngram``
     Two to four adjacent tokens (at most 10 characters) that the tokenizer
     splits but that nearly always occur together: the n-gram's count is at least ``cohesion`` times
@@ -27,6 +32,12 @@ Candidate kinds (:data:`KINDS`):
     An n-gram that only ever occurs inside a longer candidate is dropped in
     favour of the longer one (社会消费品 inside 社会消费品零售总额).
 
+Candidates the tokenizer's dictionary or the shipped slogan list already hold
+(专精特新, 十四五, 一带一路) are left out unless ``include_known=True``. A candidate
+is never a *fragment*: when every occurrence of it lies inside an occurrence of a
+longer candidate, dictionary term, slogan or indicator (支配收入 inside 可支配收入,
+社会消费品 inside 社会消费品零售总额), only the longer form can be proposed.
+
 Counts are exact phrase counts on the cleaned text with whitespace removed,
 the semantics of :func:`textmine.frequency.slogan_frequency`, so a candidate
 counts the same once it is added to the slogan list. Junk never becomes a
@@ -35,9 +46,11 @@ and dates with units (2024年, 30万元), punctuation inside, and the stop phras
 of ``textmine/data/discover_stop.txt`` (numeral idioms such as 千方百计, report
 boilerplate such as 各位代表).
 
->>> df = discover_slogans(["传承弘扬“晋江经验”，落实“六稳”“六保”。", "弘扬“晋江经验”。"], ngrams=False)
->>> df[["candidate", "kind", "count", "n_docs"]].values.tolist()
-[['晋江经验', 'quoted', 2, 2]]
+>>> texts = ["传承弘扬“晋江经验”，落实“六稳”“六保”，“爱拼会赢”。", "弘扬“晋江经验”，“爱拼会赢”。"]
+>>> discover_slogans(texts, ngrams=False)[["candidate", "kind", "count", "n_docs"]].values.tolist()
+[['爱拼会赢', 'quoted', 2, 2]]
+>>> discover_slogans(texts, ngrams=False, include_known=True)["candidate"].tolist()  # 晋江经验 is a known slogan
+['晋江经验', '爱拼会赢']
 """
 
 from __future__ import annotations
@@ -66,10 +79,14 @@ _DATA = Path(__file__).resolve().parent / "data"
 #: Phrases never proposed (one a line, ``#`` comments).
 STOP_FILE = _DATA / "discover_stop.txt"
 
+#: Statistical indicators (one a line, ``#`` comments): the ``indicator`` kind.
+INDICATORS_FILE = _DATA / "indicators.txt"
+
 #: Candidate kinds.
 KINDS: dict[str, str] = {
     "quoted": "a phrase in quotation marks",
     "formula": "a numbered formula: 六稳六保, 两稳一保一防, 1+3, 三大比较优势",
+    "indicator": "a statistical indicator or the end of one: 固定资产投资, 公共预算收入 (ranked last)",
     "ngram": "adjacent tokens the tokenizer splits that nearly always occur together",
 }
 
@@ -128,6 +145,91 @@ def load_stop_lists(path: str | None = None) -> tuple[frozenset[str], frozenset[
 def load_stop_phrases(path: str | None = None) -> frozenset[str]:
     """The stop phrases of ``path`` (default: ``textmine/data/discover_stop.txt``)."""
     return load_stop_lists(path)[0]
+
+
+@lru_cache(maxsize=4)
+def load_indicators(path: str | None = None) -> frozenset[str]:
+    """The statistical indicators of ``path`` (default: ``textmine/data/indicators.txt``).
+
+    >>> {"固定资产投资", "一般公共预算收入"} <= load_indicators()
+    True
+    """
+    where = Path(path) if path else INDICATORS_FILE
+    try:
+        text = read_text(where)
+    except Exception as exc:
+        raise DictionaryError(f"{where}: cannot read the indicator list ({exc})") from None
+    entries = set()
+    for n, line in enumerate(text.split("\n"), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if _WS.search(line):
+            raise DictionaryError(f"{where} line {n}: an indicator is one term without spaces, got {line!r}")
+        entries.add(line)
+    return frozenset(entries)
+
+
+def is_indicator(term: str, indicators: Iterable[str] | None = None) -> bool:
+    """True for a statistical indicator, a piece of one or a phrase containing one.
+
+    A piece is the end of an indicator (3+ characters: 公共预算收入, 零售总额) or any
+    part of 4+ characters (居民人均, 消费品零售).
+
+    >>> [is_indicator(t) for t in ["固定资产投资", "公共预算收入", "零售总额", "居民人均", "晋江经验"]]
+    [True, True, True, True, False]
+    """
+    indicators = load_indicators() if indicators is None else indicators
+    return any(term == i or i in term or (len(term) >= 3 and i.endswith(term)) or (len(term) >= 4 and term in i)
+               for i in indicators)
+
+
+def fragments(candidates: Iterable[str], longer_forms: Iterable[str], texts: Sequence[str]) -> set[str]:
+    """Candidates every occurrence of which lies inside an occurrence of a longer form.
+
+    ``texts`` are the documents' texts with whitespace removed. A longer form is any
+    string of ``longer_forms`` (or another candidate) that contains the candidate.
+
+    >>> sorted(fragments(["支配收入", "可支配收入", "收入"], ["居民人均可支配收入"], ["人均可支配收入增长，财政收入"]))
+    ['支配收入']
+    """
+    candidates = list(dict.fromkeys(candidates))
+    by_piece: dict[str, set[str]] = {}
+    for form in set(longer_forms) | set(candidates):
+        for i in range(len(form)):
+            for j in range(i + 2, len(form) + 1):
+                if j - i < len(form):
+                    by_piece.setdefault(form[i:j], set()).add(form)
+    found = set()
+    for c in candidates:
+        longer = by_piece.get(c)
+        if not longer:
+            continue
+        covered_all = True
+        for text in texts:
+            starts = _starts(text, c)
+            if not starts:
+                continue
+            covered = set()
+            for form in longer:
+                offsets = _starts(form, c)
+                for at in _starts(text, form):
+                    covered.update(at + k for k in offsets)
+            if not set(starts) <= covered:
+                covered_all = False
+                break
+        if covered_all and any(_starts(t, c) for t in texts):
+            found.add(c)
+    return found
+
+
+def _starts(text: str, phrase: str) -> list[int]:
+    """Start of every occurrence of ``phrase`` in ``text`` (overlapping ones too)."""
+    out, at = [], text.find(phrase)
+    while at >= 0:
+        out.append(at)
+        at = text.find(phrase, at + 1)
+    return out
 
 
 def is_junk(term: str, stop: Iterable[str] | None = None) -> bool:
@@ -301,6 +403,7 @@ def discover_slogans(
     ngrams: bool = True,
     n_jobs: int | None = None,
     cache: bool = True,
+    include_known: bool = False,
 ) -> pd.DataFrame:
     """Candidate slogans, ranked by how many places use them, then by count.
 
@@ -310,7 +413,10 @@ def discover_slogans(
     distinct ``place`` values use it (a document without a place counts as its
     own place), ``in_dictionary``/``in_slogans`` whether the tokenizer's
     dictionary or the shipped slogan list already holds it, ``example`` the
-    first use in context. Candidates with ``count < min_count`` are dropped;
+    first use in context. Candidates the dictionary or the slogan list already
+    hold are left out unless ``include_known=True``; fragments of a longer form
+    never appear; ``indicator`` candidates come after all others (see the module
+    docstring). Candidates with ``count < min_count`` are dropped;
     ``n`` keeps the first rows. ``ngrams=False`` skips tokenization.
     ``corpus_or_texts`` may be a :class:`~textmine.tokenize.Tokens` (its corpus and
     tokens are used); else it is tokenized by :func:`textmine.tokens` with
@@ -343,6 +449,10 @@ def discover_slogans(
                 kinds[phrase] = "formula" if is_formula(phrase) else "ngram"
                 ngram_found.add(phrase)
     kinds = {p: k for p, k in kinds.items() if not is_junk(p, stop)}
+    indicators = load_indicators()
+    known = _dictionary_terms(toks.tokenizer if toks is not None else tokenizer) | _slogan_forms()
+    kinds = {p: ("indicator" if (p in indicators or (p not in known and is_indicator(p, indicators))) else k)
+             for p, k in kinds.items()}
     if not kinds:
         return pd.DataFrame(columns=list(DISCOVER_COLUMNS))
     stats = _usage(corpus, list(kinds))
@@ -355,11 +465,18 @@ def discover_slogans(
     stats = stats[~stats["candidate"].isin(nested)].copy()
     dictionary = _dictionary_terms(toks.tokenizer if toks is not None else tokenizer)
     slogans = _slogan_forms()
+    compact = [_WS.sub("", doc.text) for doc in corpus]
+    pieces = fragments(stats["candidate"], set(kinds) | dictionary | slogans | indicators, compact)
+    stats = stats[~stats["candidate"].isin(pieces)].copy()
     stats.insert(1, "kind", stats["candidate"].map(kinds))
     stats["in_dictionary"] = stats["candidate"].isin(dictionary)
     stats["in_slogans"] = stats["candidate"].isin(slogans)
+    if not include_known:
+        stats = stats[~(stats["in_dictionary"] | stats["in_slogans"])].copy()
     stats["example"] = [_example(corpus, c) for c in stats["candidate"]]
-    stats = stats.sort_values(["n_places", "count", "n_docs", "candidate"], ascending=[False, False, False, True])
+    stats["_indicator"] = stats["kind"] == "indicator"
+    stats = stats.sort_values(["_indicator", "n_places", "count", "n_docs", "candidate"],
+                              ascending=[True, False, False, False, True])
     stats = stats[list(DISCOVER_COLUMNS)].reset_index(drop=True)
     return stats.head(n) if n is not None else stats
 
