@@ -212,7 +212,7 @@ def test_heatmap_complains_about_a_table_without_rates(freq):
 
 
 def test_slogans_by_place_puts_each_slogan_in_a_panel_coloured_by_level(freq):
-    fig = plots.slogans_by_place(freq, ["新质生产力", "营商环境"])
+    fig = plots.slogans_by_place(freq, ["新质生产力", "营商环境"], short_chars=None)
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in axes] == ["新质生产力", "营商环境"]
     labels = [t.get_text() for t in axes[0].get_yticklabels()]
@@ -227,6 +227,36 @@ def test_slogans_by_place_puts_each_slogan_in_a_panel_coloured_by_level(freq):
     assert set(colors[1:]) == {plots.LEVEL_COLORS["地级市"].lower()}
     legend_texts = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend_texts == ["地级市", "县区"]  # schema order, only levels present
+
+
+def test_heatmap_colour_scale_is_set_by_documents_of_full_length(freq):
+    # qz21 has 2,000 characters (< SHORT_DOC_CHARS = 5,000): 2 mentions of 营商环境 give it 10.0, the
+    # highest cell; the largest cell of the other documents is qz24 民营经济, 6 / 8,000 * 10,000 = 7.5
+    fig = plots.slogan_heatmap(freq)
+    ax = fig.axes[0]
+    image = ax.get_images()[0]
+    assert image.get_clim() == (0, 7.5)
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    cols = [t.get_text().split("\n")[0:2] for t in ax.get_xticklabels()]
+    assert len(hatched) == 1 and hatched[0].get_x() == cols.index(["泉州市", "2021"]) - 0.5
+    assert "hatched = under 5k characters" in ax.get_title(loc="left").replace("\n", " ")
+    table = plots.figure_data(fig)
+    assert set(table.loc[table["short_doc"], "doc_id"]) == {"qz21"}
+    assert _heatmap_cells(ax)[([t.get_text() for t in ax.get_yticklabels()].index("营商环境"), 1)] == "10.0"
+    untreated = plots.slogan_heatmap(freq, short_chars=None).axes[0].get_images()[0]
+    assert untreated.get_clim() == (0, 10.0)
+
+
+def test_slogans_by_place_draws_a_short_document_hollow(freq):
+    fig = plots.slogans_by_place(freq, ["新质生产力", "营商环境"])
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    labels = [t.get_text() for t in axes[0].get_yticklabels()]
+    assert labels[-1] == "泉州市 2021 news (short)"   # 2,000 characters
+    hollow = [c for c in axes[1].collections if isinstance(c, PathCollection)][1]
+    assert hollow.get_offsets()[:, 0].tolist() == [10.0]   # its 营商环境 rate, drawn on its own
+    assert any("under 5k characters" in t.get_text() for t in fig.legends[0].get_texts())
+    table = plots.figure_data(fig)
+    assert set(table.loc[table["short_doc"], "doc_id"]) == {"qz21"}
 
 
 def test_slogans_by_place_names_an_unknown_slogan(freq):

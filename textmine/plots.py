@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from ._io import write_bytes_atomic
 from .errors import TextmineError
@@ -69,6 +69,12 @@ OTHER_COLOR = "#7F7F7F"
 KEYNESS_COLORS = ("#D55E00", "#0072B2")
 
 RATE_UNIT = "per 10,000 characters"
+
+#: Documents shorter than this (non-whitespace characters) are marked in the rate figures
+#: (:func:`slogan_heatmap`, :func:`slogans_by_place`): one mention in 5,000 characters is
+#: already 2 per 10,000, so their rates rest on a few mentions (the bundled truncated
+#: capture quanzhou_2023_report, 1,824 characters, shows 11.0 per 10,000 from 2 mentions).
+SHORT_DOC_CHARS = 5_000
 
 #: rcParams every textmine figure is drawn and saved with. The font family is
 #: named explicitly so a later change of the global rcParams cannot lose it.
@@ -170,7 +176,7 @@ def figure_data(fig: Figure) -> pd.DataFrame:
 
 def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence[str] | None = None,
                    top: int | None = 30, drop_empty: bool = True, annotate: bool = True,
-                   title: str | None = None) -> Figure:
+                   title: str | None = None, short_chars: int | None = SHORT_DOC_CHARS) -> Figure:
     """Slogan × document heatmap of mentions per 10,000 characters, cells annotated.
 
     ``freq`` is the per-document table of ``slogan_frequency`` (``doc_id``, metadata,
@@ -185,6 +191,12 @@ def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence
     documents are averaged by year (several years), else by province, else by level
     (each row then shows the mean rate of its documents and their number), and if that
     still leaves too many rows the first :data:`MAX_ROWS` are drawn. The title says which.
+
+    Short documents (``n_chars`` below ``short_chars``, default :data:`SHORT_DOC_CHARS`;
+    None: no treatment) are hatched and the colour scale is set by the other documents,
+    so a rate resting on one or two mentions in a short capture does not set the colours
+    of every full report: a short document's cell above the scale takes its top colour
+    and keeps its number. The table behind the figure gains ``short_doc``.
     """
     _require(freq, ["slogan", value], "slogan_heatmap")
     key = _doc_key(freq)
@@ -228,6 +240,16 @@ def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence
     notes.insert(0, what)
     transposed = n_cols > MAX_COLUMNS
     values = table.to_numpy(dtype=float)
+    short = _short_docs(data, key, short_chars) if group_sizes is None else set()
+    short_idx = [j for j, c in enumerate(cols) if c in short]
+    if group_sizes is None and "n_chars" in data.columns:
+        shown["short_doc"] = shown[key].isin(short)
+    full_idx = [j for j in range(n_cols) if j not in short_idx]
+    vmax = float(values[:, full_idx].max()) if full_idx else 0.0
+    vmax = vmax if vmax > 0 else float(values.max())
+    if short_idx:
+        notes.append(f"hatched = under {short_chars / 1000:g}k characters, a rate resting on a few mentions: "
+                     "the colour scale is set by the other documents")
     with _style():
         if transposed:  # documents (or groups) top to bottom, slogans across
             values = values.T
@@ -235,7 +257,10 @@ def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence
             label_w = min(2.2, 0.4 + 0.075 * max(len(labels[c]) for c in cols))
             fig = _figure(min(MAX_FIGSIZE[0], label_w + 1.4 + 0.27 * n_rows), 2.6 + row_h * n_cols)
             ax = fig.add_subplot()
-            image = ax.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0, interpolation="nearest")
+            image = ax.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0, vmax=vmax, interpolation="nearest")
+            for j in short_idx:
+                ax.add_patch(Rectangle((-0.5, j - 0.5), n_rows, 1, fill=False, hatch="///", edgecolor="#BBBBBB",
+                                       linewidth=0))
             ax.set_yticks(range(n_cols), [labels[c] for c in cols])
             ax.set_xticks(range(n_rows), [_wrap(str(v), 8) for v in table.index], rotation=90)
             ax.tick_params(axis="x", top=True, bottom=False, labeltop=True, labelbottom=False, length=0,
@@ -251,7 +276,10 @@ def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence
             fig = _figure(2.2 + 0.6 * n_cols + (0.35 + 0.055 * min(longest_category, 24) if categories else 0),
                           1.5 + 0.27 * n_rows)
             ax = fig.add_subplot()
-            image = ax.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0, interpolation="nearest")
+            image = ax.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0, vmax=vmax, interpolation="nearest")
+            for j in short_idx:
+                ax.add_patch(Rectangle((j - 0.5, -0.5), 1, n_rows, fill=False, hatch="///", edgecolor="#BBBBBB",
+                                       linewidth=0))
             ax.set_xticks(range(n_cols), [labels[c] for c in cols])
             ax.set_yticks(range(n_rows), list(table.index))
             ax.tick_params(axis="x", top=True, bottom=False, labeltop=True, labelbottom=False, length=0)
@@ -262,9 +290,10 @@ def slogan_heatmap(freq: pd.DataFrame, *, value: str = "rate", slogans: Sequence
         for spine in ax.spines.values():
             spine.set_visible(False)
         if annotate and cell_ok:
-            _annotate_cells(ax, values, fmt="{:.1f}", zero="·", cmap_max=np.nanmax(values))
+            _annotate_cells(ax, values, fmt="{:.1f}", zero="·", cmap_max=vmax)
             notes.insert(1, "dot = not mentioned")
-        bar = fig.colorbar(image, ax=ax, shrink=0.6 if (transposed or n_rows > 8) else 1.0, aspect=25, pad=0.02)
+        bar = fig.colorbar(image, ax=ax, shrink=0.6 if (transposed or n_rows > 8) else 1.0, aspect=25, pad=0.02,
+                           extend="max" if values.max() > vmax else "neither")
         bar.set_label(f"{'mean ' if group_sizes is not None else ''}mentions {RATE_UNIT}" if value == "rate"
                       else value)
         heading = title or f"Slogan mentions {RATE_UNIT}, by {'document' if group_sizes is None else unit_key}"
@@ -305,12 +334,15 @@ def _average_by_group(data: pd.DataFrame, meta: pd.DataFrame, key: str, table: p
 
 
 def slogans_by_place(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产力", "民营经济", "营商环境"), *,
-                     title: str | None = None) -> Figure:
+                     title: str | None = None, short_chars: int | None = SHORT_DOC_CHARS) -> Figure:
     """Dot plot: selected slogans (one panel each) per document, coloured by administrative level.
 
     Documents are sorted by their summed rate over the chosen slogans; each
     panel has its own x scale starting at zero. Of more than :data:`MAX_DOTS`
     documents, those with the highest summed rate are drawn (the title says how many of how many).
+    A short document (``n_chars`` below ``short_chars``) is drawn hollow and labelled
+    "short": its rate rests on a few mentions (one mention in 5,000 characters is
+    already 2 per 10,000). The table behind the figure gains ``short_doc``.
     """
     _require(freq, ["slogan", "rate"], "slogans_by_place")
     slogans = _check_slogans(freq, slogans, "slogans_by_place")
@@ -325,6 +357,8 @@ def slogans_by_place(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
         note = f"\nthe {MAX_DOTS} of {len(order):,} documents with the highest summed rate"
         order = order[-MAX_DOTS:]
     labels = _doc_labels(meta)
+    short = _short_docs(data, key, short_chars)
+    labels = {k: f"{v} (short)" if k in short else v for k, v in labels.items()}
     colors = _level_colors(meta)
     y = np.arange(len(order))
 
@@ -335,7 +369,12 @@ def slogans_by_place(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
             x = wide.loc[order, slogan].to_numpy(dtype=float)
             c = [colors[k] for k in order]
             ax.hlines(y, 0, x, color="#CCCCCC", linewidth=1, zorder=1)
-            ax.scatter(x, y, c=c, s=36, zorder=2, edgecolors="white", linewidths=0.5, clip_on=False)
+            full = np.array([k not in short for k in order], dtype=bool)
+            ax.scatter(x[full], y[full], c=[c[i] for i in np.flatnonzero(full)], s=36, zorder=2,
+                       edgecolors="white", linewidths=0.5, clip_on=False)
+            if (~full).any():
+                ax.scatter(x[~full], y[~full], facecolors="white", edgecolors=[c[i] for i in np.flatnonzero(~full)],
+                           s=32, zorder=2, linewidths=1.4, clip_on=False)
             ax.set_title(slogan)
             ax.set_xlim(-0.025 * max(x.max(), 0.1), max(x.max() * 1.12, 0.1))
             ax.set_xlabel(RATE_UNIT)
@@ -344,13 +383,19 @@ def slogans_by_place(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
             ax.tick_params(axis="y", length=0)
         axes[0].set_yticks(y, [labels[k] for k in order])
         axes[0].set_ylim(-0.6, len(order) - 0.4)
-        _level_legend(fig, meta)
+        hollow = [Line2D([], [], marker="o", linestyle="", markersize=5.5, markerfacecolor="white",
+                         markeredgecolor="#777777", markeredgewidth=1.4,
+                         label=f"hollow: under {short_chars / 1000:g}k characters")] if short & set(order) else []
+        _level_legend(fig, meta, extra=hollow)
         if len(order) > 30:
             axes[0].tick_params(axis="y", labelsize=6.5)
         fig.suptitle((title or f"Key slogans by document ({RATE_UNIT}), coloured by administrative level") + note,
                      x=0.01, ha="left")
     fig.textmine_note = note.strip()
-    return _attach(fig, _rows_in_order(data, {"slogan": slogans, key: order[::-1]}))
+    shown = _rows_in_order(data, {"slogan": slogans, key: order[::-1]})
+    if "n_chars" in data.columns:
+        shown["short_doc"] = shown[key].isin(short)
+    return _attach(fig, shown)
 
 
 def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产力", "民营经济", "营商环境"), *,
@@ -922,6 +967,14 @@ def _truncated(meta: pd.DataFrame) -> dict:
     if "notes" not in meta.columns:
         return {}
     return {k: _is_truncated(v) for k, v in meta["notes"].items()}
+
+
+def _short_docs(data: pd.DataFrame, key: str, short_chars: int | None) -> set:
+    """Documents with fewer than ``short_chars`` non-whitespace characters (none without ``n_chars``)."""
+    if short_chars is None or "n_chars" not in data.columns:
+        return set()
+    sizes = data.groupby(key)["n_chars"].first()
+    return set(sizes.index[sizes < short_chars])
 
 
 def _level_colors(meta: pd.DataFrame) -> dict:
