@@ -347,3 +347,32 @@ def test_a_figure_without_cue_words_is_not_guessed():
 def test_explicit_years_decide_without_sections():
     row = one("2023年全市地区生产总值增长5.1%。2024年全市地区生产总值增长6%左右。", year=2024)
     assert (row["past_growth"], row["target_value"], row["target_year"]) == (5.1, 6.0, 2024)
+
+
+# The 31 provincial reports of 2026 (seeds/provinces2026): target and qualifier read by hand from each
+# report's sentence of main expected targets (主要预期目标); every one is sectioned "full".
+PROVINCES_2026 = {
+    "上海市": (5.0, "about"), "云南省": (4.5, "about"), "内蒙古自治区": (5.0, "about"), "北京市": (5.0, "about"),
+    "吉林省": (5.0, "about"), "四川省": (5.5, "about"), "天津市": (4.5, "exact"), "宁夏回族自治区": (5.0, "about"),
+    "安徽省": (5.25, "range"), "山东省": (5.0, "at_least"), "山西省": (4.75, "range"), "广东省": (4.75, "range"),
+    "广西壮族自治区": (5.0, "about"),      # 经济增长5%左右
+    "新疆维吾尔自治区": (5.75, "range"), "江苏省": (5.0, "exact"),  # 地区生产总值按增长5%安排
+    "江西省": (5.25, "range"), "河北省": (5.0, "at_least"),
+    "河南省": (5.0, "about"),              # 经济增长5%左右; "…力争比去年实现更多增长" later in the sentence
+    "浙江省": (5.25, "range"), "海南省": (6.0, "about"), "湖北省": (5.5, "about"), "湖南省": (5.0, "about"),
+    "甘肃省": (5.5, "about"),              # part headings without numbers
+    "福建省": (5.0, "about"),              # thematic numbered headings
+    "西藏自治区": (7.0, "at_least"), "贵州省": (5.0, "about"), "辽宁省": (4.5, "about"),
+    "重庆市": (5.0, "at_least"), "陕西省": (5.0, "about"), "青海省": (4.5, "about"), "黑龙江省": (4.75, "range"),
+}
+
+
+def test_every_provincial_report_of_2026_has_its_target_and_full_sections():
+    table = growth_targets(load_corpus("provinces2026"))
+    assert len(table) == 31
+    got = {row["place"]: (row["target_value"], row["qualifier"]) for row in table.to_dict("records")}
+    assert got == PROVINCES_2026
+    assert set(table["status"]) == {"found"} and set(table["sectioning"]) == {"full"}
+    for row in table.to_dict("records"):   # the figure is in the sentence reported with it
+        low = "%g" % (row["target_low"] if not nan(row["target_low"]) else row["target_value"])
+        assert low in row["target_sentence"], row["place"]
