@@ -586,3 +586,54 @@ def test_svg_carries_the_glyphs_as_outlines():
     svg = plots.figure_bytes(_chinese_figure(), "svg").decode("utf-8")
     assert "<text" not in svg and "font-family" not in svg  # no font needed to show it
     assert svg.count('<path id="NotoSansCJK') >= 5 or svg.count("<path") > 5
+
+
+# --- topic effects and choosing K (hand-made tables, as topic_effects / select_k return them) -----
+
+
+def _effects(small: bool = False) -> pd.DataFrame:
+    rows = [[t, f"标签{t}", "level", kind, value, ref, est, est - 0.05, est + 0.05, 3]
+            for t, est in ((0, 0.10), (1, -0.02))
+            for kind, value, ref in (("difference", "县区", "地级市"),)]
+    rows += [[t, f"标签{t}", "year", "share", year, None, 0.3 + 0.01 * t * (year - 2020), 0.2, 0.5, None]
+             for t in (0, 1) for year in (2020, 2021, 2022)]
+    fx = pd.DataFrame(rows, columns=["topic", "label", "covariate", "kind", "value", "reference", "estimate",
+                                     "lower", "upper", "n_docs"])
+    fx.attrs.update(small=small, note="8 reports; too small for these intervals to mean much", level=0.95)
+    return fx
+
+
+def test_topic_effects_chart_draws_a_point_and_interval_per_topic_around_zero():
+    fig = plots.topic_effects_chart(_effects(), "level")
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.get_yticklabels()]
+    assert texts == ["0: 标签0", "1: 标签1"]
+    # the error bars span estimate ± 0.05, in percentage points
+    bars = [c for c in ax.collections if isinstance(c, LineCollection)]
+    spans = sorted(tuple(np.round(seg[:, 0], 6)) for seg in bars[0].get_segments())
+    assert spans == [(-7.0, 3.0), (5.0, 15.0)]
+    assert [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--"] == [0]
+    assert plots.figure_data(fig)["kind"].unique().tolist() == ["difference"]
+    _assert_all_glyphs(fig)
+
+
+def test_topic_effects_chart_of_years_is_a_line_per_topic_and_says_when_the_corpus_is_small():
+    fig = plots.topic_effects_chart(_effects(small=True), "year")
+    assert "too small" in fig._suptitle.get_text()
+    assert len([a for a in fig.axes if a.get_visible()]) == 2
+    assert fig.axes[1].lines[0].get_ydata().tolist() == pytest.approx([30, 31, 32])
+    assert "too small" not in plots.topic_effects_chart(_effects(), "year")._suptitle.get_text()
+    with pytest.raises(TextmineError, match="region"):
+        plots.topic_effects_chart(_effects(), "region")
+
+
+def test_k_selection_chart_shows_every_seed_and_the_mean():
+    table = pd.DataFrame({"k": [3, 4], "chosen": [True, False], "c_v": [0.5, 0.45], "heldout_ll": [-7.0, -6.9],
+                          "stability": [0.9, 0.7]})
+    runs = pd.DataFrame({"k": [3, 3, 4, 4], "seed": [0, 1, 0, 1], "c_v": [0.52, 0.48, 0.40, 0.50]})
+    fig = plots.k_selection_chart(table, runs)
+    assert len(fig.axes) == 3
+    points = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    assert sorted(np.round(np.concatenate([p.get_offsets()[:, 1] for p in points]), 6).tolist()) == [0.4, 0.48, 0.5,
+                                                                                                      0.52]
+    assert fig.axes[0].lines[0].get_ydata().tolist() == [0.5, 0.45]

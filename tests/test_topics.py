@@ -18,9 +18,11 @@ from textmine.topics import (
     AUTO_PARAGRAPH_BELOW,
     TopicModel,
     build_dictionary,
+    match_topics,
     resolve_unit,
     select_k,
     topic_prevalence,
+    topic_stability,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +49,7 @@ def tiny_corpus() -> Corpus:
 
 
 SETTINGS = dict(unit="document", tokenizer=str.split, no_below=1, no_above=1.0, min_tokens=1,
-                passes=10, iterations=50)
+                passes=10, iterations=200)
 
 
 @pytest.fixture(scope="module")
@@ -55,34 +57,53 @@ def fitted() -> TopicModel:
     return TopicModel(k=2, seed=7, **SETTINGS).fit(tiny_corpus())
 
 
-# --- reproducibility -----------------------------------------------------------------
+# --- reproducibility: both engines -----------------------------------------------------
+
+ENGINES = ["tomotopy", "gensim"]
 
 
-def test_two_fits_with_one_seed_are_exactly_equal(fitted):
-    again = TopicModel(k=2, seed=7, **SETTINGS).fit(tiny_corpus())
-    assert np.array_equal(fitted.topic_term_matrix(), again.topic_term_matrix())
-    assert np.array_equal(fitted.doc_topic_, again.doc_topic_)
-    pd.testing.assert_frame_equal(fitted.doc_topics(), again.doc_topics())
-    pd.testing.assert_frame_equal(fitted.topic_terms(), again.topic_terms())
+@pytest.mark.parametrize("engine", ENGINES)
+def test_two_fits_with_one_seed_are_exactly_equal(engine):
+    a = TopicModel(k=2, seed=7, engine=engine, **SETTINGS).fit(tiny_corpus())
+    b = TopicModel(k=2, seed=7, engine=engine, **SETTINGS).fit(tiny_corpus())
+    assert a.engine_ == b.engine_ == engine
+    assert np.array_equal(a.topic_term_matrix(), b.topic_term_matrix())
+    assert np.array_equal(a.doc_topic_, b.doc_topic_)
+    pd.testing.assert_frame_equal(a.doc_topics(), b.doc_topics())
+    pd.testing.assert_frame_equal(a.topic_terms(), b.topic_terms())
 
 
-def test_a_different_seed_starts_elsewhere(fitted):
-    other = TopicModel(k=2, seed=8, **SETTINGS).fit(tiny_corpus())
-    assert not np.array_equal(fitted.topic_term_matrix(), other.topic_term_matrix())
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_different_seed_starts_elsewhere(engine):
+    # two sweeps / one pass: far from converged, so the starting point still shows
+    quick = {**SETTINGS, "iterations": 2, "passes": 1}
+    a = TopicModel(k=2, seed=7, engine=engine, **quick).fit(tiny_corpus())
+    b = TopicModel(k=2, seed=8, engine=engine, **quick).fit(tiny_corpus())
+    assert not np.array_equal(a.topic_term_matrix(), b.topic_term_matrix())
+
+
+def test_the_default_engine_is_tomotopy_when_installed(fitted):
+    import tomotopy  # noqa: F401  (a dependency of textmine)
+
+    assert fitted.engine_ == "tomotopy"
+    with pytest.raises(TextmineError, match="unknown topic model engine"):
+        TopicModel(k=2, engine="mallet", **SETTINGS).fit(tiny_corpus())
 
 
 _CHILD = """
 import hashlib, sys
 sys.path.insert(0, {root!r})
 from tests.test_topics import SETTINGS, TopicModel, tiny_corpus
-tm = TopicModel(k=2, seed=7, **SETTINGS).fit(tiny_corpus())
+tm = TopicModel(k=2, seed=7, engine={engine!r}, **SETTINGS).fit(tiny_corpus())
 h = hashlib.sha256(tm.topic_term_matrix().tobytes() + tm.doc_topic_.tobytes())
-print(h.hexdigest(), sorted(tm.dictionary_.token2id.items()))
+print(tm.engine_, h.hexdigest(), sorted(tm.dictionary_.token2id.items()))
 """
 
 
-def test_fits_in_two_processes_with_different_hash_seeds_are_identical():
-    children = [subprocess.Popen([sys.executable, "-c", _CHILD.format(root=str(ROOT))], cwd=ROOT,
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fits_in_two_processes_with_different_hash_seeds_are_identical(engine):
+    code = _CHILD.format(root=str(ROOT), engine=engine)
+    children = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
                                  env={**os.environ, "PYTHONHASHSEED": hash_seed},
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for hash_seed in ("1", "2")]
@@ -91,7 +112,7 @@ def test_fits_in_two_processes_with_different_hash_seeds_are_identical():
         out, err = child.communicate(timeout=120)
         assert child.returncode == 0, err
         outputs.append(out)
-    assert outputs[0] and outputs[0] == outputs[1]
+    assert outputs[0].startswith(engine + " ") and outputs[0] == outputs[1]
 
 
 # --- shares add up -------------------------------------------------------------------
@@ -177,58 +198,246 @@ def test_prevalence_of_an_unknown_column_names_it():
         topic_prevalence(table, by="province")
 
 
+# --- labels: probability, FREX, relevance, representative units ---------------------------
+
+
+def _with_topics(fitted, phi: np.ndarray, counts: list[int]) -> TopicModel:
+    """A copy of ``fitted`` whose topics and term counts are set by hand (vocabulary 乙 丙 甲 in id order)."""
+    from gensim.corpora import Dictionary
+
+    tm = TopicModel(k=phi.shape[0])
+    tm.__dict__.update(fitted.__dict__)
+    d = Dictionary()
+    d.token2id = {"乙": 0, "丙": 1, "甲": 2}
+    d.cfs = dict(enumerate(counts))
+    tm.dictionary_, tm.topic_word_, tm.k_ = d, phi, phi.shape[0]
+    return tm
+
+
+def test_relevance_ranks_by_lambda_weighted_lift(fitted):
+    phi = np.array([[0.5, 0.3, 0.2], [0.6, 0.1, 0.3]])
+    tm = _with_topics(fitted, phi, counts=[110, 20, 50])         # p(w) = 110/180, 20/180, 50/180
+    # by hand, topic 0, lam = 0.6: 0.6*log(phi) + 0.4*log(phi / p(w))
+    score = {w: 0.6 * np.log(p) + 0.4 * np.log(p / (c / 180)) for w, p, c in zip("乙丙甲", phi[0], [110, 20, 50])}
+    expected = sorted(score, key=score.get, reverse=True)
+    got = tm.topic_terms(3, by="relevance", lam=0.6).query("topic == 0")
+    assert got["term"].tolist() == expected == ["丙", "乙", "甲"]
+    assert got["score"].tolist() == pytest.approx([score[w] for w in expected])
+    assert tm.topic_terms(3, by="relevance", lam=1.0).query("topic == 0")["term"].tolist() == ["乙", "丙", "甲"]
+
+
+def test_frex_prefers_exclusive_frequent_terms(fitted):
+    # 乙 is the most probable term of both topics but not exclusive; 丙 belongs to topic 0 only
+    phi = np.array([[0.5, 0.4, 0.1], [0.5, 0.01, 0.49]])
+    tm = _with_topics(fitted, phi, counts=[1, 1, 1])
+    # topic 0 by hand: exclusivity 乙 .5, 丙 .976, 甲 .169 -> ECDF ranks 2/3, 1, 1/3;
+    # frequency ranks 1, 2/3, 1/3; FREX(w=.5) = 1 / (.5/ex + .5/fr): 乙 .8, 丙 .8, 甲 1/3
+    got = tm.topic_terms(3, by="frex").query("topic == 0")
+    assert got["score"].tolist() == pytest.approx([0.8, 0.8, 1 / 3])
+    assert got["term"].tolist() == ["乙", "丙", "甲"]           # ties keep vocabulary order
+    assert tm.topic_terms(1, by="frex", frexweight=1.0).query("topic == 0")["term"].tolist() == ["丙"]
+
+
+def test_describe_gives_three_term_lists_and_each_topics_share(fitted):
+    table = fitted.describe(n=3)
+    assert table.columns.tolist() == ["topic", "share", "probability", "frex", "relevance"]
+    assert table["share"].sum() == pytest.approx(1.0)
+    top = fitted.topic_terms(3)
+    assert table.loc[0, "probability"] == "、".join(top.loc[top["topic"] == 0, "term"])
+
+
+def test_representative_units_are_the_ones_most_devoted_to_the_topic(fitted):
+    rep = fitted.representative(n=2, min_tokens=1, chars=None)
+    assert rep.columns.tolist() == ["topic", "rank", "unit_id", "doc_id", "place", "year", "share", "n_tokens", "text"]
+    for topic, group in rep.groupby("topic"):
+        best = fitted.doc_topics().query("topic == @topic").nlargest(1, "share")
+        assert group.iloc[0]["unit_id"] == best.iloc[0]["unit_id"]
+        assert group["share"].is_monotonic_decreasing
+    row = rep.iloc[0]
+    assert row["text"] == tiny_corpus()[row["unit_id"]].text
+    assert row["place"] == tiny_corpus()[row["unit_id"]]["place"]
+    cut = fitted.representative(n=1, min_tokens=1, chars=3)
+    assert all(len(t) == 4 and t.endswith("…") for t in cut["text"])
+
+
+# --- stability across seeds ---------------------------------------------------------------
+
+
+def test_stability_of_identical_fits_is_one(fitted):
+    again = TopicModel(k=2, seed=7, **SETTINGS).fit(tiny_corpus())
+    assert topic_stability(fitted, again) == 1.0
+    # the same topics in another order are matched back
+    phi = fitted.topic_term_matrix()
+    pairs = match_topics(phi, phi[::-1])
+    assert pairs["topic_b"].tolist() == [1, 0] and pairs["similarity"].tolist() == [1.0, 1.0]
+
+
+def test_stability_matches_topics_by_jensen_shannon_distance():
+    a = np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])
+    b = np.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
+    # by hand (base-2 JS divergence, distance = its square root):
+    # a0-b0 sqrt(0.5) = 0.7071, a1-b1 1 (disjoint), a0-b1 = a1-b0 = sqrt(0.3113) = 0.5579
+    # the Hungarian pairing takes a0-b1, a1-b0 (1.116 < 1.707): similarity 1 - 0.5579
+    js_a0_b1 = 0.5 * (0.5 * np.log2(0.5 / 0.75) + 0.5 * np.log2(0.5 / 0.25)) + 0.5 * np.log2(1 / 0.75)
+    pairs = match_topics(a, b)
+    assert pairs["topic_b"].tolist() == [1, 0]
+    assert pairs["similarity"].tolist() == pytest.approx([1 - np.sqrt(js_a0_b1)] * 2)
+    assert topic_stability(a, b) == pytest.approx(1 - np.sqrt(js_a0_b1))
+    with pytest.raises(TextmineError, match="different vocabularies"):
+        match_topics(a, a[:, :2])
+
+
 # --- choosing K ------------------------------------------------------------------------
 
 
 def test_select_k_scores_each_k_and_chooses_one_inside_the_range():
-    table = select_k(tiny_corpus(), k_range=[2, 3], seed=7, **SETTINGS)
-    assert table.columns.tolist() == ["k", "c_v", "u_mass", "chosen"]
+    table = select_k(tiny_corpus(), k_range=[2, 3], seed=7, n_seeds=2, **SETTINGS)
+    assert table.columns.tolist() == ["k", "chosen", "c_v", "u_mass", "c_npmi", "heldout_ll", "perplexity",
+                                      "stability", "c_v_sd"]
     assert table["k"].tolist() == [2, 3]
     assert table["chosen"].sum() == 1
     chosen = int(table.loc[table["chosen"], "k"].iloc[0])
-    assert chosen in (2, 3)
     assert chosen == int(table.loc[table["c_v"].idxmax(), "k"])
-    assert f"K={chosen}" in table.attrs["reason"]
+    assert f"K={chosen}" in table.attrs["reason"] and "stability" in table.attrs["reason"]
+    assert (table["heldout_ll"] < 0).all()
+    assert table["perplexity"].tolist() == pytest.approx(np.exp(-table["heldout_ll"]).tolist())
+    assert ((table["stability"] > 0) & (table["stability"] <= 1)).all()
     # c_v lies in [0, 1]: with a tolerance of 1 every K ties, and ties go to the smallest K
-    tied = select_k(tiny_corpus(), k_range=[3, 2], seed=7, tol=1.0, **SETTINGS)
+    tied = select_k(tiny_corpus(), k_range=[3, 2], seed=7, tol=1.0, n_seeds=1, heldout=0, **SETTINGS)
+    assert tied.columns.tolist() == ["k", "chosen", "c_v", "u_mass", "c_npmi"]
     assert tied.loc[tied["chosen"], "k"].tolist() == [2]
 
 
 def test_k_auto_keeps_the_selection_table_and_the_chosen_model():
-    tm = TopicModel(k="auto", k_range=[2, 3], seed=7, **SETTINGS).fit(tiny_corpus())
+    tm = TopicModel(k="auto", k_range=[2, 3], seed=7, n_seeds=2, **SETTINGS).fit(tiny_corpus())
     chosen = int(tm.selection_.loc[tm.selection_["chosen"], "k"].iloc[0])
     assert tm.k_ == chosen
+    assert tm.selection_runs_[["k", "seed"]].values.tolist() == [[2, 7], [2, 8], [3, 7], [3, 8]]
     fixed = TopicModel(k=chosen, seed=7, **SETTINGS).fit(tiny_corpus())
     assert np.array_equal(tm.doc_topic_, fixed.doc_topic_)
 
 
-def test_select_k_can_average_coherence_over_several_seeds():
-    one = {seed: select_k(tiny_corpus(), k_range=[2, 3], seed=seed, **SETTINGS) for seed in (7, 8)}
-    both = select_k(tiny_corpus(), k_range=[2, 3], seed=7, n_seeds=2, **SETTINGS)
-    assert both.columns.tolist() == ["k", "c_v", "u_mass", "chosen", "c_v_sd"]
+def test_select_k_averages_coherence_over_seeds_and_keeps_each_run():
+    one = {seed: select_k(tiny_corpus(), k_range=[2, 3], seed=seed, n_seeds=1, heldout=0, **SETTINGS)
+           for seed in (7, 8)}
+    both, runs = select_k(tiny_corpus(), k_range=[2, 3], seed=7, n_seeds=2, heldout=0, return_runs=True,
+                          **SETTINGS)
+    assert runs.columns.tolist() == ["k", "seed", "c_v", "u_mass", "c_npmi"]
+    assert runs.query("seed == 8")["c_v"].tolist() == pytest.approx(one[8]["c_v"].tolist())
     assert both["c_v"].tolist() == pytest.approx([(a + b) / 2 for a, b in zip(one[7]["c_v"], one[8]["c_v"])])
     assert both["c_v_sd"].tolist() == pytest.approx(
         [abs(a - b) / np.sqrt(2) for a, b in zip(one[7]["c_v"], one[8]["c_v"])])
 
 
-# --- saving ----------------------------------------------------------------------------
+# --- saving: plain data, nothing that runs code --------------------------------------------
 
 
-def test_save_and_load_give_back_the_same_results(fitted, tmp_path):
-    folder = fitted.save(tmp_path / "model")
+def _same_results(a: TopicModel, b: TopicModel) -> None:
+    pd.testing.assert_frame_equal(a.doc_topics(), b.doc_topics())
+    pd.testing.assert_frame_equal(a.topic_terms(), b.topic_terms())
+    pd.testing.assert_frame_equal(a.describe(), b.describe())
+    pd.testing.assert_frame_equal(a.representative(), b.representative())
+    assert np.array_equal(a.topic_term_matrix(), b.topic_term_matrix())
+    assert np.array_equal(a.doc_dirichlet_, b.doc_dirichlet_)
+    for key, value in a.pyldavis_data().items():
+        assert np.array_equal(np.asarray(value), np.asarray(b.pyldavis_data()[key])), key
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_save_and_load_give_back_the_same_results_from_json_and_npz(engine, tmp_path):
+    tm = TopicModel(k=2, seed=7, engine=engine, **SETTINGS).fit(tiny_corpus())
+    folder = tm.save(tmp_path / "model")
+    assert sorted(p.name for p in folder.iterdir()) == ["arrays.npz", "textmine_topics.json"]
     assert json.loads((folder / "textmine_topics.json").read_text(encoding="utf-8"))["k_"] == 2
     loaded = TopicModel.load(folder)
-    pd.testing.assert_frame_equal(loaded.doc_topics(), fitted.doc_topics())
-    pd.testing.assert_frame_equal(loaded.topic_terms(), fitted.topic_terms())
-    assert np.array_equal(loaded.topic_term_matrix(), fitted.topic_term_matrix())
-    fitted.save(folder)  # saving again replaces the model
+    assert loaded.model_ is None and loaded.engine_ == engine
+    _same_results(tm, loaded)
+    tm.save(folder)  # saving again replaces the model
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folders left
 
 
+def test_engine_state_is_saved_on_request_and_loaded_only_with_trust(fitted, tmp_path):
+    folder = fitted.save(tmp_path / "model", engine_state=True)
+    assert (folder / "engine.tomotopy").is_file()
+    assert TopicModel.load(folder).model_ is None
+    trusted = TopicModel.load(folder, trust=True)
+    assert trusted.model_ is not None and trusted.model_.k == 2
+    _same_results(fitted, trusted)
+
+
+def _pickle_payload(marker: Path) -> bytes:
+    """A pickle that creates ``marker`` when loaded (what a hostile model folder would hold)."""
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    return pickle.dumps(Payload())
+
+
+def test_a_pickle_payload_in_a_model_folder_does_not_run_on_load(fitted, tmp_path):
+    marker = tmp_path / "payload-ran"
+    folder = fitted.save(tmp_path / "model")
+    # 1. an engine file that is a pickle, named by the description: ignored without trust
+    (folder / "engine.gensim").write_bytes(_pickle_payload(marker))
+    sidecar = json.loads((folder / "textmine_topics.json").read_text(encoding="utf-8"))
+    sidecar.update(engine_="gensim", engine_file="engine.gensim")
+    (folder / "textmine_topics.json").write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
+    loaded = TopicModel.load(folder)
+    assert not marker.exists() and loaded.model_ is None
+    _same_results(fitted, loaded)
+    # 2. an old-format folder (a gensim pickle): refused, with the way to opt in
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "lda.gensim").write_bytes(_pickle_payload(marker))
+    (old / "textmine_topics.json").write_text(json.dumps({"format": "textmine.topics/1"}), encoding="utf-8")
+    with pytest.raises(TextmineError, match=r"pickle.*trust=True"):
+        TopicModel.load(old)
+    assert not marker.exists()
+    # 3. a pickled object array inside the .npz: refused (allow_pickle=False)
+    np.save(folder / "obj.npy", np.array([_PayloadHolder(marker)], dtype=object), allow_pickle=True)
+    with open(folder / "arrays.npz", "wb") as fh:
+        np.savez(fh, topic_word=np.array([_PayloadHolder(marker)], dtype=object),
+                 doc_dirichlet=np.zeros(1), alpha=np.zeros(1))
+    with pytest.raises(TextmineError, match="arrays.npz"):
+        TopicModel.load(folder)
+    assert not marker.exists()
+    # the payloads are live: opting in with trust=True does run the engine file (so this test can fail)
+    (folder / "arrays.npz").unlink()
+    fitted.save(tmp_path / "model2")
+    (tmp_path / "model2" / "engine.gensim").write_bytes(_pickle_payload(marker))
+    (tmp_path / "model2" / "textmine_topics.json").write_text(json.dumps(sidecar, ensure_ascii=False),
+                                                               encoding="utf-8")
+    with pytest.raises(Exception):
+        TopicModel.load(tmp_path / "model2", trust=True)   # os.system returns 0, not a model
+    assert marker.exists()
+
+
+class _PayloadHolder:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_damaged_arrays_are_a_textmine_error(fitted, tmp_path):
+    folder = fitted.save(tmp_path / "model")
+    with open(folder / "arrays.npz", "wb") as fh:
+        np.savez(fh, topic_word=np.ones((3, 2)), doc_dirichlet=fitted.doc_dirichlet_, alpha=fitted.alpha_)
+    with pytest.raises(TextmineError, match="topic_word has shape"):
+        TopicModel.load(folder)
+    (folder / "arrays.npz").write_bytes(b"not a zip")
+    with pytest.raises(TextmineError, match="arrays.npz"):
+        TopicModel.load(folder)
+
+
 def test_a_saved_k_selection_comes_back_with_the_model(tmp_path):
-    tm = TopicModel(k="auto", k_range=[2, 3], seed=7, **SETTINGS).fit(tiny_corpus())
+    tm = TopicModel(k="auto", k_range=[2, 3], seed=7, n_seeds=2, **SETTINGS).fit(tiny_corpus())
     loaded = TopicModel.load(tm.save(tmp_path / "auto"))
     pd.testing.assert_frame_equal(loaded.selection_, tm.selection_)
+    pd.testing.assert_frame_equal(loaded.selection_runs_, tm.selection_runs_)
     assert loaded.selection_.attrs["reason"] == tm.selection_.attrs["reason"]
     assert (loaded.k, loaded.k_range, loaded.k_) == ("auto", [2, 3], tm.k_)
 
@@ -244,6 +453,15 @@ def test_save_refuses_to_overwrite_a_folder_that_is_not_a_model(fitted, tmp_path
 def test_loading_a_folder_without_a_model_says_so(tmp_path):
     with pytest.raises(TextmineError, match="not a topic model saved by textmine"):
         TopicModel.load(tmp_path)
+
+
+def test_pyldavis_data_holds_the_models_matrices(fitted):
+    data = fitted.pyldavis_data()
+    assert data["vocab"] == sorted(data["vocab"]) and len(data["vocab"]) == data["topic_term_dists"].shape[1]
+    # every word is in the vocabulary here: term frequencies are plain counts of the texts
+    words = " ".join(SCIENCE + BUSINESS).split()
+    assert data["term_frequency"].tolist() == [words.count(w) for w in data["vocab"]]
+    assert data["doc_lengths"].tolist() == [len(t.split()) for t in SCIENCE + BUSINESS]
 
 
 def test_pyldavis_page_without_pyldavis_tells_how_to_install(fitted, tmp_path):

@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "keyness": "keywords",
     # topics
     "TopicModel": "topics", "select_k": "topics", "topic_prevalence": "topics",
+    "match_topics": "topics", "topic_stability": "topics", "topic_effects": "topic_effects",
     # reading reports as reports
     "split_sections": "sections", "section_corpus": "sections", "paragraphs": "sections",
     "growth_targets": "targets", "discover_slogans": "discover", "add_to_dictionary": "discover",
@@ -95,4 +96,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .split import split_collection
     from .targets import growth_targets
     from .tokenize import DocumentTermMatrix, TokenCache, Tokenizer, Tokens, clear_cache, split_terms, tokens
-    from .topics import TopicModel, select_k, topic_prevalence
+    from .topic_effects import topic_effects
+    from .topics import TopicModel, match_topics, select_k, topic_prevalence, topic_stability

@@ -767,6 +767,132 @@ def topic_prevalence_heatmap(prev: pd.DataFrame, *, labels: Mapping | pd.Series 
     return _attach(fig, drawn.assign(label=drawn["topic"].map(names)))
 
 
+def topic_effects_chart(effects: pd.DataFrame, covariate: str | None = None, *, title: str | None = None,
+                        ncols: int = 3) -> Figure:
+    """Effects of a covariate on topic prevalence, point and interval per topic (stm's ``plot.estimateEffect``).
+
+    ``effects`` is :func:`textmine.topic_effects.topic_effects`. For a categorical ``covariate``
+    (default: the first in the table) each topic gets a row with the difference in its share
+    between each value and the reference (``method="difference"`` in stm), a dashed line at 0;
+    for a numeric one (``year``) each topic gets a panel with the expected share over the values
+    and its interval as a band (``method="continuous"``). ``effects.attrs["note"]`` goes under the
+    title when the corpus is too small for the intervals to mean much.
+    """
+    _require(effects, ["topic", "covariate", "kind", "value", "estimate", "lower", "upper"], "topic_effects_chart")
+    covariate = covariate if covariate is not None else str(effects["covariate"].iloc[0])
+    part = effects[effects["covariate"] == covariate]
+    if part.empty:
+        raise TextmineError(f"topic_effects_chart: no effects of {covariate!r} "
+                            f"(covariates: {', '.join(map(str, pd.unique(effects['covariate'])))})")
+    names = _topic_names(part["topic"], part[["topic", "label"]].drop_duplicates("topic")
+                         if "label" in part.columns else None)
+    topics = sorted(pd.unique(part["topic"]), key=_natural)
+    note = effects.attrs.get("note", "") if effects.attrs.get("small") else ""
+    with _style():
+        if (part["kind"] == "difference").any():
+            drawn = part[part["kind"] == "difference"]
+            values = list(pd.unique(drawn["value"]))
+            reference = drawn["reference"].iloc[0]
+            fig = _figure(6.4, 1.3 + 0.36 * len(topics) * max(1, len(values) * 0.6))
+            ax = fig.add_subplot()
+            palette = matplotlib.colormaps["tab10"]
+            offsets = np.linspace(-0.18, 0.18, len(values)) if len(values) > 1 else [0.0]
+            for j, value in enumerate(values):
+                rows = drawn[drawn["value"] == value].set_index("topic").loc[topics]
+                y = np.arange(len(topics)) + offsets[j]
+                ax.errorbar(rows["estimate"] * 100, y, xerr=[(rows["estimate"] - rows["lower"]) * 100,
+                                                             (rows["upper"] - rows["estimate"]) * 100],
+                            fmt="o", color=palette(j % 10), markersize=4, capsize=2.5, linewidth=1.2,
+                            label=f"{value} − {reference}")
+            ax.axvline(0, color="#888888", linestyle="--", linewidth=0.9)
+            ax.set_yticks(range(len(topics)), [_wrap(names[t], 28) for t in topics])
+            ax.invert_yaxis()
+            ax.set_xlabel(f"difference in topic share, percentage points ({covariate}; "
+                          f"{int(round(_level(effects) * 100))}% interval)")
+            if len(values) > 1:
+                ax.legend(loc="outside lower center", ncols=min(4, len(values)), frameon=False, fontsize=7.5)
+            heading = title or f"Topic prevalence by {covariate}: {', '.join(map(str, values))} vs {reference}"
+        else:
+            drawn = part[part["kind"] == "share"].copy()
+            drawn["value"] = drawn["value"].astype(float)
+            ncols = max(1, min(ncols, len(topics)))
+            nrows = -(-len(topics) // ncols)
+            fig = _figure(2.3 * ncols + 0.4, 0.9 + 1.7 * nrows)
+            axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True).ravel()
+            for ax, topic in zip(axes, topics):
+                rows = drawn[drawn["topic"] == topic].sort_values("value")
+                ax.fill_between(rows["value"], rows["lower"] * 100, rows["upper"] * 100, color="#9ecae1", alpha=0.7,
+                                linewidth=0)
+                ax.plot(rows["value"], rows["estimate"] * 100, color="#08519c", linewidth=1.4)
+                ax.set_title(_wrap(names[topic], 22), fontsize=8, loc="left")
+                ax.tick_params(labelsize=7)
+                ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4, integer=True))
+            for ax in axes[len(topics):]:
+                ax.set_visible(False)
+            fig.supylabel("expected topic share, %", fontsize=8)
+            fig.supxlabel(covariate, fontsize=8)
+            heading = title or f"Topic prevalence over {covariate} (line: expected share; band: interval)"
+        fig.suptitle(heading + (f"\n{_wrap_line(note, 80)}" if note else ""), x=0.01, ha="left",
+                     fontsize=9.5 if note else None)
+    return _attach(fig, drawn.reset_index(drop=True))
+
+
+def k_selection_chart(table: pd.DataFrame, runs: pd.DataFrame | None = None, *, title: str | None = None) -> Figure:
+    """Choosing K: c_v for every seed (points) and its mean (line), held-out likelihood, stability.
+
+    ``table`` and ``runs`` are :func:`textmine.topics.select_k` with ``return_runs=True``. The
+    seeds' spread shows how much of the difference between neighbouring K is noise; the chosen K
+    is marked.
+    """
+    _require(table, ["k", "c_v"], "k_selection_chart")
+    panels = [("c_v", "c_v coherence (higher is better)")]
+    if "heldout_ll" in table.columns:
+        panels.append(("heldout_ll", "held-out log likelihood per token"))
+    if "stability" in table.columns:
+        panels.append(("stability", "stability across seeds (1 = same topics)"))
+    ks = table["k"].to_numpy()
+    chosen = table.loc[table["chosen"], "k"].tolist() if "chosen" in table.columns else []
+    with _style():
+        fig = _figure(3.0 * len(panels) + 0.4, 3.1)
+        axes = fig.subplots(1, len(panels), squeeze=False).ravel()
+        for ax, (column, label) in zip(axes, panels):
+            if column == "c_v" and runs is not None and not runs.empty:
+                seeds = sorted(pd.unique(runs["seed"]))
+                palette = matplotlib.colormaps["tab10"]
+                for j, seed in enumerate(seeds):
+                    r = runs[runs["seed"] == seed]
+                    ax.scatter(r["k"] + (j - (len(seeds) - 1) / 2) * 0.08, r["c_v"], s=14, color=palette(j % 10),
+                               alpha=0.85, label=f"seed {seed}", zorder=3)
+                ax.legend(fontsize=6.5, frameon=False, loc="best")
+            ax.plot(ks, table[column], color="#333333", linewidth=1.3, marker="_" if runs is not None else "o")
+            for k in chosen:
+                ax.axvline(k, color="#d62728", linewidth=0.9, linestyle=":")
+            ax.set_title(label, fontsize=8.5, loc="left")
+            ax.set_xlabel("K (number of topics)", fontsize=8)
+            ax.set_xticks(ks)
+            ax.tick_params(labelsize=7)
+        fig.suptitle(title or "Choosing K: line = mean over seeds, points = each seed; dotted = chosen K",
+                     x=0.01, ha="left")
+    return _attach(fig, table.copy() if runs is None else runs.merge(table[["k"]], on="k"))
+
+
+def _level(effects: pd.DataFrame) -> float:
+    return float(effects.attrs.get("level", 0.95))
+
+
+def _wrap_line(text: str, width: int) -> str:
+    words, lines, line = text.split(" "), [], ""
+    for w in words:
+        if len(line) + len(w) + 1 > width and line:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "\n".join(lines)
+
+
+
 # ---------------------------------------------------------------------------
 # corpus
 

@@ -90,8 +90,8 @@ _PLOT_SOURCES = ("report.py", "plots.py", "fonts.py", "schema.py")
 _PLOT_PACKAGES = ("matplotlib", "numpy", "pandas", "pillow", "noto-cjk-sans-otc")
 _KEYWORD_SOURCES = ("keywords.py",)
 _KEYWORD_PACKAGES = ("scikit-learn", "scipy")
-_TOPIC_SOURCES = ("report.py", "topics.py", "sections.py", "data/section_parts.csv")
-_TOPIC_PACKAGES = ("gensim", "numpy", "scipy", "pandas")
+_TOPIC_SOURCES = ("report.py", "topics.py", "_topic_engines.py", "sections.py", "data/section_parts.csv")
+_TOPIC_PACKAGES = ("gensim", "tomotopy", "numpy", "scipy", "pandas")
 
 Log = Callable[[str], None]
 

@@ -77,12 +77,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ._io import write_text_atomic
+from . import _topic_engines as _engines
+from ._io import atomic_open, write_text_atomic
 from .corpus import Corpus, as_corpus
 from .errors import TextmineError
 from .schema import META_COLUMNS
@@ -97,11 +98,10 @@ UNITS = ("auto", "paragraph", "section", "document")
 #: Numbers of topics :func:`select_k` (and ``TopicModel(k="auto")``) compare by default.
 DEFAULT_K_RANGE = range(3, 11)
 
-_FORMAT = "textmine.topics/1"
+_FORMAT = "textmine.topics/2"
+_OLD_FORMAT = "textmine.topics/1"   # gensim pickle + dictionary.txt + doc_topics.npy: loaded only with trust=True
 _SIDECAR = "textmine_topics.json"
-_MODEL_FILE = "lda.gensim"
-_DICT_FILE = "dictionary.txt"
-_THETA_FILE = "doc_topics.npy"
+_ARRAYS_FILE = "arrays.npz"
 _UNIT_META = ("part", "section_no")  # unit metadata kept besides the report's (textmine.sections)
 
 
@@ -120,6 +120,9 @@ class _Prepared:
     dictionary: Any                # gensim Dictionary (ids in sorted-term order)
     bow: list[list[tuple[int, int]]]
     fingerprint: str | None
+    unit_texts: list[str] | None = None   # cleaned text of each kept unit (representative units)
+    ids: list[np.ndarray] | None = None   # each kept unit's vocabulary tokens as term ids, in text order
+    vocab: list[str] | None = None        # the terms in id order
 
 
 def resolve_unit(unit: str, n_documents: int) -> str:
@@ -248,7 +251,7 @@ def _prepare(corpus_or_texts: Any, *, unit: str, tokenizer: Any, min_chars: int,
             f"no unit has {max(min_tokens, 1)} or more vocabulary tokens "
             f"({len(frame)} {kind} units, vocabulary of {len(dictionary)} terms); "
             "lower min_tokens, no_below or min_docs, or raise no_above")
-    return _Prepared(
+    prep = _Prepared(
         unit=kind,
         units=frame[keep].reset_index(drop=True),
         dropped=frame[~keep].reset_index(drop=True),
@@ -257,47 +260,127 @@ def _prepare(corpus_or_texts: Any, *, unit: str, tokenizer: Any, min_chars: int,
         bow=[b for b, k in zip(bow, keep) if k],
         fingerprint=getattr(tok, "fingerprint", None),
     )
+    prep.unit_texts = [doc.text for doc, k in zip(units, keep) if k]
+    prep.ids = _lda_ids(prep)
+    prep.vocab = _vocab(dictionary)
+    return prep
 
 
 # ---------------------------------------------------------------------------
 # fitting
 
 
-def _fit_lda(prep: _Prepared, k: int, *, seed: int, passes: int, iterations: int, alpha: Any,
-             eta: Any, chunksize: int | None):
-    """Train a single-process LdaModel (deterministic given ``seed``) on the prepared BoW."""
-    from gensim.models import LdaModel
-
-    if int(k) < 1:
-        raise TextmineError(f"k (number of topics) must be at least 1, got {k!r}")
-    return LdaModel(
-        corpus=prep.bow, id2word=prep.dictionary, num_topics=int(k), random_state=int(seed),
-        passes=passes, iterations=iterations, alpha=alpha, eta=eta,
-        chunksize=chunksize or len(prep.bow), update_every=1, eval_every=None,
-        minimum_probability=0.0, dtype=np.float64,
-    )
+def _lda_ids(prep: _Prepared) -> list[np.ndarray]:
+    """Each unit's vocabulary tokens as term ids, in text order (the input of every engine)."""
+    vocab = prep.dictionary.token2id
+    return [np.array([vocab[t] for t in text if t in vocab], dtype=np.int64) for text in prep.texts]
 
 
-def _infer_shares(model, bow: list) -> np.ndarray:
-    """Units x topics shares (rows sum to 1), from one inference pass right after training.
-
-    gensim's ``get_document_topics`` floors tiny shares (< 1e-8) away; the normalised
-    variational ``gamma`` is the same estimate without that floor.
-    """
-    gamma, _ = model.inference(bow)
-    gamma = np.asarray(gamma, dtype=np.float64)
-    return gamma / gamma.sum(axis=1, keepdims=True)
+def _vocab(dictionary: Any) -> list[str]:
+    id2token = {i: t for t, i in dictionary.token2id.items()}
+    return [id2token[i] for i in range(len(id2token))]
 
 
-def _coherence(model, prep: _Prepared, topn: int) -> tuple[float, float]:
-    """(c_v, u_mass) of a fitted model: c_v over sliding windows of the token texts, u_mass over the BoW."""
+def _fit_engine(prep: _Prepared, k: int, *, engine: str, seed: int, passes: int, iterations: int | None,
+                alpha: Any, eta: Any, chunksize: int | None, units: Sequence[int] | None = None):
+    """Fit one LDA on the prepared units (all, or the positions in ``units``)."""
+    ids = prep.ids if units is None else [prep.ids[i] for i in units]
+    return _engines.fit(engine, ids, prep.vocab, k, seed=seed, iterations=iterations, alpha=alpha, eta=eta,
+                        passes=passes, chunksize=chunksize)
+
+
+def _top_ids(topic_word: np.ndarray, n: int) -> np.ndarray:
+    """Topics x n term ids by decreasing probability (ties: lower id first)."""
+    return np.argsort(-topic_word, axis=1, kind="stable")[:, :n]
+
+
+#: Coherence measures :func:`select_k` reports (gensim ``CoherenceModel`` names).
+COHERENCE = ("c_v", "u_mass", "c_npmi")
+
+
+def _coherence(topic_word: np.ndarray, prep: _Prepared, topn: int) -> dict[str, float]:
+    """c_v, u_mass and c_npmi of the ``topn`` top terms of each topic (gensim, one process)."""
     from gensim.models import CoherenceModel
 
-    c_v = CoherenceModel(model=model, texts=prep.texts, dictionary=prep.dictionary,
-                         coherence="c_v", topn=topn, processes=1).get_coherence()
-    u_mass = CoherenceModel(model=model, corpus=prep.bow, dictionary=prep.dictionary,
-                            coherence="u_mass", topn=topn, processes=1).get_coherence()
-    return float(c_v), float(u_mass)
+    vocab = prep.vocab
+    topics = [[vocab[i] for i in row] for row in _top_ids(topic_word, topn)]
+    scores = {}
+    for measure in COHERENCE:
+        source = {"corpus": prep.bow} if measure == "u_mass" else {"texts": prep.texts}
+        value = CoherenceModel(topics=topics, dictionary=prep.dictionary, coherence=measure, topn=topn,
+                               processes=1, **source).get_coherence()
+        scores[measure] = float(value)
+    return scores
+
+
+# ---------------------------------------------------------------------------
+# stability: do the topics survive a reseed?
+
+
+def _topic_word_of(x: Any) -> np.ndarray:
+    if isinstance(x, TopicModel):
+        return x.topic_term_matrix()
+    if hasattr(x, "topic_word"):  # an engine result
+        return np.asarray(x.topic_word, dtype=np.float64)
+    return np.asarray(x, dtype=np.float64)
+
+
+def match_topics(a: Any, b: Any) -> pd.DataFrame:
+    """Pair the topics of two fits by their word distributions: ``DataFrame(topic_a, topic_b, similarity)``.
+
+    ``a`` and ``b`` are fitted :class:`TopicModel` objects (same vocabulary) or topics x terms
+    matrices. The pairing minimises the summed Jensen–Shannon distance (base 2, between 0 for
+    identical and 1 for disjoint distributions) with the Hungarian algorithm
+    (``scipy.optimize.linear_sum_assignment``); ``similarity`` = 1 − that distance. With
+    different numbers of topics, the extra topics stay unpaired.
+
+    >>> a = np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])
+    >>> match_topics(a, a[::-1]).values.tolist()          # the same topics in the other order
+    [[0.0, 1.0, 1.0], [1.0, 0.0, 1.0]]
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    pa, pb = _topic_word_of(a), _topic_word_of(b)
+    if pa.shape[1] != pb.shape[1]:
+        raise TextmineError(f"the two fits have different vocabularies ({pa.shape[1]} and {pb.shape[1]} terms); "
+                            "fit both on the same corpus with the same settings")
+    distance = _js_distance(pa, pb)
+    rows, cols = linear_sum_assignment(distance)
+    return pd.DataFrame({"topic_a": rows, "topic_b": cols, "similarity": 1.0 - distance[rows, cols]})
+
+
+def _js_distance(pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
+    """Jensen–Shannon distances (base 2) between every row of ``pa`` and every row of ``pb``."""
+    pa = pa / pa.sum(axis=1, keepdims=True)
+    pb = pb / pb.sum(axis=1, keepdims=True)
+
+    def kl(p: np.ndarray, m: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(p > 0, p * np.log2(p / m), 0.0)
+        return terms.sum(axis=-1)
+
+    m = (pa[:, None, :] + pb[None, :, :]) / 2
+    js = (kl(pa[:, None, :], m) + kl(pb[None, :, :], m)) / 2
+    return np.sqrt(np.clip(js, 0.0, 1.0))
+
+
+def topic_stability(a: Any, b: Any) -> float:
+    """Mean similarity of matched topics of two fits (see :func:`match_topics`): 1.0 for identical fits.
+
+    Fit the same corpus with two seeds and compare: topics that come back under another seed
+    score near 1; a K whose topics fall apart on a reseed scores lower.
+
+    >>> a = np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])
+    >>> topic_stability(a, a), topic_stability(a, a[::-1])
+    (1.0, 1.0)
+    >>> round(topic_stability(a, np.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])), 3)
+    0.442
+    """
+    return float(match_topics(a, b)["similarity"].mean())
+
+
+# ---------------------------------------------------------------------------
+# choosing K
 
 
 def _choose_k(table: pd.DataFrame, tol: float) -> tuple[int, str]:
@@ -312,71 +395,111 @@ def _choose_k(table: pd.DataFrame, tol: float) -> tuple[int, str]:
     return chosen, f"highest c_v coherence ({score:.4f}); {how}"
 
 
-def _select(prep: _Prepared, k_range: Iterable[int], *, topn: int, tol: float, n_seeds: int = 1,
-            **lda: Any) -> tuple[pd.DataFrame, dict[int, Any]]:
+def _heldout_split(n_units: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of training and held-out units: a seeded random ``fraction`` held out (at least one)."""
+    if not 0 < fraction < 1:
+        raise TextmineError(f"heldout must be a fraction between 0 and 1 (or 0 for none), got {fraction!r}")
+    if n_units < 2:
+        raise TextmineError("held-out likelihood needs at least two units; use heldout=0")
+    order = np.random.default_rng(seed).permutation(n_units)
+    n_held = min(n_units - 1, max(1, int(round(fraction * n_units))))
+    return np.sort(order[n_held:]), np.sort(order[:n_held])
+
+
+def _select(prep: _Prepared, k_range: Iterable[int], *, topn: int, tol: float, n_seeds: int, heldout: float,
+            engine: str, **params: Any) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, Any]]:
     ks = sorted({int(k) for k in k_range})
     if not ks:
         raise TextmineError("k_range is empty: give at least one number of topics")
     if int(n_seeds) < 1:
         raise TextmineError(f"n_seeds must be at least 1, got {n_seeds!r}")
-    rows, models = [], {}
+    seed = int(params.pop("seed"))
+    split = _heldout_split(len(prep.ids), heldout, seed) if heldout else None
+    rows, runs, models = [], [], {}
     for k in ks:
-        scores = []
+        fits = []
         for i in range(int(n_seeds)):  # seed, seed + 1, ...; the model kept is the one with `seed`
-            model = _fit_lda(prep, k, **{**lda, "seed": lda["seed"] + i})
-            models.setdefault(k, model)
-            scores.append(_coherence(model, prep, topn))
-        c_v, u_mass = np.mean(scores, axis=0)
-        rows.append({"k": k, "c_v": float(c_v), "u_mass": float(u_mass),
-                     "c_v_sd": float(np.std([s[0] for s in scores], ddof=1)) if n_seeds > 1 else None})
-    table = pd.DataFrame(rows, columns=["k", "c_v", "u_mass", "c_v_sd"])
+            fitted = _fit_engine(prep, k, engine=engine, seed=seed + i, **params)
+            models.setdefault(k, fitted)
+            fits.append(fitted)
+            runs.append({"k": k, "seed": seed + i, **_coherence(fitted.topic_word, prep, topn)})
+        scores = pd.DataFrame(runs[-len(fits):])
+        row = {"k": k, **{m: float(scores[m].mean()) for m in COHERENCE}}
+        if split is not None:
+            train, held = split
+            fitted = _fit_engine(prep, k, engine=engine, seed=seed, units=train, **params)
+            ll, n = _engines.completion_loglik(fitted.topic_word, fitted.alpha, [prep.ids[i] for i in held])
+            row["heldout_ll"] = ll / n if n else float("nan")
+            row["perplexity"] = float(np.exp(-row["heldout_ll"]))
+        pairs = [(a, b) for a in range(len(fits)) for b in range(a + 1, len(fits))]
+        row["stability"] = (float(np.mean([topic_stability(fits[a], fits[b]) for a, b in pairs]))
+                            if pairs else float("nan"))
+        row["c_v_sd"] = float(scores["c_v"].std(ddof=1)) if n_seeds > 1 else float("nan")
+        rows.append(row)
+    columns = ["k", *COHERENCE, *(["heldout_ll", "perplexity"] if split is not None else []), "stability", "c_v_sd"]
+    table = pd.DataFrame(rows, columns=columns)
     chosen, why = _choose_k(table, tol)
-    table.insert(3, "chosen", table["k"] == chosen)
+    table.insert(1, "chosen", table["k"] == chosen)
     if n_seeds == 1:
-        table = table.drop(columns="c_v_sd")
-    table.attrs["chosen_k"] = chosen
+        table = table.drop(columns=["stability", "c_v_sd"])
     averaged = f" (mean of {n_seeds} seeds)" if n_seeds > 1 else ""
-    table.attrs["reason"] = (f"K={chosen}: {why}{averaged}; units: {len(prep.units)} {prep.unit}s, "
-                             f"vocabulary {len(prep.dictionary)} terms")
-    return table, models
+    stable = ""
+    if n_seeds > 1:
+        stable = f"; stability across seeds {float(table.loc[table['chosen'], 'stability'].iloc[0]):.3f}"
+    table.attrs["chosen_k"] = chosen
+    table.attrs["reason"] = (f"K={chosen}: {why}{averaged}{stable}; units: {len(prep.units)} {prep.unit}s, "
+                             f"vocabulary {len(prep.dictionary)} terms; engine {engine}")
+    return table, pd.DataFrame(runs, columns=["k", "seed", *COHERENCE]), models
 
 
 def select_k(corpus_or_texts: Any, k_range: Iterable[int] = DEFAULT_K_RANGE, *, seed: int = 0,
-             topn: int = 10, tol: float = 0.0, n_seeds: int = 1, tokenizer: Any = None,
-             n_jobs: int | None = None, cache: Any = True, **params: Any) -> pd.DataFrame:
-    """Compare numbers of topics by coherence: ``DataFrame(k, c_v, u_mass, chosen)``.
+             topn: int = 10, tol: float = 0.0, n_seeds: int = 3, heldout: float = 0.1,
+             return_runs: bool = False, tokenizer: Any = None, n_jobs: int | None = None, cache: Any = True,
+             **params: Any) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    """Compare numbers of topics: coherence, held-out likelihood and stability across seeds, one row per K.
 
-    One model per K (all with the same ``seed`` and the other ``TopicModel``
-    parameters in ``params``: ``unit``, ``tokenizer``, ``no_below`` …), each scored
-    on its ``topn`` top terms by
+    Columns: ``k, chosen, c_v, u_mass, c_npmi, heldout_ll, perplexity, stability, c_v_sd``.
+    For every K, ``n_seeds`` models are fitted with seeds ``seed, seed + 1, …`` (and the other
+    :class:`TopicModel` parameters in ``params``: ``engine``, ``unit``, ``tokenizer``, ``no_below`` …):
 
-    - ``c_v`` (gensim ``CoherenceModel``, single process): how often top terms of a
-      topic appear together in sliding windows of the units' token texts — agrees
-      best with human judgements of topic quality; higher is better;
-    - ``u_mass``: co-document frequency of top terms in the BoW corpus (a negative
-      number; closer to 0 is better), reported as a second opinion.
+    - coherence of each topic's ``topn`` top terms (gensim ``CoherenceModel``, one process),
+      averaged over the seeds: ``c_v`` (co-occurrence in sliding windows of the units' texts;
+      agrees best with human judgements of topic quality), ``c_npmi`` (normalised PMI, in
+      [-1, 1]) and ``u_mass`` (co-document frequency in the BoW corpus, negative, closer to 0 is
+      better); higher is better for all three;
+    - ``heldout_ll``: held-out log likelihood per token (natural log), by document completion
+      (Wallach et al. 2009): a seeded random ``heldout`` fraction of the units is left out, the
+      model is fitted on the rest, each left-out unit's even-position tokens estimate its topic
+      shares and its odd-position tokens are scored; ``perplexity = exp(-heldout_ll)`` (lower is
+      better). The same estimator for every engine; ``heldout=0`` skips it (one fit less per K);
+    - ``stability``: the topics of every two seeds are paired by their word distributions
+      (Hungarian matching on Jensen–Shannon distance, :func:`match_topics`) and the mean
+      similarity of the pairs is averaged over pairs of seeds: 1.0 when a reseed gives the same
+      topics; ``c_v_sd``: standard deviation of ``c_v`` over the seeds. On a small corpus c_v
+      moves with the seed about as much as between neighbouring K; read differences in c_v
+      against ``c_v_sd``. (``n_seeds=1`` drops both columns.)
 
-    The chosen K has the highest ``c_v``; K values within ``tol`` of the best count
-    as tied, and ties go to the smallest K (fewer, broader topics are easier to read).
-    ``table.attrs["chosen_k"]`` and ``table.attrs["reason"]`` state the choice.
-
-    On a small corpus c_v moves with the seed about as much as between neighbouring
-    K values (bundled corpus: ±0.05). ``n_seeds > 1`` averages ``c_v`` and ``u_mass``
-    over seeds ``seed, seed + 1, …`` (n_seeds times the work) and adds a ``c_v_sd``
-    column (standard deviation over the seeds): a steadier choice, and a measure of how
-    much the differences between K values mean.
+    The chosen K has the highest mean ``c_v``; K values within ``tol`` of the best count as
+    tied, and ties go to the smallest K (fewer, broader topics are easier to read).
+    ``table.attrs["chosen_k"]`` and ``table.attrs["reason"]`` state the choice. With
+    ``return_runs=True`` the result is ``(table, runs)``, ``runs`` holding one row per K and
+    seed (``k, seed, c_v, u_mass, c_npmi``) -- what :func:`textmine.plots.k_selection_chart` draws.
+    Work: ``len(k_range) * (n_seeds + 1)`` fits.
 
     >>> texts = ["科技 创新 产业 科技 创新", "营商 环境 企业 营商 环境", "科技 产业 创新 产业",
     ...          "企业 环境 营商 企业"]
     >>> table = select_k(texts, [2, 3], unit="document", tokenizer=str.split, no_below=1,
-    ...                  no_above=1.0, min_tokens=1, passes=2)
-    >>> table.columns.tolist(), int(table["chosen"].sum())
-    (['k', 'c_v', 'u_mass', 'chosen'], 1)
+    ...                  no_above=1.0, min_tokens=1, n_seeds=2, iterations=20)
+    >>> table.columns.tolist()
+    ['k', 'chosen', 'c_v', 'u_mass', 'c_npmi', 'heldout_ll', 'perplexity', 'stability', 'c_v_sd']
+    >>> int(table["chosen"].sum())
+    1
     """
     model = TopicModel(k=1, seed=seed, tokenizer=tokenizer, n_jobs=n_jobs, cache=cache, **params)
     prep = model._prepare(corpus_or_texts)
-    table, _ = _select(prep, k_range, topn=topn, tol=tol, n_seeds=n_seeds, **model._lda_params())
-    return table
+    table, runs, _ = _select(prep, k_range, topn=topn, tol=tol, n_seeds=n_seeds, heldout=heldout,
+                             engine=_engines.resolve_engine(model.engine), **model._lda_params())
+    return (table, runs) if return_runs else table
 
 
 class TopicModel:
@@ -385,7 +508,10 @@ class TopicModel:
     Parameters (stored as given; learned attributes end in ``_``):
 
     - ``k``: number of topics, or ``"auto"`` to choose it with :func:`select_k`
-      over ``k_range`` (the comparison table is kept in ``selection_``).
+      over ``k_range`` (the comparison table is kept in ``selection_``, the per-seed scores
+      in ``selection_runs_``).
+    - ``engine``: ``"tomotopy"`` (collapsed Gibbs sampling, fast; the default when the
+      tomotopy package is installed), ``"gensim"`` (online variational Bayes) or ``"auto"``.
     - ``unit``: ``"auto"`` | ``"paragraph"`` | ``"section"`` | ``"document"`` (see module docs);
       ``min_chars``: shortest paragraph kept by the paragraph splitter.
     - ``tokenizer``: a :class:`textmine.tokenize.Tokenizer` (default: policy dictionary and
@@ -398,20 +524,27 @@ class TopicModel:
       docs; the defaults suit a few hundred paragraphs from a dozen reports: a term must occur
       in 2 units of 2 different reports and, for paragraphs, in at most a quarter of the
       units; 5,000 terms at most); ``min_tokens``: units with fewer vocabulary tokens are dropped.
-    - ``seed``, ``passes``, ``iterations``, ``alpha``, ``eta``, ``chunksize``: passed to
-      ``LdaModel``. ``chunksize=64`` updates the topics after every 64 units (several
-      online updates per pass converge in fewer passes than one update on the whole
-      corpus); ``None`` puts all units in one chunk.
-    - ``k_range``, ``topn``, ``tol``, ``n_seeds``: K selection for ``k="auto"`` (see :func:`select_k`).
+    - ``seed``; ``iterations``: Gibbs sweeps for tomotopy (default
+      :data:`~textmine._topic_engines.TOMOTOPY_ITERATIONS`), variational iterations per unit for
+      gensim (default 100); ``alpha``, ``eta``: priors (``"symmetric"`` = 1/K; ``eta=None`` is
+      0.01 for tomotopy, 1/K for gensim; tomotopy re-estimates alpha every 10 sweeps);
+      ``passes``, ``chunksize``: gensim only (``chunksize=64`` updates the topics after every
+      64 units; ``None`` puts all units in one chunk).
+    - ``k_range``, ``topn``, ``tol``, ``n_seeds``, ``heldout``: K selection for ``k="auto"``
+      (see :func:`select_k`; the model kept is the fit of the chosen K with ``seed`` on every
+      unit, equal to ``TopicModel(k=chosen)``).
 
-    Learned: ``model_`` (gensim ``LdaModel``), ``dictionary_`` (gensim ``Dictionary``),
-    ``k_``, ``unit_``, ``no_above_`` (the fraction in force), ``units_`` (one row per
-    modelled unit with ``n_tokens``), ``dropped_``, ``doc_topic_`` (units x topics array),
-    ``selection_`` (None unless ``k="auto"``), ``fit_seconds_``.
+    Learned: ``engine_``, ``k_``, ``unit_``, ``no_above_`` (the fraction in force),
+    ``dictionary_`` (gensim ``Dictionary``, ids in sorted-term order), ``topic_word_`` (topics x
+    terms), ``doc_dirichlet_`` (units x topics posterior Dirichlet parameters), ``doc_topic_``
+    (units x topics shares), ``alpha_``, ``eta_``, ``units_`` (one row per modelled unit with
+    ``n_tokens``), ``unit_texts_``, ``dropped_``, ``selection_`` (None unless ``k="auto"``),
+    ``fit_seconds_``, ``model_`` (the engine's own model; None after :meth:`load` unless
+    ``trust=True``).
 
     >>> texts = ["科技 创新 产业 科技", "营商 环境 企业 环境", "科技 产业 创新 创新", "企业 营商 环境 企业"]
     >>> tm = TopicModel(k=2, unit="document", tokenizer=str.split, no_below=1, no_above=1.0,
-    ...                 min_tokens=1, passes=5).fit(texts)
+    ...                 min_tokens=1, iterations=50).fit(texts)
     >>> tm.labels(n=2).index.tolist()
     [0, 1]
     """
@@ -420,6 +553,7 @@ class TopicModel:
         self,
         k: int | str = "auto",
         *,
+        engine: str = "auto",
         unit: str = "auto",
         tokenizer: Any = None,
         seed: int = 0,
@@ -429,19 +563,21 @@ class TopicModel:
         keep_n: int | None = 5000,
         min_tokens: int = 5,
         min_chars: int = 20,
+        iterations: int | None = None,
         passes: int = 10,
-        iterations: int = 100,
         alpha: Any = "symmetric",
         eta: Any = None,
         chunksize: int | None = 64,
         k_range: Iterable[int] = DEFAULT_K_RANGE,
         topn: int = 10,
         tol: float = 0.0,
-        n_seeds: int = 1,
+        n_seeds: int = 3,
+        heldout: float = 0.1,
         n_jobs: int | None = None,
         cache: Any = True,
     ) -> None:
         self.k = k
+        self.engine = engine
         self.unit = unit
         self.tokenizer = tokenizer
         self.seed = seed
@@ -451,8 +587,8 @@ class TopicModel:
         self.keep_n = keep_n
         self.min_tokens = min_tokens
         self.min_chars = min_chars
-        self.passes = passes
         self.iterations = iterations
+        self.passes = passes
         self.alpha = alpha
         self.eta = eta
         self.chunksize = chunksize
@@ -460,6 +596,7 @@ class TopicModel:
         self.topn = topn
         self.tol = tol
         self.n_seeds = n_seeds
+        self.heldout = heldout
         self.n_jobs = n_jobs
         self.cache = cache
 
@@ -475,58 +612,156 @@ class TopicModel:
                         cache=self.cache)
 
     def fit(self, corpus_or_texts: Any) -> "TopicModel":
-        """Tokenize, build the vocabulary, (choose K,) train LDA and infer unit shares. Returns self."""
+        """Tokenize, build the vocabulary, (choose K,) fit LDA and keep every unit's topic shares. Returns self."""
         start = time.perf_counter()
+        engine = _engines.resolve_engine(self.engine)
         prep = self._prepare(corpus_or_texts)
-        self.selection_ = None
+        self.selection_ = self.selection_runs_ = None
         if self.k == "auto":
-            self.selection_, models = _select(prep, self.k_range, topn=self.topn, tol=self.tol,
-                                              n_seeds=self.n_seeds,
-                                              **self._lda_params())
+            self.selection_, self.selection_runs_, models = _select(
+                prep, self.k_range, topn=self.topn, tol=self.tol, n_seeds=self.n_seeds, heldout=self.heldout,
+                engine=engine, **self._lda_params())
             self.k_ = int(self.selection_.attrs["chosen_k"])
-            self.model_ = models[self.k_]
+            fitted = models[self.k_]
         elif isinstance(self.k, (int, np.integer)) and not isinstance(self.k, bool):
             self.k_ = int(self.k)
-            self.model_ = _fit_lda(prep, self.k_, **self._lda_params())
+            fitted = _fit_engine(prep, self.k_, engine=engine, **self._lda_params())
         else:
             raise TextmineError(f"k must be a whole number of topics or 'auto', got {self.k!r}")
-        self.doc_topic_ = _infer_shares(self.model_, prep.bow)
+        self._set_fitted(fitted)
         self.dictionary_ = prep.dictionary
         self.unit_ = prep.unit
         self.no_above_ = resolve_no_above(self.no_above, prep.unit)
         self.units_ = prep.units
+        self.unit_texts_ = prep.unit_texts
         self.dropped_ = prep.dropped
         self.tokenizer_fingerprint_ = prep.fingerprint
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
+    def _set_fitted(self, fitted: Any) -> None:
+        self.engine_ = fitted.engine
+        self.engine_version_ = fitted.version
+        self.model_ = fitted.native
+        self.topic_word_ = fitted.topic_word
+        self.doc_dirichlet_ = fitted.doc_dirichlet
+        self.doc_topic_ = fitted.doc_dirichlet / fitted.doc_dirichlet.sum(axis=1, keepdims=True)
+        self.alpha_ = fitted.alpha
+        self.eta_ = fitted.eta
+
     def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
+        if not hasattr(self, "topic_word_"):
             raise TextmineError("this TopicModel is not fitted yet: call .fit(corpus) or TopicModel.load(path)")
 
     # -- results ----------------------------------------------------------------------
-    def topic_terms(self, n: int = 10) -> pd.DataFrame:
+    def vocabulary(self) -> list[str]:
+        """The modelled terms in id order (the columns of :meth:`topic_term_matrix`)."""
+        self._check_fitted()
+        return _vocab(self.dictionary_)
+
+    def term_counts(self) -> np.ndarray:
+        """How often each vocabulary term occurs in the modelled units (id order)."""
+        self._check_fitted()
+        counts = np.zeros(len(self.dictionary_), dtype=np.float64)
+        for term_id, count in self.dictionary_.cfs.items():
+            counts[term_id] = count
+        return counts
+
+    def topic_terms(self, n: int = 10, *, by: str = "probability", lam: float = 0.6,
+                    frexweight: float = 0.5) -> pd.DataFrame:
         """Top ``n`` terms of every topic: ``DataFrame(topic, rank, term, weight)`` (rank 1 = top).
 
-        ``weight`` is the term's probability in the topic (gensim ``get_topic_terms``).
+        ``weight`` is the term's probability in the topic. ``by`` ranks the terms:
+
+        - ``"probability"``: the most probable terms (frequent words dominate every topic);
+        - ``"relevance"``: ``lam * log p(w|k) + (1 - lam) * log(p(w|k) / p(w))`` (Sievert & Shirley
+          2014, LDAvis; ``lam=0.6`` is their recommendation; ``lam=1`` is probability);
+        - ``"frex"``: the weighted harmonic mean of a term's rank (ECDF within the topic) by
+          exclusivity ``p(w|k) / sum_j p(w|j)`` and by probability, ``frexweight`` on exclusivity
+          (Bischof & Airoldi 2012; stm's ``labelTopics``, default weight 0.5).
+
+        With ``by="relevance"`` or ``"frex"`` a ``score`` column holds the ranking value.
         """
         self._check_fitted()
+        phi = self.topic_word_
+        if by == "probability":
+            score = phi
+        elif by == "relevance":
+            if not 0 <= lam <= 1:
+                raise TextmineError(f"lam must be between 0 and 1, got {lam!r}")
+            counts = self.term_counts()
+            p_w = counts / counts.sum()
+            with np.errstate(divide="ignore"):
+                score = lam * np.log(phi) + (1 - lam) * np.log(phi / p_w)
+        elif by == "frex":
+            score = _frex(phi, frexweight)
+        else:
+            raise TextmineError(f"by must be 'probability', 'relevance' or 'frex', got {by!r}")
+        vocab = self.vocabulary()
         rows = []
-        for topic in range(self.k_):
-            for rank, (term_id, weight) in enumerate(self.model_.get_topic_terms(topic, topn=n), start=1):
-                rows.append((topic, rank, self.dictionary_[term_id], float(weight)))
-        return pd.DataFrame(rows, columns=["topic", "rank", "term", "weight"])
+        for topic, ids in enumerate(_top_ids(score, n)):
+            for rank, term_id in enumerate(ids, start=1):
+                row = [topic, rank, vocab[term_id], float(phi[topic, term_id])]
+                if by != "probability":
+                    row.append(float(score[topic, term_id]))
+                rows.append(row)
+        return pd.DataFrame(rows, columns=["topic", "rank", "term", "weight", *(["score"] if by != "probability" else [])])
 
     def topic_term_matrix(self) -> np.ndarray:
         """Topics x terms probabilities (rows sum to 1); columns follow ``dictionary_`` ids."""
         self._check_fitted()
-        return self.model_.get_topics()
+        return self.topic_word_
 
-    def labels(self, n: int = 3, sep: str = "·") -> pd.Series:
+    def labels(self, n: int = 3, sep: str = "·", *, by: str = "probability") -> pd.Series:
         """A short label per topic from its top ``n`` terms, e.g. ``"新质生产力·产业·创新"``."""
-        terms = self.topic_terms(n=n)
+        terms = self.topic_terms(n=n, by=by)
         labels = terms.groupby("topic", sort=True)["term"].agg(lambda s: sep.join(s))
         return labels.rename("label").rename_axis("topic")
+
+    def describe(self, n: int = 8, *, lam: float = 0.6, sep: str = "、") -> pd.DataFrame:
+        """One row per topic to name it by: ``DataFrame(topic, share, probability, frex, relevance)``.
+
+        ``share`` is the topic's length-weighted share of all modelled words; the three text
+        columns list the top ``n`` terms by probability, by FREX and by relevance (``lam``),
+        as in stm's ``labelTopics`` and LDAvis (see :meth:`topic_terms`). Read them with
+        :meth:`representative`, the units most devoted to each topic.
+        """
+        self._check_fitted()
+        overall = self.prevalence(by=None).set_index("topic")["share"]
+        columns = {"probability": self.topic_terms(n), "frex": self.topic_terms(n, by="frex"),
+                   "relevance": self.topic_terms(n, by="relevance", lam=lam)}
+        frame = pd.DataFrame({"topic": range(self.k_), "share": overall.reindex(range(self.k_)).to_numpy()})
+        for name, table in columns.items():
+            frame[name] = table.groupby("topic", sort=True)["term"].agg(sep.join).reindex(range(self.k_)).to_numpy()
+        return frame
+
+    def representative(self, n: int = 3, *, min_tokens: int | None = None, chars: int | None = 200) -> pd.DataFrame:
+        """The ``n`` units with the highest share of each topic, to read: ``DataFrame(topic, rank, unit_id, doc_id, place, year, share, n_tokens, text)``.
+
+        Like stm's ``findThoughts``: units ranked by their share of the topic; units with
+        fewer than ``min_tokens`` vocabulary tokens are skipped (default: the median length, so
+        that a three-word line does not win with a share of 1); ``text`` is the unit's cleaned
+        text, cut at ``chars`` characters (``None``: whole).
+        """
+        self._check_fitted()
+        lengths = self.units_["n_tokens"].to_numpy()
+        floor = float(np.median(lengths)) if min_tokens is None else min_tokens
+        eligible = np.flatnonzero(lengths >= floor)
+        rows = []
+        for topic in range(self.k_):
+            shares = self.doc_topic_[eligible, topic]
+            best = eligible[np.argsort(-shares, kind="stable")[:n]]
+            for rank, i in enumerate(best, start=1):
+                unit = self.units_.iloc[i]
+                text = self.unit_texts_[i] if self.unit_texts_ is not None else None
+                if text is not None and chars is not None and len(text) > chars:
+                    text = text[:chars] + "…"
+                rows.append((topic, rank, unit["unit_id"], unit["doc_id"], unit.get("place"), unit.get("year"),
+                             float(self.doc_topic_[i, topic]), int(lengths[i]), text))
+        frame = pd.DataFrame(rows, columns=["topic", "rank", "unit_id", "doc_id", "place", "year", "share",
+                                            "n_tokens", "text"])
+        frame["year"] = frame["year"].astype("Int64")
+        return frame
 
     def doc_topics(self) -> pd.DataFrame:
         """Topic shares of every unit: ``DataFrame(unit_id, doc_id, metadata…, n_tokens, topic, share)``.
@@ -545,11 +780,23 @@ class TopicModel:
         """Topic prevalence per group of any metadata column(s): see :func:`topic_prevalence`."""
         return topic_prevalence(self.doc_topics(), by=by, weight=weight)
 
+    def draw_doc_topics(self, n: int, *, seed: int = 0) -> Iterator[np.ndarray]:
+        """``n`` draws of every unit's topic shares from their posterior Dirichlets (units x topics each).
+
+        The uncertainty :func:`textmine.topic_effects.topic_effects` carries into its intervals
+        (stm's ``thetaPosterior``). Seeded: the same ``seed`` gives the same draws.
+        """
+        self._check_fitted()
+        rng = np.random.default_rng(seed)
+        for _ in range(int(n)):
+            yield _engines.dirichlet_draw(rng, self.doc_dirichlet_)
+
     # -- persistence --------------------------------------------------------------------
     def _settings(self) -> dict[str, Any]:
         params = {name: getattr(self, name) for name in (
-            "k", "unit", "seed", "no_below", "min_docs", "no_above", "keep_n", "min_tokens", "min_chars",
-            "passes", "iterations", "alpha", "eta", "chunksize", "topn", "tol", "n_seeds", "n_jobs", "cache")}
+            "k", "engine", "unit", "seed", "no_below", "min_docs", "no_above", "keep_n", "min_tokens", "min_chars",
+            "iterations", "passes", "alpha", "eta", "chunksize", "topn", "tol", "n_seeds", "heldout", "n_jobs",
+            "cache")}
         params["k_range"] = [int(k) for k in self.k_range]
         if not isinstance(params["cache"], bool):
             params["cache"] = str(params["cache"])
@@ -559,53 +806,82 @@ class TopicModel:
                 params[name] = params[name].tolist()
         return params
 
-    def save(self, path: str | os.PathLike) -> Path:
+    def save(self, path: str | os.PathLike, *, engine_state: bool = False) -> Path:
         """Save a fitted model into the folder ``path`` (replacing a model saved there before).
 
-        The folder holds gensim's own files for the model (``lda.gensim*``), the
-        dictionary as gensim text (``dictionary.txt``), the unit shares (``doc_topics.npy``)
-        and ``textmine_topics.json`` (settings, unit metadata, K selection). Everything is
-        written into a temporary sibling folder first and renamed into place, so an
-        interrupted save never leaves a half-written model.
+        The folder holds plain data only, which :meth:`load` reads without running anything:
+        ``textmine_topics.json`` (settings, vocabulary with counts, priors, unit metadata and
+        texts, K selection) and ``arrays.npz`` (``topic_word``, ``doc_dirichlet``; numbers only,
+        read with ``allow_pickle=False``). That is everything every result method needs.
+
+        ``engine_state=True`` also writes the engine's own model file (``engine.tomotopy``:
+        tomotopy's binary format; ``engine.gensim*``: gensim's, which is a Python pickle), for
+        training further. Those files are loaded only with ``TopicModel.load(path, trust=True)``.
+        Everything is written into a temporary sibling folder first and renamed into place, so
+        an interrupted save never leaves a half-written model.
         """
         self._check_fitted()
         target = Path(path)
         if target.exists() and not (target / _SIDECAR).is_file():
             raise TextmineError(f"{target}: exists and is not a saved textmine topic model; not overwriting it")
-        return _write_folder(target, self._write_into)
+        if engine_state and self.model_ is None:
+            raise TextmineError("this model has no engine state (it was loaded without trust=True); "
+                                "save it with engine_state=False")
+        return _write_folder(target, lambda folder: self._write_into(folder, engine_state))
 
-    def _write_into(self, folder: Path) -> None:
-        import gensim
-
-        self.model_.save(str(folder / _MODEL_FILE))
-        self.dictionary_.save_as_text(str(folder / _DICT_FILE), sort_by_word=False)
-        np.save(folder / _THETA_FILE, self.doc_topic_, allow_pickle=False)
+    def _write_into(self, folder: Path, engine_state: bool) -> None:
+        with atomic_open(folder / _ARRAYS_FILE, "wb") as fh:
+            np.savez(fh, topic_word=self.topic_word_, doc_dirichlet=self.doc_dirichlet_,
+                     alpha=np.asarray(self.alpha_, dtype=np.float64))
+        engine_file = None
+        if engine_state:
+            engine_file = f"engine.{self.engine_}"
+            if self.engine_ == "tomotopy":
+                self.model_.save(str(folder / engine_file), full=True)
+            else:
+                self.model_.save(str(folder / engine_file))
+        vocab = self.vocabulary()
         sidecar = {
             "format": _FORMAT,
-            "gensim_version": gensim.__version__,
+            "engine_": self.engine_,
+            "engine_version_": self.engine_version_,
+            "engine_file": engine_file,
             "settings": self._settings(),
             "k_": self.k_,
             "unit_": self.unit_,
+            "eta_": float(self.eta_),
+            "vocabulary": vocab,
+            "dfs": [int(self.dictionary_.dfs.get(i, 0)) for i in range(len(vocab))],
+            "cfs": [int(self.dictionary_.cfs.get(i, 0)) for i in range(len(vocab))],
+            "num_docs": int(self.dictionary_.num_docs),
             "tokenizer_fingerprint_": self.tokenizer_fingerprint_,
             "fit_seconds_": self.fit_seconds_,
             "units_": _records(self.units_),
+            "unit_texts_": self.unit_texts_,
             "dropped_": _records(self.dropped_),
             "selection_": None if self.selection_ is None else {
-                "table": _records(self.selection_), "attrs": dict(self.selection_.attrs)},
+                "table": _records(self.selection_), "attrs": dict(self.selection_.attrs),
+                "runs": None if self.selection_runs_ is None else _records(self.selection_runs_)},
         }
         write_text_atomic(folder / _SIDECAR, json.dumps(sidecar, ensure_ascii=False, indent=1))
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "TopicModel":
-        """Load a model saved with :meth:`save`.
+    def load(cls, path: str | os.PathLike, *, trust: bool = False) -> "TopicModel":
+        """Load a model saved with :meth:`save`, reading plain data only unless ``trust=True``.
 
-        The gensim model file is a pickle written by gensim: load only folders you trust.
-        The tokenizer is not saved (only its ``repr`` and ``tokenizer_fingerprint_``): a
-        loaded model answers every result method but is not refitted.
+        By default only ``textmine_topics.json`` and ``arrays.npz`` (``allow_pickle=False``) are
+        read, and checked (shapes, finite non-negative numbers): nothing in the folder can run
+        code, so a model folder from a stranger is safe to open. Every result method works.
+
+        ``trust=True`` also loads the engine's own model file when the folder has one (written by
+        ``save(engine_state=True)``), as ``model_``; and it is the only way to open a folder
+        saved by textmine before format 2 (``lda.gensim``). Those files are gensim pickles, which
+        run any code planted in them as they load, or tomotopy binaries, read by C++ code that is
+        not hardened against hostile input: pass ``trust=True`` only for folders you made yourself
+        or trust like your own code.
+
+        The tokenizer is not saved (only its ``repr`` and ``tokenizer_fingerprint_``).
         """
-        from gensim.corpora import Dictionary
-        from gensim.models import LdaModel
-
         folder = Path(path)
         sidecar_path = folder / _SIDECAR
         if not sidecar_path.is_file():
@@ -614,33 +890,115 @@ class TopicModel:
             sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise TextmineError(f"{sidecar_path}: unreadable ({exc})") from None
+        if not isinstance(sidecar, dict):
+            raise TextmineError(f"{sidecar_path}: not a textmine topic model description")
+        if sidecar.get("format") == _OLD_FORMAT:
+            if not trust:
+                raise TextmineError(
+                    f"{folder}: saved by an older textmine as a gensim model file, which is a Python pickle "
+                    "and runs any code planted in it when loaded; not loading it. If you made this folder "
+                    "yourself, load it with TopicModel.load(path, trust=True) and save it again (the new "
+                    "format holds plain data only)")
+            return cls._load_old(folder, sidecar)
         if sidecar.get("format") != _FORMAT:
             raise TextmineError(f"{sidecar_path}: format {sidecar.get('format')!r}, expected {_FORMAT!r}")
+        try:
+            return cls._load_new(folder, sidecar, trust=trust)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TextmineError(f"{folder}: damaged or not a textmine topic model ({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def _from_sidecar(cls, sidecar: dict) -> "TopicModel":
         settings = dict(sidecar["settings"])
         tokenizer_repr = settings.pop("tokenizer")
         self = cls(**settings)
         self.tokenizer = None
         self.tokenizer_repr_ = tokenizer_repr
-        self.model_ = LdaModel.load(str(folder / _MODEL_FILE))
-        self.dictionary_ = Dictionary.load_from_text(str(folder / _DICT_FILE))
-        self.doc_topic_ = np.load(folder / _THETA_FILE, allow_pickle=False)
         self.k_ = int(sidecar["k_"])
-        self.unit_ = sidecar["unit_"]
+        self.unit_ = str(sidecar["unit_"])
         self.no_above_ = resolve_no_above(self.no_above, self.unit_)
         self.tokenizer_fingerprint_ = sidecar["tokenizer_fingerprint_"]
         self.fit_seconds_ = sidecar["fit_seconds_"]
         self.units_ = _from_records(sidecar["units_"])
         self.dropped_ = _from_records(sidecar["dropped_"])
+        self.unit_texts_ = sidecar.get("unit_texts_")
         sel = sidecar["selection_"]
-        self.selection_ = None
+        self.selection_ = self.selection_runs_ = None
         if sel is not None:
             self.selection_ = _from_records(sel["table"])
             self.selection_.attrs.update(sel["attrs"])
+            if sel.get("runs") is not None:
+                self.selection_runs_ = _from_records(sel["runs"])
+        return self
+
+    @classmethod
+    def _load_new(cls, folder: Path, sidecar: dict, *, trust: bool) -> "TopicModel":
+        from gensim.corpora import Dictionary
+
+        self = cls._from_sidecar(sidecar)
+        arrays_path = folder / _ARRAYS_FILE
+        try:
+            with np.load(arrays_path, allow_pickle=False) as arrays:
+                topic_word = np.array(arrays["topic_word"], dtype=np.float64)
+                doc_dirichlet = np.array(arrays["doc_dirichlet"], dtype=np.float64)
+                alpha = np.array(arrays["alpha"], dtype=np.float64)
+        except (OSError, ValueError, KeyError) as exc:
+            raise TextmineError(f"{arrays_path}: unreadable or not plain numbers ({exc})") from None
+        vocab = [str(t) for t in sidecar["vocabulary"]]
+        k, n_units = self.k_, len(self.units_)
+        expected = {"topic_word": (k, len(vocab)), "doc_dirichlet": (n_units, k), "alpha": (k,)}
+        for name, array in (("topic_word", topic_word), ("doc_dirichlet", doc_dirichlet), ("alpha", alpha)):
+            if array.shape != expected[name] or not np.all(np.isfinite(array)) or (array < 0).any():
+                raise TextmineError(f"{arrays_path}: {name} has shape {array.shape} or values that do not fit "
+                                    f"the model ({expected[name]} finite non-negative numbers expected)")
+        if self.unit_texts_ is not None and len(self.unit_texts_) != n_units:
+            raise TextmineError(f"{folder / _SIDECAR}: {len(self.unit_texts_)} unit texts for {n_units} units")
+        dictionary = Dictionary()
+        dictionary.token2id = {t: i for i, t in enumerate(vocab)}
+        if len(dictionary.token2id) != len(vocab):
+            raise TextmineError(f"{folder / _SIDECAR}: the vocabulary repeats terms")
+        dictionary.dfs = {i: int(v) for i, v in enumerate(sidecar["dfs"])}
+        dictionary.cfs = {i: int(v) for i, v in enumerate(sidecar["cfs"])}
+        dictionary.num_docs = int(sidecar["num_docs"])
+        dictionary.num_pos = int(sum(dictionary.cfs.values()))
+        self.dictionary_ = dictionary
+        fitted = _engines.Fitted(str(sidecar["engine_"]), topic_word, doc_dirichlet, alpha, float(sidecar["eta_"]),
+                                 native=None, version=str(sidecar.get("engine_version_", "")))
+        if trust and sidecar.get("engine_file"):
+            fitted.native = _load_engine_file(folder / str(sidecar["engine_file"]), fitted.engine)
+        self._set_fitted(fitted)
+        return self
+
+    @classmethod
+    def _load_old(cls, folder: Path, sidecar: dict) -> "TopicModel":
+        """A format-1 folder (gensim pickle): only with trust=True."""
+        from gensim.corpora import Dictionary
+        from gensim.models import LdaModel
+
+        settings = sidecar["settings"]
+        settings.setdefault("engine", "gensim")
+        self = cls._from_sidecar(sidecar)
+        self.unit_texts_ = None
+        model = LdaModel.load(str(folder / "lda.gensim"))
+        self.dictionary_ = Dictionary.load_from_text(str(folder / "dictionary.txt"))
+        theta = np.load(folder / "doc_topics.npy", allow_pickle=False)
+        import gensim
+
+        self._set_fitted(_engines.Fitted("gensim", np.asarray(model.get_topics(), dtype=np.float64), theta,
+                                         np.asarray(model.alpha, dtype=np.float64), float(np.mean(model.eta)),
+                                         native=model, version=gensim.__version__))
         return self
 
     # -- interactive page -------------------------------------------------------------
+    def pyldavis_data(self) -> dict[str, Any]:
+        """The arguments of ``pyLDAvis.prepare``: topic-term and unit-topic matrices, unit lengths, vocabulary, term counts."""
+        self._check_fitted()
+        return {"topic_term_dists": self.topic_term_matrix(), "doc_topic_dists": self.doc_topic_,
+                "doc_lengths": self.units_["n_tokens"].to_numpy(), "vocab": self.vocabulary(),
+                "term_frequency": self.term_counts()}
+
     def to_pyldavis(self, path: str | os.PathLike, **kwargs: Any) -> Path:
-        """Write an interactive pyLDAvis page (HTML) with gensim's topic numbers.
+        """Write an interactive pyLDAvis page (HTML) with textmine's topic numbers.
 
         Topics keep their order and 0-based numbers (``sort_topics=False``,
         ``start_index=0``). Needs the optional ``pyLDAvis`` package
@@ -654,22 +1012,39 @@ class TopicModel:
             raise TextmineError(
                 f"{path}: writing a pyLDAvis page needs the optional package pyLDAvis; "
                 "install it with: pip install textmine[ldavis]") from None
-        counts = np.zeros(len(self.dictionary_))
-        for term_id, count in self.dictionary_.cfs.items():
-            counts[term_id] = count
         options = dict(sort_topics=False, start_index=0, n_jobs=1)
         options.update(kwargs)
-        data = pyLDAvis.prepare(
-            topic_term_dists=self.topic_term_matrix(), doc_topic_dists=self.doc_topic_,
-            doc_lengths=self.units_["n_tokens"].to_numpy(),
-            vocab=[self.dictionary_[i] for i in range(len(self.dictionary_))],
-            term_frequency=counts, **options)
+        data = pyLDAvis.prepare(**self.pyldavis_data(), **options)
         return write_text_atomic(path, pyLDAvis.prepared_data_to_html(data))
 
     def __repr__(self) -> str:
-        fitted = f", fitted: k_={self.k_}, {len(self.units_)} {self.unit_} units" if hasattr(self, "model_") else ""
-        return f"TopicModel(k={self.k!r}, unit={self.unit!r}, seed={self.seed}{fitted})"
+        fitted = (f", fitted: {self.engine_}, k_={self.k_}, {len(self.units_)} {self.unit_} units"
+                  if hasattr(self, "topic_word_") else "")
+        return f"TopicModel(k={self.k!r}, engine={self.engine!r}, unit={self.unit!r}, seed={self.seed}{fitted})"
 
+
+def _frex(phi: np.ndarray, weight: float) -> np.ndarray:
+    """FREX scores (topics x terms): harmonic mean of exclusivity and frequency ranks within each topic."""
+    from scipy.stats import rankdata
+
+    if not 0 <= weight <= 1:
+        raise TextmineError(f"frexweight must be between 0 and 1, got {weight!r}")
+    exclusivity = phi / phi.sum(axis=0, keepdims=True)
+    n = phi.shape[1]
+    ex_rank = rankdata(exclusivity, method="max", axis=1) / n
+    fr_rank = rankdata(phi, method="max", axis=1) / n
+    return 1.0 / (weight / ex_rank + (1 - weight) / fr_rank)
+
+
+def _load_engine_file(path: Path, engine: str) -> Any:
+    """The engine's own model (trusted folders only: see TopicModel.load)."""
+    if engine == "tomotopy":
+        import tomotopy as tp
+
+        return tp.LDAModel.load(str(path))
+    from gensim.models import LdaModel
+
+    return LdaModel.load(str(path))
 
 # ---------------------------------------------------------------------------
 # prevalence (a plain function: works on any doc_topics-shaped table)
