@@ -45,7 +45,7 @@ _EXPORTS: dict[str, str] = {
     "keyness": "keywords",
     # topics
     "TopicModel": "topics", "select_k": "topics", "topic_prevalence": "topics",
-    "match_topics": "topics", "topic_stability": "topics", "topic_effects": "topic_effects",
+    "match_topics": "topics", "topic_stability": "topics", "topic_effects": "effects",
     # reading reports as reports
     "split_sections": "sections", "section_corpus": "sections", "paragraphs": "sections",
     "growth_targets": "targets", "discover_slogans": "discover", "add_to_dictionary": "discover",
@@ -95,6 +95,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .sections import paragraphs, section_corpus, split_sections
     from .split import split_collection
     from .targets import growth_targets
+    from .effects import topic_effects
     from .tokenize import DocumentTermMatrix, TokenCache, Tokenizer, Tokens, clear_cache, split_terms, tokens
-    from .topic_effects import topic_effects
     from .topics import TopicModel, match_topics, select_k, topic_prevalence, topic_stability

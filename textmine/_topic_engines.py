@@ -26,6 +26,9 @@ import numpy as np
 
 from .errors import TextmineError
 
+__all__ = ["ENGINES", "Fitted", "fit", "resolve_engine", "has_tomotopy", "fold_in", "completion_loglik",
+           "dirichlet_draw"]
+
 #: Engines :class:`textmine.topics.TopicModel` accepts (``"auto"``: tomotopy when installed, else gensim).
 ENGINES = ("auto", "tomotopy", "gensim")
 

@@ -771,7 +771,7 @@ def topic_effects_chart(effects: pd.DataFrame, covariate: str | None = None, *, 
                         ncols: int = 3) -> Figure:
     """Effects of a covariate on topic prevalence, point and interval per topic (stm's ``plot.estimateEffect``).
 
-    ``effects`` is :func:`textmine.topic_effects.topic_effects`. For a categorical ``covariate``
+    ``effects`` is :func:`textmine.effects.topic_effects`. For a categorical ``covariate``
     (default: the first in the table) each topic gets a row with the difference in its share
     between each value and the reference (``method="difference"`` in stm), a dashed line at 0;
     for a numeric one (``year``) each topic gets a panel with the expected share over the values

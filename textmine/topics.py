@@ -89,6 +89,9 @@ from .errors import TextmineError
 from .schema import META_COLUMNS
 from .tokenize.tokenized import Tokens, tokens
 
+__all__ = ["TopicModel", "select_k", "topic_prevalence", "match_topics", "topic_stability", "build_dictionary",
+           "resolve_unit", "resolve_no_above", "COHERENCE", "UNITS", "AUTO_PARAGRAPH_BELOW", "DEFAULT_K_RANGE"]
+
 #: Below this many documents ``unit="auto"`` models paragraphs instead of whole documents.
 AUTO_PARAGRAPH_BELOW = 50
 
@@ -783,7 +786,7 @@ class TopicModel:
     def draw_doc_topics(self, n: int, *, seed: int = 0) -> Iterator[np.ndarray]:
         """``n`` draws of every unit's topic shares from their posterior Dirichlets (units x topics each).
 
-        The uncertainty :func:`textmine.topic_effects.topic_effects` carries into its intervals
+        The uncertainty :func:`textmine.effects.topic_effects` carries into its intervals
         (stm's ``thetaPosterior``). Seeded: the same ``seed`` gives the same draws.
         """
         self._check_fitted()

@@ -8,7 +8,7 @@ import pytest
 
 from textmine.corpus import Corpus, Document
 from textmine.errors import MetadataError, TextmineError
-from textmine.topic_effects import EFFECT_COLUMNS, topic_effects
+from textmine.effects import EFFECT_COLUMNS, topic_effects
 from textmine.topics import TopicModel, match_topics
 
 # Three topics, each a uniform distribution over 20 words of its own.

@@ -105,7 +105,7 @@ def topic_effects(model: Any, covariates: str | Sequence[str], *, data: pd.DataF
     Caveat: here the topics are fitted by plain LDA, whose prior does not know the covariates (in
     stm it does), so short units' shares are pulled toward the common prior and effects are
     slightly attenuated; with paragraphs of a few dozen words this is small (tested on a planted
-    effect in ``tests/test_topic_effects.py``).
+    effect in ``tests/test_effects.py``).
 
     Examples
     --------
