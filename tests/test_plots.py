@@ -599,7 +599,7 @@ def _effects(small: bool = False) -> pd.DataFrame:
              for t in (0, 1) for year in (2020, 2021, 2022)]
     fx = pd.DataFrame(rows, columns=["topic", "label", "covariate", "kind", "value", "reference", "estimate",
                                      "lower", "upper", "n_docs"])
-    fx.attrs.update(small=small, note="8 reports; too small for these intervals to mean much", level=0.95)
+    fx.attrs.update(small=small, note="8 reports; too small for these intervals to mean much", ci_level=0.95)
     return fx
 
 

@@ -34,7 +34,7 @@ _NUMERIC_GRID = 12
 
 def topic_effects(model: Any, covariates: str | Sequence[str], *, data: pd.DataFrame | None = None,
                   reference: Mapping[str, Any] | None = None, n_draws: int = 25, n_sims: int = 40,
-                  level: float = 0.95, weight: str | None = "n_tokens", cluster: str | None = "auto",
+                  ci_level: float = 0.95, weight: str | None = "n_tokens", cluster: str | None = "auto",
                   seed: int = 0) -> pd.DataFrame:
     """Effects of metadata on topic prevalence, with confidence intervals (stm's method of composition).
 
@@ -55,8 +55,8 @@ def topic_effects(model: Any, covariates: str | Sequence[str], *, data: pd.DataF
     n_draws, n_sims
         Draws of the units' topic shares from their posterior, and coefficient draws per
         regression (stm's defaults: 25 draws).
-    level : float
-        Confidence level of the intervals.
+    ci_level : float
+        Confidence level of the intervals (stm's ``ci.level``).
     weight : str or None
         Units weighted by this column in the regressions (default: their vocabulary tokens, as in
         :meth:`~textmine.topics.TopicModel.prevalence`); None: unweighted (as stm).
@@ -127,8 +127,8 @@ def topic_effects(model: Any, covariates: str | Sequence[str], *, data: pd.DataF
 
     if not hasattr(model, "doc_dirichlet_"):
         raise TextmineError("topic_effects needs a fitted TopicModel (call .fit(corpus) or TopicModel.load(path))")
-    if not 0 < level < 1:
-        raise TextmineError(f"level must be between 0 and 1, got {level!r}")
+    if not 0 < ci_level < 1:
+        raise TextmineError(f"ci_level must be between 0 and 1, got {ci_level!r}")
     if int(n_draws) < 1 or int(n_sims) < 1:
         raise TextmineError("n_draws and n_sims must be at least 1")
     rhs = _rhs(covariates)
@@ -185,7 +185,7 @@ def topic_effects(model: Any, covariates: str | Sequence[str], *, data: pd.DataF
             point[t].append(beta)
             coef_draws[t].append(_mvt(rng, beta, cov, df, int(n_sims)))
 
-    alpha = (1 - level) / 2
+    alpha = (1 - ci_level) / 2
     labels = _labels(model)
     n_docs = _docs_per_value(frame, names, categorical)
     rows = []
@@ -212,7 +212,7 @@ def topic_effects(model: Any, covariates: str | Sequence[str], *, data: pd.DataF
     out["n_docs"] = out["n_docs"].astype("Int64")
     out.attrs.update(_note(frame, names, categorical, groups, n_docs, k))
     out.attrs["formula"] = rhs
-    out.attrs["level"] = level
+    out.attrs["ci_level"] = ci_level
     return out
 
 

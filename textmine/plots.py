@@ -877,7 +877,7 @@ def k_selection_chart(table: pd.DataFrame, runs: pd.DataFrame | None = None, *, 
 
 
 def _level(effects: pd.DataFrame) -> float:
-    return float(effects.attrs.get("level", 0.95))
+    return float(effects.attrs.get("ci_level", 0.95))
 
 
 def _wrap_line(text: str, width: int) -> str:
