@@ -376,3 +376,13 @@ def test_the_shared_csvs_load_in_one_line_by_glob(provinces):
     corpus = load_corpus(str(SHARED_PROVINCES / "*.csv"), text="full_text")
     assert corpus.ids == provinces.ids
     assert corpus.to_frame()["province"].tolist() == provinces.to_frame()["province"].tolist()
+
+
+def test_from_dataframe_checks_years_and_infers_on_request():
+    df = pd.DataFrame({"text": ["正文。"], "place": ["沈阳"], "year": [99999999999999999999999]})
+    with pytest.raises(MetadataError, match=r"DataFrame row 0 .*\(column 'year'"):
+        Corpus.from_dataframe(df)
+    df["year"] = 2024
+    assert "province" not in Corpus.from_dataframe(df).to_frame().dropna(axis=1).columns
+    frame = Corpus.from_dataframe(df, infer=True).to_frame()
+    assert frame.loc[0, ["province", "rank", "capital", "sub_provincial"]].tolist() == ["辽宁省", "副省级城市", True, True]

@@ -254,10 +254,18 @@ class Corpus(Sequence[Document]):
         clean: bool = True,
         unmask: bool = False,
         to_simplified: bool | str = "auto",
+        infer: bool = False,
+        year_range: tuple[int, int] | None = YEAR_RANGE,
     ) -> "Corpus":
         """Build a corpus from a DataFrame with a text column and metadata columns.
 
         Without an ``id`` column, ids are ``doc0``, ``doc1``, … in row order.
+        ``infer=True`` fills metadata from the gazetteer as :func:`load_corpus` does
+        (off by default here: a DataFrame usually carries what its author wants).
+
+        >>> df = pd.DataFrame({"text": ["各位代表：……"], "place": ["济南"], "year": [2024]})
+        >>> Corpus.from_dataframe(df, infer=True)[0]["province"]
+        '山东省'
         """
         if text not in df.columns:
             raise CorpusError(f"DataFrame has no text column {text!r} (columns: {list(df.columns)})")
@@ -268,7 +276,7 @@ class Corpus(Sequence[Document]):
             where = f"DataFrame row {i} (doc_id {doc_id!r})"
             if not isinstance(body, str) or not body.strip():
                 raise CorpusError(f"{where}: text is empty or not a string")
-            meta = validate_meta(row, where=where)
+            meta = _meta_record(row, where=where, defaults=None, infer=infer, hints=[], year_range=year_range)
             docs.append(Document(doc_id, body.replace("\r\n", "\n"), meta, clean=clean,
                                  unmask=unmask, to_simplified=to_simplified))
         _check_unique([d.doc_id for d in docs], where="DataFrame")
@@ -453,7 +461,7 @@ def _blank(value: Any) -> bool:
 
 
 def _load_files(files: Sequence[Path], *, text: str | None, id: str | None, defaults: Mapping[str, Any] | None,
-                infer: bool, clean: bool, unmask: bool | None, to_simplified: bool, lazy: bool,
+                infer: bool, clean: bool, unmask: bool | None, to_simplified: bool | str, lazy: bool,
                 allow_outside: bool, year_range: tuple[int, int] | None) -> Corpus:
     """Documents from table files (a row each) and document files (one each)."""
     docs: list[Document] = []
@@ -503,7 +511,7 @@ def _load_files(files: Sequence[Path], *, text: str | None, id: str | None, defa
 
 def _load_folder(folder: Path, meta_path: Path, *, text: str | None, id: str | None,
                  defaults: Mapping[str, Any] | None, infer: bool, clean: bool, unmask: bool | None,
-                 to_simplified: bool, lazy: bool, allow_outside: bool,
+                 to_simplified: bool | str, lazy: bool, allow_outside: bool,
                  year_range: tuple[int, int] | None) -> Corpus:
     if not folder.is_dir():
         raise CorpusError(f"{folder}: not a folder")
@@ -524,7 +532,7 @@ def _read_metadata_csv(path: Path):
 
 
 def _build(folder: Path, meta_path: Path, rows: list[tuple[int, dict[str, Any]]], *, clean: bool,
-           unmask: bool | None, to_simplified: bool, lazy: bool, defaults: Mapping[str, Any] | None = None,
+           unmask: bool | None, to_simplified: bool | str, lazy: bool, defaults: Mapping[str, Any] | None = None,
            infer: bool = True, allow_outside: bool = False,
            year_range: tuple[int, int] | None = YEAR_RANGE) -> Corpus:
     files_on_disk = {p.name for p in folder.glob("*.txt")}
