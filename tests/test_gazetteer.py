@@ -131,3 +131,51 @@ def test_place_stopwords_keep_place_names_out_of_top_terms():
     terms = set(tm.top_terms(corpus, n=20, tokenizer=tok)["term"])
     assert not terms & {"河南", "河南省", "郑州", "郑州市", "上海", "上海市", "浦东", "浦东新区"}
     assert {"营商环境", "航运"} <= terms
+
+
+# --- filling a document's metadata ---------------------------------------------------------
+
+from textmine.gazetteer import infer_meta  # noqa: E402
+
+
+def test_inference_fills_what_is_missing_and_says_so():
+    m = infer_meta({"place": "沈阳", "year": 2024}, where="row 2")
+    assert (m["province"], m["level"], m["rank"], m["code"], m["region"]) == ("辽宁省", "地级市", "副省级城市", "210100", "东北")
+    assert (m["capital"], m["sub_provincial"]) == (True, True)
+    assert m["inferred"] == "province,level,rank,code,region,capital,sub_provincial"
+    assert m["place"] == "沈阳" and m["place_note"] == ""          # the user's spelling is kept
+
+
+def test_a_value_the_user_gave_wins_and_is_not_listed_as_inferred():
+    m = infer_meta({"place": "济南市", "rank": "省会", "level": "地级市"}, where="row 2")
+    assert m["rank"] == "省会" and m["place_note"] == ""            # 省会 is one of 济南's rank facts
+    assert "rank" not in m["inferred"].split(",") and "level" not in m["inferred"].split(",")
+
+
+def test_a_contradiction_is_kept_warned_and_noted():
+    with pytest.warns(UserWarning, match=r"row 5: province '河北省' given, but the gazetteer has '山东省'"):
+        m = infer_meta({"place": "济南", "province": "河北省"}, where="row 5")
+    assert m["province"] == "河北省"
+    assert m["place_note"].startswith("contradiction: province '河北省' given")
+    # a short form of the same province is no contradiction
+    assert infer_meta({"place": "济南", "province": "山东"}, where="x")["place_note"] == ""
+
+
+def test_an_ambiguous_place_is_noted_and_nothing_is_filled():
+    m = infer_meta({"place": "朝阳区"}, where="row 3")
+    assert m["place_note"].startswith("ambiguous:") and m["inferred"] == "" and m.get("province") is None
+    m = infer_meta({"place": "朝阳区", "province": "北京市"}, where="row 3")
+    assert (m["code"], m["inferred"]) == ("110105", "level,rank,code,region,capital,sub_provincial")
+
+
+def test_a_renamed_place_and_an_unknown_one():
+    assert infer_meta({"place": "襄樊市"}, where="x")["code"] == "420600"
+    m = infer_meta({"place": "甲市"}, where="x")
+    assert m["place_note"].startswith("not found:") and m["inferred"] == ""
+
+
+def test_place_and_year_are_read_from_a_title_or_file_name():
+    m = infer_meta({"title": "2026年四川省人民政府工作报告"}, where="x")
+    assert (m["place"], m["year"], m["rank"]) == ("四川省", 2026, "省")
+    m = infer_meta({}, where="x", hints=["2024_青岛市_政府工作报告.txt"])
+    assert (m["place"], m["year"], m["province"]) == ("青岛市", 2024, "山东省")

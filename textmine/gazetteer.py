@@ -501,12 +501,18 @@ def infer_meta(meta: dict, *, where: str, hints: Iterable[str] = ()) -> dict:
                 filled.append("place")
                 break
     else:
+        given_province = None if _blank(out.get("province")) else out["province"]
         try:
-            place = lookup(str(out["place"]), province=None if _blank(out.get("province")) else out["province"])
+            place = lookup(str(out["place"]), province=given_province)
         except AmbiguousPlace as exc:
             notes.append(f"ambiguous: {exc}")
         except PlaceNotFound as exc:
-            notes.append(f"not found: {exc}")
+            try:  # the place exists, but not in the province given: a contradiction, reported below
+                place = lookup(str(out["place"])) if given_province is not None else None
+            except MetadataError:
+                place = None
+            if place is None:
+                notes.append(f"not found: {exc}")
     if _blank(out.get("year")):
         for text in texts:
             m = _YEAR_IN_TEXT.search(text)
