@@ -259,6 +259,22 @@ def test_slogans_by_place_draws_a_short_document_hollow(freq):
     assert set(table.loc[table["short_doc"], "doc_id"]) == {"qz21"}
 
 
+def test_a_document_in_two_rank_groups_is_a_point_in_both(freq):
+    from textmine.schema import rank_groups
+
+    one = freq[freq["slogan"] == "民营经济"].copy()
+    docs = list(dict.fromkeys(one["doc_id"]))
+    one["rank"] = one["doc_id"].map({docs[0]: "副省级城市", docs[1]: "副省级城市", docs[2]: "省会"}).fillna("地级市")
+    one["capital"] = one["doc_id"].isin([docs[0], docs[2]])
+    fig = plots.slogans_by_group(rank_groups(one), ["民营经济"], group="rank")
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks[:2] == ["副省级城市\nn = 2", "省会\nn = 2"]   # docs[0] counts in both
+    table = plots.figure_data(fig)
+    assert sorted(table.loc[table["doc_id"] == docs[0], "rank"]) == ["副省级城市", "省会"]
+    rate = one.loc[one["doc_id"] == docs[0], "rate"].iloc[0]
+    assert table.loc[table["doc_id"] == docs[0], "rate"].tolist() == pytest.approx([rate, rate])  # never summed
+
+
 def test_slogans_by_place_names_an_unknown_slogan(freq):
     with pytest.raises(TextmineError, match="东北振兴"):
         plots.slogans_by_place(freq, ["东北振兴"])

@@ -414,11 +414,15 @@ def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
     meta = _docs_meta(data, key)
     if group not in meta.columns:
         meta[group] = data.groupby(key)[group].first()
-    groups = _vocab_order(meta[group].dropna().unique(), _vocab_for(group))
+    # a document may belong to several groups: its rows repeated with another group value
+    # (textmine.schema.rank_groups: a 副省级城市 that is also a 省会 is in both rank groups)
+    member = data[[key, group]].dropna().drop_duplicates()
+    groups = _vocab_order(member[group].unique(), _vocab_for(group))
     if not groups:
         raise TextmineError(f"slogans_by_group: column {group!r} has no values; nothing to compare")
-    wide = data.pivot_table(index=key, columns="slogan", values="rate", aggfunc="sum", fill_value=0.0)
-    counts = meta[group].value_counts()
+    wide = data.drop_duplicates([key, "slogan"]).pivot_table(index=key, columns="slogan", values="rate",
+                                                             aggfunc="sum", fill_value=0.0)
+    counts = member[group].value_counts()
     ticks = [f"{g}\nn = {int(counts.get(g, 0))}" for g in groups]
     colors = _level_colors(meta)
     doctypes = meta["doctype"] if "doctype" in meta.columns else pd.Series(None, index=meta.index, dtype=object)
@@ -430,7 +434,7 @@ def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
         axes = fig.subplots(1, len(slogans), squeeze=False)[0]
         for ax, slogan in zip(axes, slogans):
             for i, g in enumerate(groups):
-                members = [k for k in meta.index[meta[group] == g] if k in wide.index]
+                members = [k for k in member.loc[member[group] == g, key] if k in wide.index]
                 if not members:
                     continue
                 vals = wide.loc[members, slogan].to_numpy(dtype=float)
@@ -461,7 +465,6 @@ def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
         fig.suptitle(title or f"Key slogans by {group}, {which} ({RATE_UNIT}):\npoints = documents, "
                      "line = group mean, n = documents per group", x=0.01, ha="left")
     shown = _rows_in_order(data, {"slogan": slogans})
-    shown = shown.assign(**{group: shown[key].map(meta[group])})
     stats = shown.groupby([group, "slogan"])["rate"].agg(["size", "mean"])
     pairs = pd.MultiIndex.from_arrays([shown[group], shown["slogan"]])
     shown["group_n_docs"] = stats["size"].reindex(pairs).to_numpy()
