@@ -308,7 +308,9 @@ def test_place_over_time_labels_each_document_and_warns_about_mixed_types(freq):
     fig = plots.place_over_time(freq, "泉州市")
     ax = fig.axes[0]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == ["2021 news, 2,000 characters", "2024 excerpt, 8,000 characters"]
+    assert legend == ["2021 news, 2,000 characters (short: hollow)", "2024 excerpt, 8,000 characters"]
+    news = [c for c in ax.collections if isinstance(c, PathCollection)][0]
+    assert matplotlib.colors.to_hex(news.get_facecolors()[0]) == "#ffffff"   # 2,000 < SHORT_DOC_CHARS
     assert "differ in type" in ax.get_title(loc="left")
     assert set(t.get_text() for t in ax.get_yticklabels()) == {"新质生产力", "民营经济", "营商环境"}
 

@@ -473,7 +473,7 @@ def slogans_by_group(freq: pd.DataFrame, slogans: Sequence[str] = ("新质生产
 
 
 def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | None = None, top: int = 12,
-                    title: str | None = None) -> Figure:
+                    title: str | None = None, short_chars: int | None = SHORT_DOC_CHARS) -> Figure:
     """One place's documents across years: slogan rates as a dot plot, one marker per document.
 
     With more than :data:`MAX_MARKERS` documents (a long series of yearly reports) the
@@ -484,7 +484,9 @@ def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | 
     from ``notes``), and the subtitle warns when the documents are of different
     types, because then differences mix change over time with document type.
     ``top`` keeps the slogans mentioned most often in the place's documents (by
-    total ``count`` when the table has it, else by the highest rate).
+    total ``count`` when the table has it, else by the highest rate). A document
+    shorter than ``short_chars`` (see :data:`SHORT_DOC_CHARS`) is drawn hollow and
+    its legend entry says "short".
     """
     _require(freq, ["slogan", "rate", "place"], "place_over_time")
     data = freq[freq["place"] == place]
@@ -524,11 +526,13 @@ def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | 
         ax.hlines(y, 0, wide.max(axis=1).to_numpy(dtype=float), color="#E2E2E2", linewidth=1, zorder=1)
         for i, doc in enumerate(docs):
             label = _time_label(meta.loc[doc])
+            short = sizes is not None and short_chars is not None and sizes[doc] < short_chars
             if sizes is not None:
-                label += f", {int(sizes[doc]):,} characters"
+                label += f", {int(sizes[doc]):,} characters" + (" (short: hollow)" if short else "")
+            colour = palette[i % len(palette)]
             ax.scatter(wide[doc].to_numpy(dtype=float), y + offsets[i], marker=markers[i % len(markers)], s=30,
-                       color=palette[i % len(palette)], label=label, zorder=3, edgecolors="white",
-                       linewidths=0.5, clip_on=False)
+                       facecolors="white" if short else colour, label=label, zorder=3,
+                       edgecolors=colour if short else "white", linewidths=1.3 if short else 0.5, clip_on=False)
         ax.set_yticks(y, list(wide.index))
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(left=-0.02 * max(float(wide.to_numpy().max()), 0.1))
@@ -537,7 +541,8 @@ def place_over_time(freq: pd.DataFrame, place: str, *, slogans: Sequence[str] | 
         ax.set_axisbelow(True)
         ax.set_xlabel(f"mentions {RATE_UNIT}")
         handles, labels = ax.get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=1 if len(docs) > 3 else len(docs),
+        one_row = len(docs) <= 3 and sum(len(t) for t in labels) <= 90   # else one entry a line: never cut off
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(docs) if one_row else 1,
                    frameon=False)
         heading = title or f"{place}: slogan mentions {RATE_UNIT}, by document and year"
         if len(doctypes) > 1:
