@@ -294,6 +294,22 @@ def test_a_past_years_goals_quoted_in_the_review_are_not_the_target():
     assert nan(row["target_value"])
 
 
+def test_a_national_report_of_the_1990s_in_its_own_words():
+    # headings and Chinese-numeral rates as national reports of the 1990s write them (a made-up passage)
+    text = ("各位代表：\n一、过去一年的工作\n一九九七年国内生产总值增长百分之八点八。\n"
+            "二、一九九八年的主要任务\n今年经济和社会发展的主要预期目标是：国内生产总值增长百分之八，"
+            "商品零售价格涨幅控制在百分之三以下。\n三、加强政府自身建设\n转变职能。")
+    row = one(text)
+    assert (row["target_value"], row["qualifier"], row["past_growth"]) == (8.0, "exact", 8.8)
+    assert (row["sectioning"], row["status"]) == ("full", "found")
+
+
+def test_proposals_for_this_years_work_are_the_plan_part():
+    text = "各位代表：\n一、一年来的工作回顾\n甲。\n二、对今年政府工作的建议\n今年国内生产总值预期增长百分之七左右。"
+    row = one(text)
+    assert (row["target_value"], row["qualifier"], row["sectioning"]) == (7.0, "about", "full")
+
+
 # -- the bundled corpus -------------------------------------------------------------
 
 # Read by hand from seeds/*.txt (grep -n "生产总值\|GDP" seeds/*.txt).
