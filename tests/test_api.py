@@ -136,3 +136,21 @@ def test_results_the_readme_calls_dataframes_are_dataframes_and_tfidf_an_exporte
         assert isinstance(result, pd.DataFrame)
     assert isinstance(tm.tfidf(toks), tm.TfidfResult)
     assert isinstance(tm.tfidf(toks).to_frame(), pd.DataFrame)
+
+
+def test_no_result_uses_a_metadata_column_name_for_something_else():
+    """``rank`` is the metadata column (副省级城市, 地级市, …) in every result; a position is ``*_rank``."""
+    texts = ["科技 创新 产业 科技 创新", "营商 环境 企业 营商 环境", "科技 产业 创新 产业", "企业 环境 营商 企业"]
+    corpus = tm.Corpus.from_dataframe(pd.DataFrame({"text": texts, "rank": ["地级市"] * 4, "year": [2024] * 4}),
+                                      clean=False)
+    toks = tm.tokens(corpus, str.split)
+    model = tm.TopicModel(k=2, unit="document", no_below=1, min_docs=1, no_above=1.0, min_tokens=1,
+                          passes=2).fit(toks)
+    results = {"term_frequency": tm.term_frequency(toks, by="rank"), "top_terms": tm.top_terms(toks),
+               "keyness": tm.keyness(toks, target=["doc0"], min_count=1), "topic_terms": model.topic_terms(3),
+               "doc_topics": model.doc_topics(), "tfidf": tm.tfidf(toks).to_frame()}
+    for name, frame in results.items():
+        if "rank" in frame.columns:
+            assert set(frame["rank"]) == {"地级市"}, name
+        if "year" in frame.columns:
+            assert set(frame["year"]) == {2024}, name

@@ -242,7 +242,7 @@ _EXPAND_DOCS = ["坚持绿色发展，建设生态文明，推进绿色低碳转
 def test_expand_dictionary_proposes_candidates_not_seeds():
     df = expand_dictionary(_EXPAND_DOCS, {"eco": ["绿色发展"], "missing": ["不存在的词"]}, n=3, cache=False)
     assert df["category"].unique().tolist() == ["eco"]
-    assert df["rank"].tolist() == [1, 2, 3]
+    assert df["term_rank"].tolist() == [1, 2, 3]
     assert "绿色发展" not in set(df["term"])
     assert df["similarity"].is_monotonic_decreasing
     assert df.attrs["no_seed_in_vocabulary"] == ["missing"]

@@ -117,7 +117,7 @@ KEYNESS = pd.DataFrame({
 
 TOPIC_TERMS = pd.DataFrame({
     "topic": [0, 0, 1, 1],
-    "rank": [1, 2, 1, 2],
+    "term_rank": [1, 2, 1, 2],
     "term": ["产业", "项目", "乡村", "农民"],
     "weight": [0.05, 0.03, 0.06, 0.02],
 })

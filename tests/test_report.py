@@ -1,30 +1,34 @@
-"""`python -m textmine.report`: every figure with its table, written atomically, clear errors,
-and only what changed is drawn again (same bytes either way)."""
+"""`python -m textmine.report`: every figure with its table, written atomically, drawn once,
+one tokenized corpus for every figure, clear errors, and a run that always ends."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections import Counter
 from contextlib import redirect_stderr
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import textmine._io as tio
 from textmine import report
 from textmine.corpus import load_corpus
+from textmine.sections import paragraphs
+from textmine.tokenize import Tokenizer
 
 EXPECTED = ["corpus_overview", "slogan_heatmap", "key_slogans_by_place", "key_slogans_by_rank",
             "place_over_time", "top_terms", "keyness", "topic_terms", "topic_prevalence"]
 TOPIC_FIGURES = {"topic_terms", "topic_prevalence"}
 PNG = b"\x89PNG\r\n\x1a\n"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(argv: list[str]) -> tuple[int, str]:
@@ -36,24 +40,33 @@ def _run(argv: list[str]) -> tuple[int, str]:
 
 @pytest.fixture(scope="module", autouse=True)
 def token_cache(tmp_path_factory):
-    """Token (and topic) cache in a temporary folder: the user's own cache stays untouched."""
+    """Token and figure cache in a temporary folder: the user's own cache stays untouched."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TEXTMINE_CACHE_DIR", str(tmp_path_factory.mktemp("tokens")))
+        mp.setenv("TEXTMINE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
         yield
 
 
 @pytest.fixture(scope="module")
-def bundled(token_cache, tmp_path_factory) -> tuple[int, Path, str]:
+def bundled(token_cache, tmp_path_factory) -> tuple[int, Path, str, list[str]]:
+    """The report of the bundled corpus, cold; the texts the segmenter was run on are recorded."""
     out = tmp_path_factory.mktemp("figures")
-    code, log = _run(["--out", str(out), "--jobs", "2"])  # drawn in worker processes
-    return code, out, log
+    segmented: list[str] = []
+    real_cut = Tokenizer.cut
+
+    def cut(self, text):
+        segmented.append(text)
+        return real_cut(self, text)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Tokenizer, "cut", cut)
+        code, log = _run(["--out", str(out)])
+    return code, out, log, segmented
 
 
 @pytest.fixture
 def copy_of_bundled(bundled, tmp_path) -> Path:
-    """The bundled report copied with its manifest (file times kept), to run again on."""
-    _, out, _ = bundled
-    return Path(shutil.copytree(out, tmp_path / "figures"))
+    """The bundled report copied (file times kept), to run again on."""
+    return Path(shutil.copytree(bundled[1], tmp_path / "figures"))
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -76,46 +89,47 @@ def _figure_lines(log: str, word: str) -> set[str]:
 # --- the bundled corpus ----------------------------------------------------------------
 
 
-def test_every_figure_comes_as_png_with_its_csv(bundled):
-    code, out, log = bundled
+def test_every_figure_comes_as_png_with_its_csv_and_nothing_else(bundled):
+    code, out, log, _ = bundled
     assert code == 0, log
     for stem in EXPECTED:
-        png, csv = out / f"{stem}.png", out / f"{stem}.csv"
-        assert png.read_bytes()[:8] == PNG, stem
-        assert len(_read_csv(csv)) > 0, stem
+        assert (out / f"{stem}.png").read_bytes()[:8] == PNG, stem
+        assert len(_read_csv(out / f"{stem}.csv")) > 0, stem
+    assert {p.name for p in out.iterdir()} == {f"{s}.{e}" for s in EXPECTED for e in ("png", "csv")} | {"README.md"}
 
 
-def test_nothing_else_is_left_in_the_folder(bundled):
-    _, out, _ = bundled
-    names = {p.name for p in out.iterdir()}
-    assert names == {f"{s}.{ext}" for s in EXPECTED for ext in ("png", "csv")} | {"README.md", report.MANIFEST}
+def test_one_tokens_serves_every_figure_each_document_segmented_once(bundled):
+    _, _, log, segmented = bundled
+    corpus = load_corpus()
+    counts = Counter(segmented)
+    assert [counts[doc.text] for doc in corpus] == [1] * len(corpus)
+    # the only other texts: the paragraphs the topic model is fitted on (texts of their own), once each
+    units = {doc.text for doc in paragraphs(corpus)}
+    others = Counter({t: n for t, n in counts.items() if t not in set(corpus.texts)})
+    assert set(others) <= units and set(others.values()) == {1}
+    assert "LDA" in log and "keyness" in log
 
 
 def test_the_log_says_where_each_file_went_and_the_index_lists_them(bundled):
-    _, out, log = bundled
+    _, out, log, _ = bundled
     index = (out / "README.md").read_text(encoding="utf-8")
     for stem in EXPECTED:
-        assert f"{stem}.png" in log and f"{stem}.csv" in log
         assert f"({stem}.png)" in index and f"({stem}.csv)" in index
     assert _figure_lines(log, "wrote") == set(EXPECTED)
-    assert "drawing 9 of 9 figures in 2 worker processes" in log
-    assert "done: 9 figures" in log and "Traceback" not in log
+    assert "done: 9 figures" in log and "(9 drawn, 0 from the cache)" in log and "Traceback" not in log
 
 
-def test_the_manifest_records_the_checksum_of_every_file(bundled):
-    _, out, _ = bundled
-    manifest = json.loads((out / report.MANIFEST).read_text(encoding="utf-8"))
-    assert set(manifest["figures"]) == set(EXPECTED)
-    for stem, entry in manifest["figures"].items():
-        assert entry["png"] == hashlib.sha256((out / f"{stem}.png").read_bytes()).hexdigest()
-        assert entry["csv"] == hashlib.sha256((out / f"{stem}.csv").read_bytes()).hexdigest()
+def test_the_committed_figures_are_what_the_report_draws(bundled):
+    """figures/ in the repository is the report of the bundled corpus, byte for byte."""
+    _, out, _, _ = bundled
+    for stem in EXPECTED:
+        for ext in ("png", "csv"):
+            assert (out / f"{stem}.{ext}").read_bytes() == (ROOT / "figures" / f"{stem}.{ext}").read_bytes(), stem
 
 
 def test_key_slogan_table_matches_a_plain_count_of_the_cleaned_text(bundled):
-    _, out, _ = bundled
-    table = _read_csv(out / "key_slogans_by_place.csv")
-    jinan = load_corpus()["jinan_2024_report"].text
-    compact = re.sub(r"\s+", "", jinan)
+    table = _read_csv(bundled[1] / "key_slogans_by_place.csv")
+    compact = re.sub(r"\s+", "", load_corpus()["jinan_2024_report"].text)
     row = table[(table["doc_id"] == "jinan_2024_report") & (table["slogan"] == "新质生产力")].iloc[0]
     assert row["count"] == compact.count("新质生产力")  # the slogan has no variants in the shipped list
     assert row["n_chars"] == len(compact)
@@ -125,38 +139,44 @@ def test_key_slogan_table_matches_a_plain_count_of_the_cleaned_text(bundled):
 
 
 def test_place_over_time_follows_quanzhou_the_place_with_three_years(bundled):
-    _, out, _ = bundled
-    table = _read_csv(out / "place_over_time.csv")
+    table = _read_csv(bundled[1] / "place_over_time.csv")
     assert set(table["place"]) == {"泉州市"}
     assert sorted(table["year"].unique()) == [2021, 2023, 2024]
 
 
 def test_group_comparison_uses_the_documents_of_one_year(bundled):
-    _, out, _ = bundled
-    table = _read_csv(out / "key_slogans_by_rank.csv")
+    table = _read_csv(bundled[1] / "key_slogans_by_rank.csv")
     assert set(table["year"]) == {2024}  # 9 of the 11 documents are from 2024
     assert table["doc_id"].nunique() == 9
 
 
 def test_keyness_contrasts_the_province_with_most_reports(bundled):
-    _, out, _ = bundled
-    table = _read_csv(out / "keyness.csv")
-    manifest = load_corpus().to_frame()
-    reports = manifest[manifest["doctype"] == "report"]
+    table = _read_csv(bundled[1] / "keyness.csv")
+    frame = load_corpus().to_frame()
+    reports = frame[frame["doctype"] == "report"]
     # 辽宁省: 沈阳, 本溪, 盘锦 -- more full reports than any other province
     assert set(table["target_docs"]) == {(reports["province"] == "辽宁省").sum()} == {3}
     assert set(table["reference_docs"]) == {len(reports) - 3}
 
 
-# --- running again: only what changed is drawn -----------------------------------------------
+def test_figure_csvs_keep_8_significant_digits_so_cpu_noise_does_not_show(bundled):
+    weights = pd.read_csv(bundled[1] / "topic_terms.csv", encoding="utf-8-sig", dtype=str)["weight"]
+
+    def significant(number: str) -> int:
+        return len(re.split("[eE]", number)[0].lstrip("-").replace(".", "").lstrip("0"))
+
+    assert max(map(significant, weights)) == 8  # LDA weights: 8 digits kept, not 16-17
 
 
-def test_a_second_run_draws_nothing_and_touches_no_file(copy_of_bundled):
+# --- running again: drawn once -----------------------------------------------------------
+
+
+def test_a_second_run_computes_nothing_and_touches_no_file(copy_of_bundled):
     before, times = _files(copy_of_bundled), _mtimes(copy_of_bundled)
     code, log = _run(["--out", str(copy_of_bundled)])
     assert code == 0, log
     assert _figure_lines(log, "unchanged") == set(EXPECTED) and not _figure_lines(log, "wrote")
-    assert "tokenizing" not in log and "LDA" not in log  # no analysis behind an unchanged figure
+    assert "tokenizing" not in log and "LDA" not in log and "(0 drawn, 9 from the cache)" in log
     assert _files(copy_of_bundled) == before and _mtimes(copy_of_bundled) == times
 
 
@@ -168,20 +188,26 @@ def test_a_second_run_imports_neither_matplotlib_nor_gensim_nor_sklearn(copy_of_
     assert done.stdout.strip() == "0 []", done.stderr
 
 
-def test_a_deleted_png_is_drawn_again_with_the_same_bytes_and_nothing_else_is_written(copy_of_bundled):
+def test_a_new_output_folder_gets_the_same_files_without_drawing(bundled, tmp_path):
+    code, log = _run(["--out", str(tmp_path / "again")])
+    assert code == 0, log
+    assert "LDA" not in log and _figure_lines(log, "wrote") == set(EXPECTED)
+    assert _files(tmp_path / "again") == _files(bundled[1])
+
+
+def test_a_deleted_png_comes_back_with_the_same_bytes_and_nothing_else_is_written(copy_of_bundled):
     before, times = _files(copy_of_bundled), _mtimes(copy_of_bundled)
     (copy_of_bundled / "topic_terms.png").unlink()
-    code, log = _run(["--out", str(copy_of_bundled), "--jobs", "1"])  # drawn here, not in a worker
+    code, log = _run(["--out", str(copy_of_bundled)])
     assert code == 0, log
     assert _figure_lines(log, "wrote") == {"topic_terms"}
-    assert "wrote" in log and "topic_terms.png (topic_terms.csv unchanged)" in log
-    assert "fitting LDA" not in log  # the fitted tables come from the cache
+    assert "topic_terms.png (topic_terms.csv unchanged)" in log and "fitting LDA" not in log
     assert _files(copy_of_bundled) == before
     times.pop("topic_terms.png")
     assert {k: v for k, v in _mtimes(copy_of_bundled).items() if k != "topic_terms.png"} == times
 
 
-def test_a_csv_edited_by_hand_is_drawn_again(copy_of_bundled):
+def test_a_csv_edited_by_hand_is_written_again(copy_of_bundled):
     before = _files(copy_of_bundled)
     with open(copy_of_bundled / "keyness.csv", "ab") as fh:
         fh.write(b"my own row\n")
@@ -200,66 +226,21 @@ def test_a_different_seed_redraws_the_topic_figures_only(copy_of_bundled):
     assert _figure_lines(log, "unchanged") == set(EXPECTED) - TOPIC_FIGURES
     after = _files(copy_of_bundled)
     changed = {name for name in before if after[name] != before[name]}
-    assert changed == {f"{s}.{ext}" for s in TOPIC_FIGURES for ext in ("png", "csv")} | {"README.md",
-                                                                                        report.MANIFEST}
+    assert changed == {f"{s}.{ext}" for s in TOPIC_FIGURES for ext in ("png", "csv")} | {"README.md"}
     assert "(seed 1)" in after["README.md"].decode("utf-8")
 
 
-def test_workers_draw_only_when_a_core_is_left_idle(monkeypatch):
-    monkeypatch.setattr(report.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    assert report._n_jobs(None, idle_cores=0.9) == 2
-    assert report._n_jobs(None, idle_cores=0.1) == 1  # another process keeps the second core busy
-    assert report._n_jobs(3, idle_cores=0.0) == 3 and report._n_jobs(0, idle_cores=2.0) == 1
-    monkeypatch.setattr(report.os, "getloadavg", lambda: (1.6, 1.0, 1.0))  # no probe: the load average
-    assert report._n_jobs(None, idle_cores=None) == 1
-    monkeypatch.setattr(report.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    assert report._n_jobs(None, idle_cores=0.9) == 1  # one core: no workers
+def test_clear_cache_empties_the_figure_cache_too(copy_of_bundled, tmp_path, monkeypatch):
+    import textmine
+
+    monkeypatch.setenv("TEXTMINE_CACHE_DIR", str(tmp_path / "own-cache"))
+    code, _ = _run(["--out", str(copy_of_bundled)])  # a fresh cache: drawn, and kept there
+    assert code == 0 and list((tmp_path / "own-cache" / "results").iterdir())
+    assert textmine.clear_cache() > 0
+    assert not [p for p in (tmp_path / "own-cache").rglob("*") if p.is_file()]
 
 
-def test_the_idle_probe_reads_idle_ticks_from_proc_stat(monkeypatch):
-    # /proc/stat "cpu" line: user nice system idle iowait irq softirq steal (clock ticks, all cores)
-    lines = iter(["cpu  100 0 20 300 10 0 0 0 0 0\n", "cpu  200 0 30 380 10 0 0 0 0 0\n"])
-    monkeypatch.setattr(report, "_cpu_times", lambda: report._parse_cpu_line(next(lines)))
-    monkeypatch.setattr(report.os, "cpu_count", lambda: 2)
-    probe = report._IdleProbe()
-    assert probe.idle_cores() == pytest.approx(80 / 190 * 2)  # 80 idle of 190 ticks on two cores
-
-
-# --- keys and the topic cache ----------------------------------------------------------------------
-
-
-def test_a_figure_key_changes_with_any_value_of_its_table_or_its_options():
-    table = pd.DataFrame({"doc_id": ["a", "b"], "slogan": ["营商环境"] * 2, "rate": [1.0, 0.0]})
-    key = report._direct_job("x", "", "slogan_heatmap", (table,), {}).key
-    assert report._direct_job("x", "", "slogan_heatmap", (table.copy(),), {}).key == key
-    nudged = table.assign(rate=[1.0, 1e-12])
-    assert report._direct_job("x", "", "slogan_heatmap", (nudged,), {}).key != key
-    assert report._direct_job("x", "", "slogan_heatmap", (table,), {"top": 5}).key != key
-    assert report._direct_job("x", "", "slogans_by_place", (table,), {}).key != key
-
-
-def test_tables_come_back_from_the_json_cache_with_the_same_values_and_dtypes():
-    table = pd.DataFrame({"place": ["甲市", None], "year": pd.array([2024, None], dtype="Int64"),
-                          "share": [0.1 + 0.2, np.nan], "topic": np.array([0, 5], dtype="int64")})
-    back = report._table_from_record(json.loads(json.dumps(report._table_record(table), ensure_ascii=False)))
-    pd.testing.assert_frame_equal(back, table)
-    assert back.loc[0, "share"] == 0.1 + 0.2  # every bit of the float
-
-
-def test_csv_bytes_are_what_write_csv_atomic_writes(tmp_path):
-    table = pd.DataFrame({"term": ["营商环境", "a,b"], "weight": [1 / 3, np.nan]})
-    written = tio.write_csv_atomic(table, tmp_path / "t.csv", float_format=report.CSV_FLOAT_FORMAT).read_bytes()
-    assert report._csv_bytes(table) == written
-
-
-def test_figure_csvs_round_floats_to_8_significant_digits_so_cpu_noise_does_not_show():
-    # the same LDA weight computed on two CPUs (figures/topic_terms.csv), a year held as a float, 1/3
-    table = pd.DataFrame({"weight": [0.031315800487291406, 0.03131580048729135, 2024.0, 1 / 3]})
-    lines = report._csv_bytes(table).decode("utf-8-sig").splitlines()
-    assert lines == ["weight", "0.0313158", "0.0313158", "2024", "0.33333333"]
-
-
-# --- errors ----------------------------------------------------------------------------------
+# --- errors -----------------------------------------------------------------------------
 
 
 def test_a_missing_corpus_folder_is_one_clear_line_and_exit_code_1(tmp_path):
@@ -296,6 +277,73 @@ def test_an_interrupted_write_leaves_no_half_written_file(bundled, tmp_path, mon
     code, log = _run(["--out", str(tmp_path)])
     assert code == 130 and "interrupted" in log
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus_overview.csv", "corpus_overview.png"]
+
+
+# --- the process always ends (run as a user runs it, in a subprocess with a timeout) ----------
+
+
+def _report(*args: str, cache: Path, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "TEXTMINE_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "textmine.report", *args], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def _finished(proc: subprocess.Popen, timeout: float = 60) -> tuple[int, str, float]:
+    start = time.monotonic()
+    _, err = proc.communicate(timeout=timeout)
+    return proc.returncode, err, time.monotonic() - start
+
+
+@pytest.mark.parametrize("where", ["a file", "below a file"])
+def test_an_out_that_is_a_file_or_below_one_fails_at_once_in_one_line(tmp_path, where):
+    blocker = tmp_path / "figures.png"
+    blocker.write_bytes(b"not a folder")
+    out = blocker if where == "a file" else blocker / "sub" / "figures"
+    code, err, _ = _finished(_report("--out", str(out), cache=tmp_path / "cache"))
+    assert code == 1
+    assert err.strip().splitlines() == [f"textmine.report: error: --out {out}: {blocker} is a file, not a folder"]
+    assert not (tmp_path / "cache").exists()  # refused before any work: nothing tokenized or cached
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write into any folder")
+def test_an_out_folder_without_write_permission_fails_at_once_in_one_line(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    code, err, _ = _finished(_report("--out", str(locked / "figures"), cache=tmp_path / "cache"))
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "permission denied" in err
+
+
+def test_a_write_failing_during_the_run_ends_it_promptly_in_one_line(tmp_path):
+    out = tmp_path / "figures"
+    (out / "slogan_heatmap.png").mkdir(parents=True)  # a folder where a figure file must go
+    code, err, _ = _finished(_report("--out", str(out), cache=tmp_path / "cache"), timeout=300)
+    assert code == 1, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("textmine.report: error:") and "slogan_heatmap.png" in last and "Traceback" not in err
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_sigint_and_sigterm_end_the_report_and_its_children_within_seconds(tmp_path, sig, code):
+    proc = _report("--out", str(tmp_path / "figures"), cache=tmp_path / "cache")
+    for line in proc.stderr:  # wait until the long steps have started
+        if "counting slogans" in line:
+            break
+    time.sleep(0.5)
+    children = _children(proc.pid)
+    proc.send_signal(sig)
+    returncode, err, seconds = _finished(proc, timeout=30)
+    assert returncode == code, err
+    assert seconds < 10 and "Traceback" not in err
+    assert all(not Path(f"/proc/{c}").exists() for c in children)
+    assert not list((tmp_path / "figures").glob(".*.tmp")) if (tmp_path / "figures").exists() else True
 
 
 # --- a user's corpus ------------------------------------------------------------------------------
@@ -345,13 +393,3 @@ def test_force_draws_every_figure_again_with_the_same_bytes(small, tmp_path):
     assert code == 0, again
     assert again.count("(drawn again, same bytes)") == len(drawn) >= 4
     assert _files(out) == before
-
-
-def test_joblib_still_works_in_the_same_process_after_a_report_drew_in_workers(tmp_path):
-    from joblib import Parallel, delayed
-
-    from textmine.report import _Renderer
-
-    renderer = _Renderer(n_workers=2)
-    renderer.close()
-    assert Parallel(n_jobs=2)(delayed(abs)(x) for x in (-1, -2)) == [1, 2]

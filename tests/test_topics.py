@@ -146,9 +146,9 @@ def test_the_planted_themes_come_out_as_separate_topics(fitted):
 
 def test_topic_terms_are_ranked_from_one_with_decreasing_weight(fitted):
     top = fitted.topic_terms(n=4)
-    assert top.columns.tolist() == ["topic", "rank", "term", "weight"]
+    assert top.columns.tolist() == ["topic", "term_rank", "term", "weight"]
     for _, g in top.groupby("topic"):
-        assert g["rank"].tolist() == [1, 2, 3, 4]
+        assert g["term_rank"].tolist() == [1, 2, 3, 4]
         assert g["weight"].is_monotonic_decreasing
 
 

@@ -24,7 +24,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", *, fsync: bool = True,
     path = Path(path)
     if mkdir:
         path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # the process id in the name: a later run can tell a killed writer's file from a live one's
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         if "b" not in mode:
             kwargs.setdefault("encoding", "utf-8")
@@ -63,12 +64,23 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, fsync: bool = Tr
     return Path(path)
 
 
-def write_csv_atomic(df, path: str | os.PathLike, **kwargs) -> Path:
-    """Write a DataFrame as UTF-8 CSV (with BOM so Excel shows Chinese) atomically."""
+def csv_bytes(df, **kwargs) -> bytes:
+    """A DataFrame as the bytes of a UTF-8 CSV file with BOM (so Excel shows Chinese), without the index.
+
+    The one CSV encoding of textmine: :func:`write_csv_atomic` writes these bytes.
+
+    >>> import pandas as pd
+    >>> data = csv_bytes(pd.DataFrame({"term": ["营商环境"], "weight": [1 / 3]}), float_format="%.3g")
+    >>> data[:3] == "\ufeff".encode("utf-8"), data[3:].decode("utf-8").splitlines()
+    (True, ['term,weight', '营商环境,0.333'])
+    """
     kwargs.setdefault("index", False)
-    with atomic_open(path, "w", newline="", encoding="utf-8-sig") as fh:
-        df.to_csv(fh, **kwargs)
-    return Path(path)
+    return df.to_csv(lineterminator="\n", **kwargs).encode("utf-8-sig")
+
+
+def write_csv_atomic(df, path: str | os.PathLike, **kwargs) -> Path:
+    """Write a DataFrame as UTF-8 CSV (with BOM so Excel shows Chinese) atomically: :func:`csv_bytes`."""
+    return write_bytes_atomic(path, csv_bytes(df, **kwargs))
 
 
 class FileLoader:

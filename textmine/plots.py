@@ -707,8 +707,8 @@ def topic_terms_grid(terms: pd.DataFrame, *, labels: Mapping | pd.Series | pd.Da
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for i, (ax, topic) in enumerate(zip(axes, topics)):
             part = terms[terms["topic"] == topic]
-            part = part.sort_values("rank" if "rank" in part.columns else "weight",
-                                    ascending="rank" in part.columns, kind="stable").head(n)
+            order = "term_rank" if "term_rank" in part.columns else "weight"
+            part = part.sort_values(order, ascending=order == "term_rank", kind="stable").head(n)
             shown.append(part.assign(label=names[topic]))
             vals = part["weight"].to_numpy(dtype=float)[::-1]
             ax.barh(np.arange(len(vals)), vals, color=palette(i % 10), height=0.72)

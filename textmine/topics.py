@@ -672,8 +672,10 @@ class TopicModel:
 
     def topic_terms(self, n: int = 10, *, by: str = "probability", lam: float = 0.6,
                     frexweight: float = 0.5) -> pd.DataFrame:
-        """Top ``n`` terms of every topic: ``DataFrame(topic, rank, term, weight)`` (rank 1 = top).
+        """Top ``n`` terms of every topic: ``DataFrame(topic, term_rank, term, weight)`` (1 = top).
 
+        The position is ``term_rank``, as in :func:`textmine.top_terms`: ``rank`` is a metadata
+        column (副省级城市, 地级市, …) and means that in every result.
         ``weight`` is the term's probability in the topic. ``by`` ranks the terms:
 
         - ``"probability"``: the most probable terms (frequent words dominate every topic);
@@ -708,7 +710,8 @@ class TopicModel:
                 if by != "probability":
                     row.append(float(score[topic, term_id]))
                 rows.append(row)
-        return pd.DataFrame(rows, columns=["topic", "rank", "term", "weight", *(["score"] if by != "probability" else [])])
+        return pd.DataFrame(rows, columns=["topic", "term_rank", "term", "weight",
+                                           *(["score"] if by != "probability" else [])])
 
     def topic_term_matrix(self) -> np.ndarray:
         """Topics x terms probabilities (rows sum to 1); columns follow ``dictionary_`` ids."""

@@ -576,7 +576,7 @@ def expand_dictionary(corpus_or_texts: Any, seeds: Any, *, n: int = 20, seed: in
     Returns
     -------
     DataFrame
-        ``category, rank, term, similarity, count, seeds_used`` (``count``: the
+        ``category, term_rank, term, similarity, count, seeds_used`` (``count``: the
         term's frequency in the corpus; ``seeds_used``: the seeds found in the
         vocabulary, ``|``-separated). Categories none of whose seeds are in
         the vocabulary get no rows; they are listed in ``attrs["no_seed_in_vocabulary"]``.
@@ -587,7 +587,7 @@ def expand_dictionary(corpus_or_texts: Any, seeds: Any, *, n: int = 20, seed: in
     >>> a = expand_dictionary(docs, {"ecology": ["绿色发展"]}, n=3, cache=False)
     >>> b = expand_dictionary(docs, {"ecology": ["绿色发展"]}, n=3, cache=False)
     >>> a.equals(b), list(a.columns)
-    (True, ['category', 'rank', 'term', 'similarity', 'count', 'seeds_used'])
+    (True, ['category', 'term_rank', 'term', 'similarity', 'count', 'seeds_used'])
     """
     from gensim.models import Word2Vec
 
@@ -631,7 +631,7 @@ def expand_dictionary(corpus_or_texts: Any, seeds: Any, *, n: int = 20, seed: in
             rows.append((category, k, term, float(sim), int(freq[term]), "|".join(used)))
             if k == n:
                 break
-    out = pd.DataFrame(rows, columns=["category", "rank", "term", "similarity", "count", "seeds_used"])
+    out = pd.DataFrame(rows, columns=["category", "term_rank", "term", "similarity", "count", "seeds_used"])
     out.attrs["no_seed_in_vocabulary"] = missing
     return out
 

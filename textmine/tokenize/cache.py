@@ -1,7 +1,8 @@
-"""On-disk cache of token lists: tokenizing a corpus twice does not redo the work.
+"""textmine's on-disk cache: token lists (tokenizing a corpus twice does not redo the work) and results.
 
-Two kinds of files, both checksummed and neither pickled (reading a cache
-file cannot run code):
+Every file textmine keeps between runs lives in one folder, and
+:func:`clear_cache` (``TokenCache.clear()``) empties it. Three kinds of files,
+all checksummed and none pickled (reading a cache file cannot run code):
 
 - an *entry* per document, named by the sha256 of the document text and the
   tokenizer's fingerprint (:meth:`TokenCache.key`): a JSON header line, the
@@ -9,7 +10,13 @@ file cannot run code):
   4-byte index into that list (:func:`encode_ids`). A damaged or truncated
   entry fails its sha256 check, is removed and rebuilt instead of being read;
 - a *bundle* per corpus (:class:`Bundle`): every token list of the corpus in
-  one file, read by a warm run instead of one entry per document.
+  one file, read by a warm run instead of one entry per document;
+- a *result* per key in ``results/`` (:class:`ResultCache`): named byte strings,
+  e.g. the PNG and CSV of a figure of ``python -m textmine.report``.
+
+Temporary files carry the writing process's id (``.NAME.PID.XXXX.tmp``); one
+left by a killed run is removed by the next run that writes there (its process
+is gone), never one another live process is still writing.
 
 Where the cache lives, first match wins:
 
@@ -47,8 +54,8 @@ import numpy as np
 
 from .._io import atomic_open, write_bytes_atomic
 
-__all__ = ["TokenCache", "EntryWriter", "Bundle", "BundleWriter", "clear_cache", "default_cache_dir", "encode_entry",
-           "ENV_VAR"]
+__all__ = ["TokenCache", "EntryWriter", "Bundle", "BundleWriter", "ResultCache", "clear_cache", "default_cache_dir",
+           "encode_entry", "ENV_VAR"]
 
 #: Environment variable naming the cache directory.
 ENV_VAR = "TEXTMINE_CACHE_DIR"
@@ -75,8 +82,9 @@ def default_cache_dir() -> Path:
 def clear_cache(directory: str | os.PathLike | None = None) -> int:
     """Empty textmine's cache folder (default :func:`default_cache_dir`); returns how many files were removed.
 
-    Token entries, corpus bundles, cached results (``results/``) and temporary
-    files of killed runs: everything textmine keeps between runs.
+    Token entries, corpus bundles, cached results (``results/``, e.g. the
+    report's figures) and temporary files of killed runs: everything textmine
+    keeps between runs.
 
     >>> import tempfile
     >>> clear_cache(tempfile.mkdtemp())
@@ -153,8 +161,7 @@ class TokenCache:
             return None
         tokens = decode_entry(raw, key)
         if tokens is None:
-            log.warning("token cache %s: corrupted or truncated entry; removing it and tokenizing again", path)
-            self._remove(path)
+            log.warning("token cache %s: corrupted or truncated entry; %s; tokenizing again", path, _removed(path))
             self.rebuilt += 1
             self.misses += 1
             return None
@@ -213,8 +220,7 @@ class TokenCache:
             log.warning("token cache %s: cannot read (%s); tokenizing again", path, exc.strerror)
             return None
         if bundle is None:
-            log.warning("token cache %s: corrupted or truncated corpus bundle; removing it", path)
-            self._remove(path)
+            log.warning("token cache %s: corrupted or truncated corpus bundle; %s", path, _removed(path))
             self.rebuilt += 1
             return None
         if bundle.signature != signature or bundle.n_docs != n_docs:
@@ -226,7 +232,11 @@ class TokenCache:
         return bundle
 
     def bundle_writer(self, identity: str, signature: str) -> "BundleWriter":
-        """A :class:`BundleWriter` for the corpus filed under ``identity``."""
+        """A :class:`BundleWriter` for the corpus filed under ``identity``.
+
+        Temporary bundle files of killed runs are removed first.
+        """
+        remove_stale_tmp(self.directory / BUNDLE_DIR)
         return BundleWriter(self, identity, signature)
 
     def clear(self) -> int:
@@ -235,18 +245,20 @@ class TokenCache:
         if not self.directory.is_dir():
             return 0
         # .tmp: left by killed writes; .json.gz: entries of format version 1, no longer read
-        for pattern in (f"*/*{ENTRY_SUFFIX}", f"{BUNDLE_DIR}/*{BUNDLE_SUFFIX}", "*/.*.tmp", "*/*.json.gz"):
+        for pattern in (f"*/*{ENTRY_SUFFIX}", f"{BUNDLE_DIR}/*{BUNDLE_SUFFIX}", "*/.*.tmp", "*/*.json.gz",
+                        f"{RESULTS_DIR}/*{RESULT_SUFFIX}", f"{RESULTS_DIR}/.*.tmp", "report/*.json"):
             for path in self.directory.glob(pattern):
-                self._remove(path)
-                n += 1
+                n += self._remove(path)
         return n
 
     @staticmethod
-    def _remove(path: str | Path) -> None:
+    def _remove(path: str | Path) -> bool:
+        """Delete ``path``; whether it is gone now because of this call."""
         try:
             os.unlink(path)
+            return True
         except OSError:
-            pass
+            return False
 
 
 class EntryWriter:
@@ -544,23 +556,78 @@ class _Dropped(Exception):
     """Thrown into :func:`textmine._io.atomic_open` to make it discard an unfinished bundle."""
 
 
-#: A bundle's temporary file this old is left over from a killed run, not being written.
+#: A temporary file untouched this long is left over even if its process id is alive (the id was reused).
 STALE_TMP_SECONDS = 24 * 3600
+#: A temporary file without a process id in its name (older textmine) untouched this long is left over.
+STALE_TMP_NO_PID_SECONDS = 600
+_TMP_PID = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (a zombie counts as dead)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    except OSError:  # pragma: no cover - e.g. no signals on this platform: assume alive
+        return True
+    try:  # a killed child not waited for yet is a zombie: its files are left over
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except OSError:
+        return True
+
+
+def remove_stale_tmp(folder: Path) -> int:
+    """Remove the temporary files in ``folder`` that killed runs left; returns how many.
+
+    A temporary file ``.NAME.PID.XXXX.tmp`` (see :func:`textmine._io.atomic_open`)
+    is left over when process PID is gone; one without an id when it is ten
+    minutes old; any when a day old. Files of live writers stay.
+    """
+    now, n = time.time(), 0
+    try:
+        paths = list(folder.glob(".*.tmp"))
+    except OSError:
+        return 0
+    for path in paths:
+        try:
+            age = now - path.stat().st_mtime
+        except OSError:
+            continue
+        m = _TMP_PID.match(path.name)
+        if m is not None:
+            stale = not _process_alive(int(m.group(1))) or age > STALE_TMP_SECONDS
+        else:
+            stale = age > STALE_TMP_NO_PID_SECONDS
+        if stale and TokenCache._remove(path):
+            log.info("token cache %s: removed a temporary file a killed run left", path)
+            n += 1
+    return n
+
+
+def _removed(path: str | Path) -> str:
+    """Remove ``path`` and say what happened, for a log line."""
+    try:
+        os.unlink(path)
+        return "removed it"
+    except FileNotFoundError:
+        return "already removed"
+    except OSError as exc:
+        return f"could not remove it ({exc.strerror or exc})"
 
 
 def _prune(folder: Path, keep: int | None = None) -> None:
     """Remove all but the ``keep`` (default :data:`MAX_BUNDLES`) most recently used bundles.
 
-    Also removes temporary bundle files a killed run left (untouched for a day).
+    Also removes temporary bundle files killed runs left (:func:`remove_stale_tmp`).
     """
     keep = MAX_BUNDLES if keep is None else keep
-    now = time.time()
-    for path in folder.glob(".*.tmp"):
-        try:
-            if now - path.stat().st_mtime > STALE_TMP_SECONDS:
-                TokenCache._remove(path)
-        except OSError:
-            pass
+    remove_stale_tmp(folder)
     found = []
     for path in folder.glob(f"*{BUNDLE_SUFFIX}"):
         try:
@@ -569,3 +636,101 @@ def _prune(folder: Path, keep: int | None = None) -> None:
             pass
     for _, path in sorted(found, reverse=True)[keep:]:
         TokenCache._remove(path)
+
+
+# ---------------------------------------------------------------------------
+# results: named byte strings under a key (e.g. a figure's PNG and CSV)
+
+
+#: Sub-folder of the cache directory holding results.
+RESULTS_DIR = "results"
+RESULT_SUFFIX = ".res"
+RESULT_FORMAT = "textmine.result"
+#: Results kept; writing one more removes the least recently used.
+MAX_RESULTS = 256
+
+
+class ResultCache:
+    """Named byte strings filed under a key (a sha256 hex string), in ``results/`` of the cache folder.
+
+    One checksummed file per key: a JSON header line (format, key, each part's
+    name, size and sha256) followed by the parts. A damaged file reads as
+    missing (and is removed); at most :data:`MAX_RESULTS` are kept. What goes
+    in is the caller's business -- textmine's report keeps the PNG and CSV
+    bytes of each figure under a key of everything they depend on.
+
+    >>> import tempfile
+    >>> cache = ResultCache(tempfile.mkdtemp())
+    >>> key = hashlib.sha256(b"my figure").hexdigest()
+    >>> cache.get(key) is None
+    True
+    >>> cache.put(key, {"png": b"\\x89PNG...", "csv": "营商环境,1\\n".encode()})
+    >>> cache.get(key)["csv"].decode()
+    '营商环境,1\\n'
+    """
+
+    def __init__(self, directory: str | os.PathLike | None = None) -> None:
+        base = Path(directory).expanduser() if directory is not None else default_cache_dir()
+        self.directory = Path(os.path.abspath(base)) / RESULTS_DIR
+
+    def path(self, key: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{16,128}", key):
+            raise ValueError(f"a result key is a hex digest, not {key!r}")
+        return self.directory / f"{key}{RESULT_SUFFIX}"
+
+    def get(self, key: str) -> dict[str, bytes] | None:
+        """The parts stored under ``key``, or None (absent, unreadable or damaged)."""
+        path = self.path(key)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        parts = _decode_result(raw, key)
+        if parts is None:
+            log.warning("result cache %s: corrupted or truncated; %s", path, _removed(path))
+            return None
+        try:
+            os.utime(path)  # recently used: pruned last
+        except OSError:
+            pass
+        return parts
+
+    def put(self, key: str, parts: dict[str, bytes]) -> None:
+        """Store ``parts`` under ``key`` (atomically); a cache that cannot be written is skipped with a warning."""
+        head = {"format": RESULT_FORMAT, "key": key,
+                "parts": [[name, len(data), hashlib.sha256(data).hexdigest()] for name, data in parts.items()]}
+        blob = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        try:
+            write_bytes_atomic(self.path(key), blob + b"".join(parts.values()), fsync=False)
+        except OSError as exc:
+            log.warning("result cache %s: cannot write (%s); continuing without it", self.directory,
+                        exc.strerror or exc)
+            return
+        remove_stale_tmp(self.directory)
+        found = []
+        for path in self.directory.glob(f"*{RESULT_SUFFIX}"):
+            try:
+                found.append((path.stat().st_mtime_ns, str(path)))
+            except OSError:
+                pass
+        for _, path in sorted(found, reverse=True)[MAX_RESULTS:]:
+            TokenCache._remove(path)
+
+
+def _decode_result(raw: bytes, key: str) -> dict[str, bytes] | None:
+    cut = raw.find(b"\n")
+    head = _loads(raw[:cut]) if cut > 0 else None
+    if not (isinstance(head, dict) and head.get("format") == RESULT_FORMAT and head.get("key") == key
+            and isinstance(head.get("parts"), list)):
+        return None
+    parts, pos = {}, cut + 1
+    try:
+        for name, size, digest in head["parts"]:
+            data = raw[pos:pos + int(size)]
+            if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
+                return None
+            parts[str(name)] = data
+            pos += size
+    except (TypeError, ValueError):
+        return None
+    return parts if pos == len(raw) else None

@@ -335,6 +335,42 @@ def process_chunk(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bo
                  store.rebuilt if store is not None else 0)
 
 
+def _chunk_in_worker(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bool] = (),
+                     cache_dir: str | None = None, write: bool = False, *, parent: int) -> Chunk:
+    """:func:`process_chunk` in a worker process of this machine, which exits when ``parent`` dies."""
+    watch_parent(parent)
+    return process_chunk(tokenizer, sources, skip, cache_dir=cache_dir, write=write)
+
+
+_WATCHING: set[int] = set()
+#: Seconds between two looks at whether the parent process is still there.
+WATCH_SECONDS = 0.5
+
+
+def watch_parent(parent: int) -> bool:
+    """In a child process of ``parent``: exit as soon as ``parent`` is gone (a daemon thread looks every 0.5 s).
+
+    A worker process whose parent was killed (SIGKILL, out of memory) is
+    re-parented; loky's workers would wait minutes for work that never comes,
+    holding their memory. Does nothing (returns False) in ``parent`` itself or
+    in a process that is not its child (threads, a remote Dask worker).
+    """
+    if os.getpid() == parent or os.getppid() != parent or not hasattr(os, "getppid"):
+        return False
+    if parent not in _WATCHING:
+        _WATCHING.add(parent)
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(WATCH_SECONDS)
+            os._exit(1)  # the parent is gone: nobody will read our results
+
+        import threading
+
+        threading.Thread(target=watch, name="textmine-watch-parent", daemon=True).start()
+    return True
+
+
 # ---------------------------------------------------------------------------
 # the run
 
@@ -441,7 +477,11 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
         else:
             from joblib import Parallel, delayed
 
-            tasks = (delayed(process_chunk)(tokenizer, *task(c), cache_dir=cache_dir, write=local) for c in chunks)
+            # on this machine's worker processes, each chunk also starts (once) a watch on this process:
+            # a worker whose parent is killed exits instead of lingering (loky waits minutes for work)
+            run = delayed(_chunk_in_worker) if local else delayed(process_chunk)
+            extra = {"parent": os.getpid()} if local else {}
+            tasks = (run(tokenizer, *task(c), cache_dir=cache_dir, write=local, **extra) for c in chunks)
             results = Parallel(n_jobs=workers, batch_size=1, return_as="generator")(tasks)
         pairs = zip(chunks, results)
     for chunk, result in pairs:

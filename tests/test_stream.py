@@ -1,0 +1,75 @@
+"""A corpus run's worker processes (textmine.tokenize.stream): what they leave behind when their parent dies.
+
+The chunking and the results of parallel runs are tested in test_parallel.py and test_cache.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from textmine.tokenize.stream import _chunks, watch_parent
+
+SCRIPT = """
+import os, sys, time
+from pathlib import Path
+import textmine.tokenize.stream as stream
+from textmine import tokens
+
+stream.CHUNK_CHARS = (1, 40)  # many small chunks: loky worker processes start
+texts = [f"第{i}项：推进乡村振兴，优化营商环境，发展新质生产力。" for i in range(60)]
+assert len(list(tokens(texts, n_jobs=2, cache=False))) == 60
+children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+print(" ".join(children), flush=True)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[-1].split()[0]
+    except OSError:
+        return False
+    return state != b"Z"  # a zombie has exited (only not reaped yet)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
+def test_worker_processes_exit_within_seconds_when_their_parent_is_killed(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "TEXTMINE_CACHE_DIR": str(tmp_path)})
+    try:
+        line = proc.stdout.readline()
+        workers = [int(p) for p in line.split()]
+        assert workers, proc.stderr.read()
+        assert all(_alive(w) for w in workers)  # loky keeps idle workers for reuse
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(w) for w in workers):
+            time.sleep(0.2)
+        assert not [w for w in workers if _alive(w)]
+    finally:
+        proc.kill()
+        for w in workers if "workers" in locals() else []:
+            try:
+                os.kill(w, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def test_the_watch_starts_only_in_a_child_of_the_given_parent():
+    assert watch_parent(os.getpid()) is False  # in the parent itself (n_jobs=1, threads): no watch
+    assert watch_parent(os.getppid() + 10**6) is False  # not our parent (e.g. a remote Dask worker)
+
+
+def test_chunks_are_contiguous_and_cover_every_document():
+    sizes = [60_000, 60_000, 10, 10, 5]
+    chunks = _chunks(sizes, 1)
+    assert [i for c in chunks for i in c] == list(range(len(sizes)))
+    assert chunks == [[0], [1], [2, 3, 4]]  # the target size is 50,000 characters (CHUNK_CHARS[0])
