@@ -366,3 +366,86 @@ def test_a_file_removed_after_loading_is_a_corpus_error_naming_it(tmp_path):
     for n_jobs in (1, 2):
         with pytest.raises(CorpusError, match=r"r1\.txt: file not found"):
             list(tm.tokens(corpus, cache=tmp_path / "cache", n_jobs=n_jobs, tokenizer=Tokenizer()))
+
+
+# -- leftovers of killed runs (issue 18) ------------------------------------------------------
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(done.stdout)
+
+
+def test_the_next_run_removes_a_killed_runs_partial_bundle_but_not_a_live_writers(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "corpora"
+    folder.mkdir()
+    dead = folder / f".abc.tmb.{_dead_pid()}.x1y2.tmp"  # what a SIGKILLed tokenization leaves
+    live_writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    live = folder / f".abc.tmb.{live_writer.pid}.x3y4.tmp"  # another process is writing it right now
+    unnamed_new = folder / ".abc.tmb.x5y6.tmp"  # older textmine (no pid): kept while young
+    unnamed_old = folder / ".abc.tmb.x7y8.tmp"
+    try:
+        for path in (dead, live, unnamed_new, unnamed_old):
+            path.write_bytes(b"TMBUNDL1" + b"\0" * 100)
+        hour_ago = time.time() - 3600
+        os.utime(unnamed_old, (hour_ago, hour_ago))
+        assert tm.tokens(TEXTS, Tokenizer(), cache=tmp_path).dtm().shape[0] == 3  # the next (cold) run
+        left = {p.name for p in folder.glob(".*.tmp")}
+        assert left == {live.name, unnamed_new.name}
+        assert len(list(folder.glob("*.tmb"))) == 1  # and the run's own bundle is there
+    finally:
+        live_writer.kill()
+        live_writer.wait()
+
+
+def test_temporary_files_carry_the_writers_process_id(tmp_path, monkeypatch):
+    import os
+
+    from textmine import _io
+
+    seen = []
+    real = _io.tempfile.mkstemp
+
+    def mkstemp(**kwargs):
+        fd, name = real(**kwargs)
+        seen.append(Path(name).name)
+        return fd, name
+
+    monkeypatch.setattr(_io.tempfile, "mkstemp", mkstemp)
+    _io.write_bytes_atomic(tmp_path / "a.bin", b"x")
+    assert seen and seen[0].startswith(f".a.bin.{os.getpid()}.") and seen[0].endswith(".tmp")
+
+
+def test_the_log_says_removed_only_when_the_file_was_removed(tmp_path, caplog, monkeypatch):
+    import logging
+    import os
+
+    cache = TokenCache(tmp_path)
+    key = TokenCache.key("优化营商环境", "fp")
+    cache.put(key, ["营商环境"])
+    path = cache.path(key)
+    path.write_bytes(path.read_bytes()[:-1])  # truncated
+    real_unlink = os.unlink
+
+    def refuse(p, *args, **kwargs):
+        if Path(p) == path:
+            raise PermissionError(13, "Permission denied", str(p))
+        return real_unlink(p, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", refuse)
+    with caplog.at_level(logging.WARNING, logger="textmine.tokenize.cache"):
+        assert cache.get(key) is None
+    assert "could not remove it (Permission denied)" in caplog.text and "removed it;" not in caplog.text
+    monkeypatch.setattr(os, "unlink", real_unlink)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="textmine.tokenize.cache"):
+        assert cache.get(key) is None
+    assert "removed it" in caplog.text and not path.exists()
