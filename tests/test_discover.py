@@ -211,9 +211,10 @@ def test_add_to_dictionary_rejects_terms_with_spaces(tmp_path, bad):
 
 
 def test_user_dictionary_loads_in_the_tokenizer(tmp_path):
-    tokenize = pytest.importorskip("textmine.tokenize")
+    from textmine.tokenize import Tokenizer
+
     path = add_to_dictionary(["两稳一保一防"], tmp_path / "user_dict.txt")
-    tok = tokenize.Tokenizer(dictionaries=["policy", str(path)])
+    tok = Tokenizer(dictionaries=["policy", str(path)])
     assert "两稳一保一防" in tok("全力做好两稳一保一防工作")
 
 
@@ -239,7 +240,6 @@ def test_ngrams_do_not_begin_or_end_with_an_edge_word():
 
 
 def test_bundled_corpus_with_the_policy_tokenizer():
-    pytest.importorskip("textmine.tokenize")
     df = discover_slogans(load_corpus(), cache=False, include_known=True)
     rows = df.set_index("candidate")
     assert rows.loc["社会消费品零售总额", "kind"] == "indicator"  # jieba splits it into four tokens; an indicator

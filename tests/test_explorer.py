@@ -47,12 +47,12 @@ def _index(folder: Path) -> dict:
 def _figure_files(folder: Path) -> None:
     """A tiny real figure (PNG + CSV) beside the page."""
     from textmine import plots
-    from textmine.report import _csv_bytes
+    from textmine._io import csv_bytes
 
     freq = tm.slogan_frequency(_corpus(), ["新质生产力", "民营经济"])
     fig = plots.slogan_heatmap(freq)
     plots.save_figure(fig, folder / "slogan_heatmap.png", dpi=60)
-    (folder / "slogan_heatmap.csv").write_bytes(_csv_bytes(plots.figure_data(fig)))
+    (folder / "slogan_heatmap.csv").write_bytes(csv_bytes(plots.figure_data(fig), float_format="%.8g"))
 
 
 # ---------------------------------------------------------------------------

@@ -102,3 +102,14 @@ def test_every_module_imports_and_there_is_no_import_cycle():
     # the package's __init__ re-exports lazily (importlib, not an import statement): not an edge
     graph = {name: {t for t in edges if t != "textmine"} for name, edges in graph.items()}
     assert _find_cycle(graph) is None
+
+
+def test_no_test_skips_when_a_textmine_module_fails_to_import():
+    """A broken import of textmine's own code must fail the suite, not skip tests."""
+    import re
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    found = [f"{p.name}: {m}" for p in sorted(tests.glob("test_*.py"))
+             for m in re.findall(r"importorskip\(\s*['\"](textmine[\w.]*)", p.read_text(encoding="utf-8"))]
+    assert not found

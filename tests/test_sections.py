@@ -161,7 +161,8 @@ def test_section_corpus_keeps_parent_metadata_and_adds_part(report):
 
 
 def test_section_corpus_groups_by_part_in_slogan_frequency(report):
-    frequency = pytest.importorskip("textmine.frequency")
+    from textmine import frequency
+
     df = frequency.slogan_frequency(section_corpus(report), ["营商环境", "新质生产力"], by="part")
     counts = {(r["part"], r["slogan"]): r["count"] for r in df.to_dict("records")}
     assert counts[("review", "营商环境")] == 1 and counts[("plan", "营商环境")] == 1
