@@ -25,7 +25,8 @@ from textmine.sections import paragraphs
 from textmine.tokenize import Tokenizer
 
 EXPECTED = ["corpus_overview", "slogan_heatmap", "key_slogans_by_place", "key_slogans_by_rank",
-            "place_over_time", "top_terms", "keyness", "topic_terms", "topic_prevalence"]
+            "place_over_time", "top_terms", "keyness", "topic_terms", "topic_prevalence",
+            "panel_attention", "panel_adoption", "panel_echo", "panel_escalation"]
 TOPIC_FIGURES = {"topic_terms", "topic_prevalence"}
 PNG = b"\x89PNG\r\n\x1a\n"
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +117,7 @@ def test_the_log_says_where_each_file_went_and_the_index_lists_them(bundled):
     for stem in EXPECTED:
         assert f"({stem}.png)" in index and f"({stem}.csv)" in index
     assert _figure_lines(log, "wrote") == set(EXPECTED)
-    assert "done: 9 figures" in log and "(9 drawn, 0 from the cache)" in log and "Traceback" not in log
+    assert "done: 13 figures" in log and "(13 drawn, 0 from the cache)" in log and "Traceback" not in log
 
 
 def test_the_committed_figures_are_what_the_report_draws(bundled):
@@ -176,7 +177,7 @@ def test_a_second_run_computes_nothing_and_touches_no_file(copy_of_bundled):
     code, log = _run(["--out", str(copy_of_bundled)])
     assert code == 0, log
     assert _figure_lines(log, "unchanged") == set(EXPECTED) and not _figure_lines(log, "wrote")
-    assert "tokenizing" not in log and "LDA" not in log and "(0 drawn, 9 from the cache)" in log
+    assert "tokenizing" not in log and "LDA" not in log and "(0 drawn, 13 from the cache)" in log
     assert _files(copy_of_bundled) == before and _mtimes(copy_of_bundled) == times
 
 
@@ -382,6 +383,10 @@ def test_a_small_user_corpus_with_its_own_metadata_file(small):
     # a.txt: 新质生产力 20 times in 24 * 20 characters
     row = table[(table["doc_id"] == "a") & (table["slogan"] == "新质生产力")].iloc[0]
     assert row["count"] == 20 and row["rate"] == pytest.approx(20 / (24 * 20) * 10_000)
+    # two years and two levels: the panels section is drawn, but no parent level is in the corpus
+    assert (out / "panel_attention.png").exists() and (out / "panel_adoption.png").exists()
+    assert "skipped panel_echo and panel_escalation: no document's parent level" in log
+    assert not (out / "panel_echo.png").exists()
 
 
 def test_force_draws_every_figure_again_with_the_same_bytes(small, tmp_path):
@@ -393,3 +398,26 @@ def test_force_draws_every_figure_again_with_the_same_bytes(small, tmp_path):
     assert code == 0, again
     assert again.count("(drawn again, same bytes)") == len(drawn) >= 4
     assert _files(out) == before
+
+
+# --- the panels section ------------------------------------------------------------------
+
+
+def test_the_panels_section_is_skipped_with_a_reason_for_one_year_and_one_level():
+    from textmine import Corpus, tokens
+
+    corpus = Corpus.from_dataframe(pd.DataFrame({"text": ["发展新质生产力。", "优化营商环境。"], "year": [2024, 2024],
+                                                 "level": ["地级市", "地级市"]}))
+    lines: list[str] = []
+    assert report._panel_figures(corpus, tokens(corpus, cache=False), corpus.to_frame(), lines.append) == []
+    assert lines == ["skipped panels: the corpus spans 1 year(s) and 1 level(s); a panel needs more than one "
+                     "of either"]
+
+
+def test_panel_escalation_compares_the_district_with_its_city(bundled):
+    table = _read_csv(bundled[1] / "panel_escalation.csv")
+    # 泉港区's 2024 plan: 6.5 against 泉州市's 2024 excerpt: 5.8 (both read by growth_targets)
+    assert table[["doc_id", "parent_doc_id", "target_value", "parent_target"]].values.tolist() == [
+        ["quangang_2024_plan", "quanzhou_2024_excerpt", 6.5, 5.8]]
+    assert table["gap_pp"].round(6).tolist() == [0.7]
+

@@ -13,7 +13,9 @@ when its bytes change. The module only composes the library::
 
     corpus ─▶ tokens(corpus) ─┬─▶ slogan_frequency ─▶ plots.slogan_heatmap, slogans_by_place, ...
                               ├─▶ top_terms, keyness ─▶ plots.top_terms_grid, keyness_chart
-                              └─▶ TopicModel.fit    ─▶ plots.topic_terms_grid, topic_prevalence_heatmap
+                              ├─▶ TopicModel.fit    ─▶ plots.topic_terms_grid, topic_prevalence_heatmap
+                              └─▶ panels: attention_by_year, adoption_curve, echo, target_escalation
+                                                    ─▶ panels.figures (the "panels" section)
 
 One :class:`~textmine.tokenize.Tokens` serves every figure, so each document is
 segmented once (the topic model's units, paragraphs, are texts of their own).
@@ -26,7 +28,11 @@ Choices the report makes for you (all from the corpus's metadata):
   (skipped if no place has more than one);
 - keyness contrasts the province with the most full reports against the other
   full reports (``--target COLUMN=VALUE`` picks another target group);
-- LDA uses a fixed number of topics (``--topics``, default 6) and ``--seed``.
+- LDA uses a fixed number of topics (``--topics``, default 6) and ``--seed``;
+- the panels section (``panel_*``) is drawn only where the corpus spans more than
+  one year or more than one level (else skipped with the reason in the log):
+  attention by year and level, slogan adoption (more than one year), echo and
+  target escalation (only where some document's parent level is in the corpus).
 
 **Drawn once.** Every figure has a key: a sha256 of what decides its files -- its
 table (slogan figures), or the tokens' fingerprint and the analysis settings
@@ -256,7 +262,7 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     groups = _keyness_groups(frame, target)  # checked first: a bad --target fails before the long steps
     toks = tokens(corpus, tokenizer)
     figures = (_corpus_figures(frame) + _slogan_figures(corpus, frame, log) + _keyword_figures(toks, groups, log)
-               + _topic_figures(toks, log, k=topics, seed=seed))
+               + _topic_figures(toks, log, k=topics, seed=seed) + _panel_figures(corpus, toks, frame, log))
     cache = ResultCache()
     outputs = [o for o in (_produce(f, out, cache, force, log) for f in figures) if o is not None]
     _write_if_changed(out / "README.md", _index(outputs, corpus, seed=seed).encode("utf-8"), log)
@@ -438,6 +444,84 @@ def _topic_figures(toks: Tokens, log: Log, *, k: int, seed: int) -> list[_Figure
         _Figure("topic_prevalence", "Share of each document's words per LDA topic.",
                 _key("topic_prevalence", toks.fingerprint, settings), prevalence),
     ]
+
+
+def _panel_figures(corpus: Corpus, toks: Tokens, frame: pd.DataFrame, log: Log) -> list[_Figure]:
+    """The panels section (textmine.panels): only where the corpus spans more than one year or level."""
+    n_years = int(frame["year"].dropna().nunique()) if "year" in frame.columns else 0
+    n_levels = int(frame["level"].dropna().nunique()) if "level" in frame.columns else 0
+    if n_years <= 1 and n_levels <= 1:
+        log(f"skipped panels: the corpus spans {n_years} year(s) and {n_levels} level(s); a panel needs more "
+            "than one of either")
+        return []
+    from .panels.parents import parent_documents
+
+    def attention_chart() -> Any:
+        from .panels.attention import attention_by_year
+
+        with _step(log, "panels: dictionary attention by year and level"):
+            rates = attention_by_year(toks, by="level")
+        from .panels.figures import attention_by_year_chart
+
+        return attention_by_year_chart(rates)
+
+    figures = [_Figure("panel_attention", "Policy-category attention (share of tokens in each category of the "
+                       "shipped dictionary) by year and level, with exact Poisson intervals.",
+                       _key("panel_attention", "attention_by_year_chart", toks.fingerprint, frame, "by=level"),
+                       attention_chart)]
+    if n_years > 1:
+        def adoption_chart() -> Any:
+            from .panels.diffusion import adoption_curve
+
+            with _step(log, "panels: slogan adoption"):
+                curve = adoption_curve(corpus, KEY_SLOGANS)
+            from .panels.figures import adoption_curve_chart
+
+            return adoption_curve_chart(curve)
+
+        figures.append(_Figure("panel_adoption", f"{'、'.join(KEY_SLOGANS)}: cumulative share of places that have "
+                               "used each slogan, by first observed year.",
+                               _key("panel_adoption", "adoption_curve_chart", toks.fingerprint, frame, KEY_SLOGANS),
+                               adoption_chart))
+    else:
+        log("skipped panel_adoption: the corpus has one year")
+    parents = parent_documents(corpus)
+    if parents["parent_doc_id"].isna().all():
+        log("skipped panel_echo and panel_escalation: no document's parent level (province, city, "
+            "national report) is in the corpus")
+        return figures
+
+    def echo_chart() -> Any:
+        from .panels.echo import echo
+
+        with _step(log, "panels: echo of the parent level"):
+            found = echo(corpus)
+        from .panels.figures import echo_chart as chart
+
+        return chart(found.documents)
+
+    def escalation_chart() -> Any:
+        from .panels.escalation import target_escalation
+
+        with _step(log, "panels: target escalation"):
+            table = target_escalation(corpus)
+        if not (table["status"] == "compared").any():
+            log("skipped panel_escalation: no document and its parent both state a growth target")
+            return None
+        from .panels.figures import escalation_chart as chart
+
+        return chart(table)
+
+    figures += [
+        _Figure("panel_echo", "Share of each document's sentences that near-duplicate a sentence of its parent "
+                "level's document (same or previous year).",
+                _key("panel_echo", "echo_chart", toks.fingerprint, frame, "echo(corpus)"), echo_chart),
+        _Figure("panel_escalation", "GDP growth target of each document against its parent level's target of "
+                "the same year (gap in percentage points; marker = qualifier).",
+                _key("panel_escalation", "escalation_chart", toks.fingerprint, frame, "target_escalation(corpus)"),
+                escalation_chart),
+    ]
+    return figures
 
 
 # ---------------------------------------------------------------------------

@@ -31,6 +31,8 @@ __all__ = ["attention_by_year_chart", "adoption_curve_chart", "echo_chart", "sim
 _QUALIFIER_MARKERS = {"at_least": "^", "about": "o", "exact": "s", "at_most": "v", "range": "D"}
 _QUALIFIER_WORDS = {"at_least": "以上 (at least)", "about": "左右 (about)", "exact": "exact",
                     "at_most": "以内 (at most)", "range": "range (midpoint)"}
+_DASHES = ["-", "--", ":", "-."]
+_MARKS = ["o", "s", "^", "D", "v"]
 _CYCLE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
 
@@ -109,23 +111,25 @@ def adoption_curve_chart(curve: pd.DataFrame, *, slogans: Sequence[str] | None =
     groups = _levels_in(data[by]) if by else [None]
     years = sorted(data["year"].unique())
     with _style():
-        fig = _figure(1.2 + 3.0 * len(groups), 3.2)
+        fig = _figure(max(4.8, 1.2 + 3.0 * len(groups)), 3.6)
         axes = fig.subplots(1, len(groups), squeeze=False, sharey=True)[0]
         for ax, g in zip(axes, groups):
             part = data if g is None else data[data[by] == g]
             for i, s in enumerate(names):
                 rows = part[part["slogan"] == s].sort_values("year")
                 ax.step(rows["year"], rows["share"], where="post", color=_CYCLE[i % len(_CYCLE)], linewidth=1.5,
-                        marker="o", markersize=3, label=s)
+                        linestyle=_DASHES[i % len(_DASHES)], marker=_MARKS[i % len(_MARKS)], markersize=4,
+                        label=s)  # dashes and markers keep lines that coincide apart
             n = int(part.groupby("slogan")["n_units"].max().max()) if len(part) else 0
             ax.set_title(f"{g}: {n} units" if g is not None else f"{n} units")
             ax.set_ylim(-0.02, 1.02)
             ax.set_xticks(years, [str(y) for y in years])
             ax.grid(axis="y", color="#EEEEEE", linewidth=0.6)
         axes[0].set_ylabel("share of units that have used it")
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", frameon=False)
-        fig.suptitle(title or "Slogan diffusion: cumulative share of units, by first observed year of use",
-                     x=0.01, ha="left")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=min(4, len(names)),
+                   frameon=False)
+        fig.suptitle(title or "Slogan diffusion: share of units that have used each slogan\n"
+                     "(a unit counts from its first observed year)", x=0.01, ha="left")
     return _attach(fig, data.reset_index(drop=True))
 
 
