@@ -27,7 +27,7 @@ import pytest
 from textmine import Corpus, Tokenizer
 from textmine.panels.attention import (attention, attention_by_year, attention_panel, expand_dictionary,
                                 load_category_dictionary)
-from textmine.errors import DictionaryError
+from textmine.errors import CorpusError, DictionaryError, MetadataError
 
 
 def tokens(text: str) -> list[str]:
@@ -273,3 +273,13 @@ def test_a_tokens_object_is_used_as_it_is():
     assert counts(df.iloc[:1]) == {"eco": 1} and df["n_tokens"].tolist() == [3, 2]
     with pytest.raises(ValueError, match="another tokenizer"):
         attention(toks, {"eco": ["生态*"]}, tokenizer=Tokenizer())
+
+
+def test_missing_metadata_or_a_tiny_corpus_are_clear_errors_not_empty_results():
+    with pytest.raises(MetadataError, match="none of the 1 documents has a year"):
+        attention_by_year(["推进乡村振兴"], {"r": ["乡村振兴"]}, cache=False)
+    with pytest.raises(MetadataError, match="'place' and 'year'"):
+        attention_panel(["推进乡村振兴"], {"r": ["乡村振兴"]}, cache=False)
+    with pytest.raises(CorpusError, match="min_count=2"):
+        expand_dictionary(["推进乡村振兴"], {"r": ["乡村振兴"]}, cache=False)
+

@@ -45,7 +45,7 @@ import pandas as pd
 
 from .._io import read_text
 from ..corpus import as_corpus
-from ..errors import CorpusError, DictionaryError
+from ..errors import CorpusError, DictionaryError, MetadataError
 from ..schema import check_by
 
 __all__ = [
@@ -453,6 +453,8 @@ def attention_by_year(corpus_or_texts: Any, dictionary: Any = None, *, by: str |
                                                                     n_jobs, cache)
     keys = ["year"] + ([] if by is None else [k for k in check_by(by, meta.columns) if k != "year"])
     has_year = meta["year"].notna().to_numpy()
+    if len(meta) and not has_year.any():
+        raise MetadataError(f"attention_by_year needs 'year' metadata: none of the {len(meta)} documents has a year")
     rng = np.random.default_rng(seed)
     alpha = 1 - confidence
     rows = []
@@ -530,6 +532,9 @@ def attention_panel(corpus_or_texts: Any, dictionary: Any = None, *, unit: str =
     check_by(index, long.columns)
     complete = long[index].notna().all(axis=1)
     n_left = int(long.loc[~complete, "doc_id"].nunique())
+    if len(long) and not complete.any():
+        raise MetadataError(f"attention_panel needs {' and '.join(map(repr, index))} metadata: none of the "
+                            f"{long['doc_id'].nunique()} documents has all of them")
     categories = list(dict.fromkeys(long["category"]))
     pooled = (long[complete].groupby(index + ["category"], sort=True)
               [["count", "n_tokens", "n_chars"]].sum().reset_index())
@@ -611,6 +616,9 @@ def expand_dictionary(corpus_or_texts: Any, seeds: Any, *, n: int = 20, seed: in
         sentences.extend(tokens[i:i + 1000] for i in range(0, len(tokens), 1000))
     if not any(sentences):
         raise CorpusError("expand_dictionary: the corpus has no tokens")
+    if not any(c >= min_count for c in freq.values()):
+        raise CorpusError(f"expand_dictionary: no token occurs at least min_count={min_count} times; "
+                          "the corpus is too small to train embeddings (or lower min_count)")
     model = Word2Vec(sentences, vector_size=vector_size, window=window, min_count=min_count, sg=1,
                      epochs=epochs, seed=seed, workers=1, hashfxn=_stable_hash)
     vectors = model.wv
