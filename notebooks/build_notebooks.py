@@ -162,7 +162,7 @@ def topics() -> list:
                           "to the topic) and its most relevant terms (LDAvis, λ = 0.6), then the paragraphs "
                           "most devoted to it, with their report and place."),
         new_code_cell("tm.describe(n=6)"),
-        new_code_cell('tm.representative(n=2, chars=80)[["topic", "rank", "doc_id", "place", "share", "text"]]'),
+        new_code_cell('tm.representative(n=2, chars=80)[["topic", "unit_rank", "doc_id", "place", "share", "text"]]'),
         new_code_cell("plots.topic_terms_grid(tm.topic_terms(10), labels=tm.labels())"),
         new_markdown_cell("Which documents spend their words on which topic:"),
         new_code_cell('prevalence = tm.prevalence(by=["doc_id", "place", "level", "rank", "year", "doctype"])\n'

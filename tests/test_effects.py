@@ -109,6 +109,17 @@ def test_reference_level_and_extra_covariates_joined_by_doc_id(planted_model):
     assert ((diff["lower"] <= 0) & (diff["upper"] >= 0)).all()
 
 
+def test_other_report_metadata_such_as_region_are_covariates_without_a_join():
+    docs = [Document(d.doc_id, d.text, {**d.meta, "region": "东部" if i % 3 else "西部"}, clean=False)
+            for i, d in enumerate(planted_corpus(n_per_level=10))]
+    model = TopicModel(k=3, seed=3, **SETTINGS).fit(Corpus(docs))
+    assert model.units_["region"].tolist() == [d.meta["region"] for d in docs]
+    fx = topic_effects(model, "region", n_draws=3)
+    assert set(fx.query("kind == 'difference'")["reference"]) == {"东部"}   # sorted: 东 before 西
+    assert fx.query("kind == 'share' and topic == 0").set_index("value")["n_docs"].to_dict() == {
+        "东部": sum(i % 3 != 0 for i in range(20)), "西部": sum(i % 3 == 0 for i in range(20))}
+
+
 def test_a_small_corpus_is_called_too_small():
     model = TopicModel(k=3, seed=3, **SETTINGS).fit(planted_corpus(n_per_level=4))
     fx = topic_effects(model, "level", n_draws=3)

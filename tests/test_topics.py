@@ -248,7 +248,7 @@ def test_describe_gives_three_term_lists_and_each_topics_share(fitted):
 
 def test_representative_units_are_the_ones_most_devoted_to_the_topic(fitted):
     rep = fitted.representative(n=2, min_tokens=1, chars=None)
-    assert rep.columns.tolist() == ["topic", "rank", "unit_id", "doc_id", "place", "year", "share", "n_tokens", "text"]
+    assert rep.columns.tolist() == ["topic", "unit_rank", "unit_id", "doc_id", "place", "year", "share", "n_tokens", "text"]
     for topic, group in rep.groupby("topic"):
         best = fitted.doc_topics().query("topic == @topic").nlargest(1, "share")
         assert group.iloc[0]["unit_id"] == best.iloc[0]["unit_id"]

@@ -106,6 +106,8 @@ _OLD_FORMAT = "textmine.topics/1"   # gensim pickle + dictionary.txt + doc_topic
 _SIDECAR = "textmine_topics.json"
 _ARRAYS_FILE = "arrays.npz"
 _UNIT_META = ("part", "section_no")  # unit metadata kept besides the report's (textmine.sections)
+# report metadata not carried to the units (file names, bookkeeping, names textmine's tables use)
+_SKIP_META = ("file", "path", "parent_id", "inferred", "place_note", "unit_id", "n_tokens", "topic", "share")
 
 
 # ---------------------------------------------------------------------------
@@ -157,14 +159,20 @@ def _units_frame(units: Corpus, corpus: Corpus, unit: str) -> pd.DataFrame:
     (e.g. a heading level) never shadow the report's ``level``.
     """
     extra = list(_UNIT_META) if unit != "document" else []
+    more: dict[str, None] = {}  # the reports' other metadata (region, code, ... ): covariates for topic_effects
     rows = []
     for doc in units:
         parent = corpus[doc.meta["parent_id"]] if unit != "document" else doc
         row = {"unit_id": doc.doc_id, "doc_id": parent.doc_id}
         row.update({c: parent.meta.get(c) for c in META_COLUMNS if c != "doc_id"})
+        for key, value in parent.meta.items():
+            if key not in META_COLUMNS and key not in _SKIP_META and key not in extra \
+                    and (value is None or isinstance(value, (str, int, float, bool))):
+                more.setdefault(key, None)
+                row[key] = value
         row.update({c: doc.meta.get(c) for c in extra})
         rows.append(row)
-    columns = ["unit_id", "doc_id", *[c for c in META_COLUMNS if c != "doc_id"], *extra]
+    columns = ["unit_id", "doc_id", *[c for c in META_COLUMNS if c != "doc_id"], *more, *extra]
     frame = pd.DataFrame(rows, columns=columns)
     frame["year"] = frame["year"].astype("Int64")
     if "section_no" in frame.columns:
@@ -742,7 +750,7 @@ class TopicModel:
         return frame
 
     def representative(self, n: int = 3, *, min_tokens: int | None = None, chars: int | None = 200) -> pd.DataFrame:
-        """The ``n`` units with the highest share of each topic, to read: ``DataFrame(topic, rank, unit_id, doc_id, place, year, share, n_tokens, text)``.
+        """The ``n`` units with the highest share of each topic, to read: ``DataFrame(topic, unit_rank, unit_id, doc_id, place, year, share, n_tokens, text)``.
 
         Like stm's ``findThoughts``: units ranked by their share of the topic; units with
         fewer than ``min_tokens`` vocabulary tokens are skipped (default: the median length, so
@@ -764,7 +772,7 @@ class TopicModel:
                     text = text[:chars] + "…"
                 rows.append((topic, rank, unit["unit_id"], unit["doc_id"], unit.get("place"), unit.get("year"),
                              float(self.doc_topic_[i, topic]), int(lengths[i]), text))
-        frame = pd.DataFrame(rows, columns=["topic", "rank", "unit_id", "doc_id", "place", "year", "share",
+        frame = pd.DataFrame(rows, columns=["topic", "unit_rank", "unit_id", "doc_id", "place", "year", "share",
                                             "n_tokens", "text"])
         frame["year"] = frame["year"].astype("Int64")
         return frame
