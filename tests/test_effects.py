@@ -137,6 +137,20 @@ def test_paragraph_units_cluster_by_report():
     assert topic_effects(model, "level", n_draws=3, cluster=None).attrs["note"].count("clustered") == 0
 
 
+def test_a_group_of_one_report_gets_no_interval_when_paragraphs_are_clustered_by_report():
+    text = "。\n".join(["科技 创新 产业 研发 人才 科技 创新 产业 研发 人才"] * 3 + ["营商 环境 企业 服务 审批 营商 环境 企业"] * 3)
+    levels = ["地级市"] * 4 + ["县区"]            # 县区: one report, five paragraphs
+    docs = Corpus([Document(f"r{i}", text, {"level": lv}, clean=False) for i, lv in enumerate(levels)])
+    model = TopicModel(k=2, seed=1, unit="paragraph", tokenizer=str.split, no_below=1, no_above=1.0, min_docs=1,
+                       min_tokens=1, min_chars=5, iterations=50, cache=False).fit(docs)
+    fx = topic_effects(model, "level", n_draws=3)
+    one = fx[fx["value"] == "县区"]
+    assert one["lower"].isna().all() and one["upper"].isna().all() and one["estimate"].notna().all()
+    assert fx.loc[fx["kind"] == "difference", "lower"].isna().all()     # compared with that one report
+    assert fx[(fx["value"] == "地级市")]["lower"].notna().all()
+    assert "No interval for a group of one report" in fx.attrs["short_note"]
+
+
 def test_bad_covariates_are_named():
     model = TopicModel(k=2, seed=3, **SETTINGS).fit(planted_corpus(n_per_level=3))
     with pytest.raises(MetadataError, match="province"):

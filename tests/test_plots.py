@@ -635,6 +635,14 @@ def test_topic_effects_chart_draws_a_point_and_interval_per_topic_around_zero():
     _assert_all_glyphs(fig)
 
 
+def test_a_difference_without_interval_is_a_hollow_point():
+    fx = _effects()
+    fx.loc[fx["topic"] == 1, ["lower", "upper"]] = np.nan
+    fig = plots.topic_effects_chart(fx, "level")
+    hollow = [line for line in fig.axes[0].lines if line.get_markerfacecolor() == "white"]
+    assert len(hollow) == 1 and hollow[0].get_xdata().tolist() == pytest.approx([-2.0])
+
+
 def test_topic_effects_chart_of_years_is_a_line_per_topic_and_says_when_the_corpus_is_small():
     fig = plots.topic_effects_chart(_effects(small=True), "year")
     assert "too small" in fig._suptitle.get_text()

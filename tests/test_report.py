@@ -25,9 +25,9 @@ from textmine.sections import paragraphs
 from textmine.tokenize import Tokenizer
 
 EXPECTED = ["corpus_overview", "slogan_heatmap", "key_slogans_by_place", "key_slogans_by_rank",
-            "place_over_time", "top_terms", "keyness", "topic_terms", "topic_prevalence",
+            "place_over_time", "top_terms", "keyness", "topic_effects", "topic_terms", "topic_prevalence",
             "panel_attention", "panel_adoption", "panel_echo", "panel_escalation"]
-TOPIC_FIGURES = {"topic_terms", "topic_prevalence"}
+TOPIC_FIGURES = {"topic_effects", "topic_terms", "topic_prevalence"}
 PNG = b"\x89PNG\r\n\x1a\n"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,7 +117,7 @@ def test_the_log_says_where_each_file_went_and_the_index_lists_them(bundled):
     for stem in EXPECTED:
         assert f"({stem}.png)" in index and f"({stem}.csv)" in index
     assert _figure_lines(log, "wrote") == set(EXPECTED)
-    assert "done: 13 figures" in log and "(13 drawn, 0 from the cache)" in log and "Traceback" not in log
+    assert "done: 14 figures" in log and "(14 drawn, 0 from the cache)" in log and "Traceback" not in log
 
 
 def test_the_committed_figures_are_what_the_report_draws(bundled):
@@ -177,7 +177,7 @@ def test_a_second_run_computes_nothing_and_touches_no_file(copy_of_bundled):
     code, log = _run(["--out", str(copy_of_bundled)])
     assert code == 0, log
     assert _figure_lines(log, "unchanged") == set(EXPECTED) and not _figure_lines(log, "wrote")
-    assert "tokenizing" not in log and "LDA" not in log and "(0 drawn, 13 from the cache)" in log
+    assert "tokenizing" not in log and "LDA" not in log and "(0 drawn, 14 from the cache)" in log
     assert _files(copy_of_bundled) == before and _mtimes(copy_of_bundled) == times
 
 

@@ -80,7 +80,10 @@ def topic_effects(model: Any, covariates: str | Sequence[str], *, data: pd.DataF
 
         ``estimate`` is the mean over draws, ``lower``/``upper`` the interval, ``n_docs`` the
         number of reports with that value (categories). ``attrs["note"]`` says how much the
-        intervals can mean (``attrs["small"]`` is True when the corpus is too small for them).
+        intervals can mean (``attrs["small"]`` is True when the corpus is too small for them;
+        ``attrs["short_note"]`` says it in one line). With clustered errors, a value held by a
+        single report (or compared with one) gets no interval (``lower``/``upper`` NaN): one
+        cluster carries no information about its own variance.
 
     Notes
     -----
@@ -210,6 +213,10 @@ def topic_effects(model: Any, covariates: str | Sequence[str], *, data: pd.DataF
                 rows.append(_row(t, labels, name, "trend", None, None, centre @ diff, sims @ diff, alpha, None))
     out = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
     out["n_docs"] = out["n_docs"].astype("Int64")
+    if groups is not None:  # one report is one cluster: no interval can be had for its group
+        ref_docs = out["reference"].map(lambda v: min((n for (c, val), n in n_docs.items() if val == v), default=None))
+        single = (out["n_docs"].fillna(2) < 2) | (ref_docs.fillna(2) < 2)
+        out.loc[single.to_numpy(), ["lower", "upper"]] = np.nan
     out.attrs.update(_note(frame, names, categorical, groups, n_docs, k))
     out.attrs["formula"] = rhs
     out.attrs["ci_level"] = ci_level
@@ -326,12 +333,16 @@ def _note(frame, names, categorical, groups, n_docs, k) -> dict:
     parts = [f"{n_reports} reports, {len(frame)} units, {k} topics"]
     if groups is not None:
         parts.append("standard errors clustered by report")
+    short = ""
     if small:
         few = f"; the smallest group has {smallest} report(s)" if smallest is not None else ""
+        short = f"Too small for these intervals to mean much: {n_reports} reports{few}."
+        if groups is not None and smallest is not None and smallest < 2:
+            short += " No interval for a group of one report."
         parts.append(f"too small for these intervals to mean much: {n_reports} reports{few} "
                      f"(a difference between groups rests on the reports in them, not on their paragraphs; "
                      f"read the estimates as a description of these documents, not as evidence about a population)")
-    return {"note": "; ".join(parts), "small": bool(small), "n_reports": n_reports}
+    return {"note": "; ".join(parts), "small": bool(small), "n_reports": n_reports, "short_note": short}
 
 
 def _labels(model: Any) -> dict[int, str]:

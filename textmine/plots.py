@@ -783,8 +783,9 @@ def topic_effects_chart(effects: pd.DataFrame, covariate: str | None = None, *, 
     (default: the first in the table) each topic gets a row with the difference in its share
     between each value and the reference (``method="difference"`` in stm), a dashed line at 0;
     for a numeric one (``year``) each topic gets a panel with the expected share over the values
-    and its interval as a band (``method="continuous"``). ``effects.attrs["note"]`` goes under the
-    title when the corpus is too small for the intervals to mean much.
+    and its interval as a band (``method="continuous"``). ``effects.attrs["short_note"]`` goes under
+    the title when the corpus is too small for the intervals to mean much; a difference without an
+    interval (a group of one report) is a hollow point.
     """
     _require(effects, ["topic", "covariate", "kind", "value", "estimate", "lower", "upper"], "topic_effects_chart")
     covariate = covariate if covariate is not None else str(effects["covariate"].iloc[0])
@@ -795,7 +796,7 @@ def topic_effects_chart(effects: pd.DataFrame, covariate: str | None = None, *, 
     names = _topic_names(part["topic"], part[["topic", "label"]].drop_duplicates("topic")
                          if "label" in part.columns else None)
     topics = sorted(pd.unique(part["topic"]), key=_natural)
-    note = effects.attrs.get("note", "") if effects.attrs.get("small") else ""
+    note = (effects.attrs.get("short_note") or effects.attrs.get("note", "")) if effects.attrs.get("small") else ""
     with _style():
         if (part["kind"] == "difference").any():
             drawn = part[part["kind"] == "difference"]
@@ -808,17 +809,22 @@ def topic_effects_chart(effects: pd.DataFrame, covariate: str | None = None, *, 
             for j, value in enumerate(values):
                 rows = drawn[drawn["value"] == value].set_index("topic").loc[topics]
                 y = np.arange(len(topics)) + offsets[j]
-                ax.errorbar(rows["estimate"] * 100, y, xerr=[(rows["estimate"] - rows["lower"]) * 100,
-                                                             (rows["upper"] - rows["estimate"]) * 100],
+                bare = rows["lower"].isna().to_numpy()   # no interval (a group of one report): hollow point
+                ax.errorbar(rows["estimate"][~bare] * 100, y[~bare],
+                            xerr=[(rows["estimate"] - rows["lower"])[~bare] * 100,
+                                  (rows["upper"] - rows["estimate"])[~bare] * 100],
                             fmt="o", color=palette(j % 10), markersize=4, capsize=2.5, linewidth=1.2,
                             label=f"{value} − {reference}")
+                if bare.any():
+                    ax.plot(rows["estimate"][bare] * 100, y[bare], "o", markerfacecolor="white",
+                            markeredgecolor=palette(j % 10), markersize=4.5)
             ax.axvline(0, color="#888888", linestyle="--", linewidth=0.9)
             ax.set_yticks(range(len(topics)), [_wrap(names[t], 28) for t in topics])
             ax.invert_yaxis()
             ax.set_xlabel(f"difference in topic share, percentage points ({covariate}; "
                           f"{int(round(_level(effects) * 100))}% interval)")
             if len(values) > 1:
-                ax.legend(loc="outside lower center", ncols=min(4, len(values)), frameon=False, fontsize=7.5)
+                fig.legend(loc="outside lower center", ncols=min(4, len(values)), frameon=False, fontsize=7.5)
             heading = title or f"Topic prevalence by {covariate}: {', '.join(map(str, values))} vs {reference}"
         else:
             drawn = part[part["kind"] == "share"].copy()

@@ -82,7 +82,9 @@ DPI = 200
 CSV_FLOAT_FORMAT = "%.8g"
 #: Libraries whose versions decide a figure's bytes.
 _DRAWING_PACKAGES = ("matplotlib", "numpy", "pandas", "pillow", "noto-cjk-sans-otc", "scikit-learn", "scipy",
-                     "gensim", "tomotopy")
+                     "gensim", "tomotopy", "statsmodels", "patsy")
+#: Metadata columns the topic-effects figure compares: the first with two or more groups.
+EFFECT_COVARIATES = ("region", "level", "rank")
 
 Log = Callable[[str], None]
 
@@ -434,11 +436,24 @@ def _topic_figures(toks: Tokens, log: Log, *, k: int, seed: int) -> list[_Figure
         by = [c for c in ("doc_id", "place", "level", "rank", "year", "doctype") if c in m.units_.columns]
         return _plotted("topic_prevalence_heatmap", m.prevalence(by=by), labels=m.labels())()
 
-    settings = {name: getattr(model, name) for name in ("k", "seed", "unit", "min_chars", "no_below", "min_docs",
-                                                        "no_above", "keep_n", "min_tokens", "passes",
+    def effects() -> Any:
+        m = fit()
+        if m is None:
+            return None
+        fx = _topic_effects(m)
+        if fx is None:
+            log("skipped topic_effects: no metadata column (region, level, rank) with two or more groups")
+            return None
+        return _plotted("topic_effects_chart", fx)()
+
+    settings = {name: getattr(model, name) for name in ("k", "engine", "seed", "unit", "min_chars", "no_below",
+                                                        "min_docs", "no_above", "keep_n", "min_tokens", "passes",
                                                         "iterations", "alpha", "eta", "chunksize")}
     unit = resolve_unit(model.unit, len(toks))
     return [
+        _Figure("topic_effects", "Topic shares by region (or level, rank): difference to the largest group with "
+                "95% intervals (stm's method of composition, clustered by report); the title says when the corpus "
+                "is too small for them to mean much.", _key("topic_effects", toks.fingerprint, settings), effects),
         _Figure("topic_terms", f"Top words of each of the {k} LDA topics (fitted on {unit}s).",
                 _key("topic_terms", toks.fingerprint, settings), terms),
         _Figure("topic_prevalence", "Share of each document's words per LDA topic.",
@@ -522,6 +537,20 @@ def _panel_figures(corpus: Corpus, toks: Tokens, frame: pd.DataFrame, log: Log) 
                 escalation_chart),
     ]
     return figures
+
+
+def _topic_effects(model: Any) -> pd.DataFrame | None:
+    """Differences in topic shares over the first workable covariate, against its largest group."""
+    from .effects import topic_effects
+
+    units = model.units_
+    for column in EFFECT_COVARIATES:
+        if column not in units.columns or units[column].dropna().nunique() < 2:
+            continue
+        largest = _most_common(units.drop_duplicates("doc_id")[column].astype("string"))
+        fx = topic_effects(model, column, reference={column: largest}, seed=0)
+        return fx[fx["kind"] == "difference"].reset_index(drop=True)
+    return None
 
 
 # ---------------------------------------------------------------------------
