@@ -1,5 +1,5 @@
 # Two entry points for a fresh machine:
-#   make report   -- set up .venv and regenerate figures/ from the bundled corpus
+#   make report   -- set up .venv and regenerate figures/ (and figures/provinces2026/) from the bundled corpora
 #   make test     -- set up .venv (with test extras) and run the test suite
 #   make browser  -- install Debian's Chromium for the explorer's browser test (root; .ci/run does it)
 PYTHON ?= python3
@@ -18,6 +18,7 @@ venv: $(VENV)/.installed
 
 report: $(VENV)/.installed
 	$(PY) -m textmine.report
+	$(PY) -m textmine.report --corpus provinces2026 --out figures/provinces2026
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q

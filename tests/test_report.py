@@ -421,3 +421,72 @@ def test_panel_escalation_compares_the_district_with_its_city(bundled):
         ["quangang_2024_plan", "quanzhou_2024_excerpt", 6.5, 5.8]]
     assert table["gap_pp"].round(6).tolist() == [0.7]
 
+
+# --- thin corpora: the report always runs to the end (issue 13 item 8) ------------------
+
+THIN_TEXTS = ["加快发展新质生产力，优化营商环境，壮大民营经济。", "持续优化营商环境，推动高质量发展，促进民营经济发展壮大。",
+              "因地制宜发展新质生产力，推进乡村振兴，建设一流营商环境。", "深化改革开放，扩大有效投资，提振消费需求。"]
+
+
+def _thin(root: Path, header: str, rows: list[str]) -> Path:
+    folder = root / "corpus"
+    folder.mkdir()
+    lines = [header]
+    for i, row in enumerate(rows):
+        (folder / f"r{i}.txt").write_text(THIN_TEXTS[i % 4] * 25, encoding="utf-8")
+        lines.append(f"r{i}.txt,{row}")
+    (folder / "metadata.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_a_corpus_with_only_file_place_and_year_runs_to_the_end(tmp_path):
+    folder = _thin(tmp_path, "file,place,year", ["甲市,2024", "乙市,2024", "丙市,2025"])
+    code, log = _run(["--corpus", str(folder), "--out", str(tmp_path / "out")])
+    assert code == 0, log
+    assert "skipped key_slogans_by_rank: column 'rank' has no values" in log
+    assert "skipped keyness: the corpus has no two groups to contrast" in log
+    assert (tmp_path / "out" / "key_slogans_by_place.png").is_file()
+
+
+def test_a_corpus_labelled_in_chinese_runs_and_contrasts_groups_of_two(tmp_path):
+    folder = _thin(tmp_path, "file,place,level,doctype,year",
+                   ["山东,省级,政府工作报告,2026", "江苏,省级,政府工作报告,2026",
+                    "四川,省级,政府工作报告,2026", "甘肃,省级,政府工作报告,2026"])
+    code, log = _run(["--corpus", str(folder), "--out", str(tmp_path / "out")])
+    assert code == 0, log
+    table = _read_csv(tmp_path / "out" / "keyness.csv")
+    # one report per province: the gazetteer's regions give two groups of two (东部: 山东, 江苏; 西部: 四川, 甘肃)
+    assert set(table["target_docs"]) == {2} and set(table["reference_docs"]) == {2}
+    assert "keyness: region = " in log
+
+
+def test_compare_names_the_keyness_groups_and_refuses_a_group_of_one(tmp_path):
+    folder = _thin(tmp_path, "file,place,year", ["济南,2024", "青岛,2024", "沈阳,2024", "大连,2024", "泉州,2024", "商丘,2024"])
+    code, log = _run(["--corpus", str(folder), "--out", str(tmp_path / "a"), "--compare", "rank=副省级城市"])
+    assert code == 0, log
+    assert set(_read_csv(tmp_path / "a" / "keyness.csv")["target_docs"]) == {4}
+    code, log = _run(["--corpus", str(folder), "--out", str(tmp_path / "b"), "--compare", "province=福建省"])
+    assert code == 1 and "1 documents match" in log and not (tmp_path / "b").exists()
+
+
+def test_the_by_rank_figure_counts_a_capital_in_both_of_its_rank_groups(tmp_path):
+    folder = _thin(tmp_path, "file,place,year", ["济南,2024", "沈阳,2024", "大连,2024", "福州,2024"])
+    code, log = _run(["--corpus", str(folder), "--out", str(tmp_path / "out")])
+    assert code == 0, log
+    table = _read_csv(tmp_path / "out" / "key_slogans_by_rank.csv")
+    docs = table.groupby("rank")["doc_id"].apply(lambda s: sorted(set(s))).to_dict()
+    # 济南 and 沈阳 are 副省级城市 and 省会; 大连 副省级城市 only; 福州 省会 only
+    assert docs == {"副省级城市": ["r0", "r1", "r2"], "省会": ["r0", "r1", "r3"]}
+
+
+def test_place_names_are_kept_out_of_the_bundled_top_terms(bundled):
+    terms = set(_read_csv(bundled[1] / "top_terms.csv")["term"])
+    assert not terms & {"沈阳", "盘锦", "本溪", "商丘", "内江", "济南", "福州", "泉州", "泉港", "辽宁", "山东"}
+
+
+def test_the_second_bundled_corpus_has_its_figures_in_the_repository():
+    folder = ROOT / "figures" / "provinces2026"
+    for stem in ("corpus_overview", "slogan_heatmap", "key_slogans_by_rank", "top_terms", "keyness"):
+        assert (folder / f"{stem}.png").is_file() and (folder / f"{stem}.csv").is_file(), stem
+    keyness = _read_csv(folder / "keyness.csv")
+    assert set(keyness["target_docs"]) == {12} and set(keyness["reference_docs"]) == {19}   # 西部 vs the rest

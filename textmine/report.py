@@ -4,6 +4,8 @@
 
     python -m textmine.report                       # bundled corpus -> ./figures
     python -m textmine.report --corpus my_reports/  # a folder of .txt files + metadata.csv
+    python -m textmine.report --corpus provinces2026 --out figures/provinces2026   # the second bundled corpus
+    python -m textmine.report --corpus "reports/*.csv" --compare region=东部   # tables with a row per report
     python -m textmine.report --corpus my_reports/ --metadata meta.csv --out paper/figs --seed 1
     python -m textmine.report --force               # draw every figure again, refit the topic model
 
@@ -26,8 +28,17 @@ Choices the report makes for you (all from the corpus's metadata):
   reports of different years are not pooled;
 - the "over time" figure follows the place with documents from the most years
   (skipped if no place has more than one);
-- keyness contrasts the province with the most full reports against the other
-  full reports (``--target COLUMN=VALUE`` picks another target group);
+- keyness contrasts a group of full reports with the other full reports, at least
+  two on each side: the province with the most reports, else a region
+  (东部/中部/西部/东北), a rank or a level (:func:`textmine.groups.choose_contrast`);
+  ``--compare COLUMN=VALUE`` picks the target group;
+- a figure that compares groups is skipped, with a one-line reason, when its
+  column is missing or holds one group; the by-rank figure counts a document in
+  every rank group it belongs to (a 副省级城市 that is a 省会 is in both);
+- place names (the corpus's places, their short forms and the places inside
+  them: :func:`textmine.gazetteer.place_stopwords`) are kept out of the TF-IDF,
+  keyness and topic vocabularies, so their terms are policy words
+  (``--keep-place-names`` keeps them);
 - LDA uses a fixed number of topics (``--topics``, default 6) and ``--seed``;
 - the panels section (``panel_*``) is drawn only where the corpus spans more than
   one year or more than one level (else skipped with the reason in the log):
@@ -69,6 +80,8 @@ import pandas as pd
 from ._io import csv_bytes, write_bytes_atomic
 from .corpus import Corpus, load_corpus
 from .errors import TextmineError
+from .groups import choose_contrast, group_problem, parse_compare
+from .schema import rank_groups
 from .tokenize import Tokens, tokens
 from .tokenize.cache import ResultCache
 
@@ -136,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         corpus = _load(args)
         target = _parse_target(args.target) if args.target else None
         outputs = build_report(corpus, args.out, seed=args.seed, topics=args.topics, target=target,
-                               force=args.force, log=_stderr)
+                               force=args.force, drop_places=not args.keep_place_names, log=_stderr)
     except TextmineError as exc:
         return _fail(str(exc), 1)
     except OSError as exc:  # writing failed while the report ran (disk full, folder removed, ...)
@@ -162,14 +175,20 @@ def _fail(message: str, code: int, prefix: str = "error: ") -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m textmine.report",
                                 description="Regenerate every textmine figure (PNG + CSV) from a corpus.")
-    p.add_argument("--corpus", metavar="DIR", help="folder of .txt files with metadata.csv (default: bundled corpus)")
+    p.add_argument("--corpus", metavar="PATH",
+                   help="a folder (.txt/.pdf/.docx, with or without metadata.csv), a table file (.csv, .tsv, .jsonl, "
+                        ".xlsx, .parquet), a quoted glob of them, or a bundled corpus name: seeds, provinces2026 "
+                        "(default: seeds)")
     p.add_argument("--metadata", metavar="CSV", help="metadata table (default: DIR/metadata.csv)")
     p.add_argument("--out", metavar="DIR", default="figures", help="output folder (default: ./figures)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the topic model (default: 0)")
     p.add_argument("--topics", type=int, default=DEFAULT_TOPICS, metavar="K",
                    help=f"number of LDA topics (default: {DEFAULT_TOPICS})")
-    p.add_argument("--target", metavar="COLUMN=VALUE",
-                   help="target group of the keyness figure, e.g. province=辽宁省 (default: chosen from metadata)")
+    p.add_argument("--compare", "--target", dest="target", metavar="COLUMN=VALUE",
+                   help="target group of the keyness figure, e.g. region=东部 or province=辽宁省 (default: chosen "
+                        "from the metadata, at least two documents on each side)")
+    p.add_argument("--keep-place-names", action="store_true",
+                   help="keep place names in the TF-IDF, keyness and topic vocabularies (default: left out)")
     p.add_argument("--force", action="store_true", help="draw every figure again and refit the topic model")
     return p
 
@@ -182,10 +201,8 @@ def _load(args: argparse.Namespace) -> Corpus:
 
 
 def _parse_target(spec: str) -> dict[str, str]:
-    column, sep, value = spec.partition("=")
-    if not sep or not column.strip() or not value.strip():
-        raise TextmineError(f"--target {spec!r}: expected COLUMN=VALUE, e.g. province=辽宁省")
-    return {column.strip(): value.strip()}
+    column, value = parse_compare(spec)
+    return {column: value}
 
 
 def check_out(out: str | os.PathLike) -> Path:
@@ -238,12 +255,15 @@ def _show(path: Path) -> str:
 
 def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: int = 0,
                  topics: int = DEFAULT_TOPICS, target: dict[str, str] | None = None, force: bool = False,
-                 tokenizer: Any = None, log: Log = _stderr) -> list[Output]:
+                 tokenizer: Any = None, drop_places: bool = False, log: Log = _stderr) -> list[Output]:
     """Write every figure of ``corpus`` (PNG + CSV) and a README index into ``out``; return the figures.
 
     One :func:`textmine.tokens` of the corpus (with ``tokenizer``, default
     ``Tokenizer()``) serves every figure. Figures whose key is in the cache are
-    copied from it; ``force=True`` draws them all again.
+    copied from it; ``force=True`` draws them all again. ``drop_places=True``
+    (what ``python -m textmine.report`` passes unless ``--keep-place-names``)
+    adds the corpus's place names to the tokenizer's stopwords
+    (:func:`textmine.gazetteer.place_stopwords`) when no ``tokenizer`` is given.
 
     Examples
     --------
@@ -262,6 +282,13 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     log(f"corpus: {len(corpus)} documents")
     frame = corpus.to_frame()
     groups = _keyness_groups(frame, target)  # checked first: a bad --target fails before the long steps
+    if drop_places and tokenizer is None:
+        from .gazetteer import place_stopwords
+        from .tokenize import Tokenizer
+
+        names = place_stopwords(corpus)
+        tokenizer = Tokenizer(extra_stopwords=names)
+        log(f"place names kept out of TF-IDF, keyness and topics: {len(names)} names and short forms")
     toks = tokens(corpus, tokenizer)
     figures = (_corpus_figures(frame) + _slogan_figures(corpus, frame, log) + _keyword_figures(toks, groups, log)
                + _topic_figures(toks, log, k=topics, seed=seed) + _panel_figures(corpus, toks, frame, log))
@@ -363,10 +390,16 @@ def _slogan_figures(corpus: Corpus, frame: pd.DataFrame, log: Log) -> list[_Figu
                       "slogan_heatmap", freq),
         _table_figure("key_slogans_by_place", f"{'、'.join(KEY_SLOGANS)} per 10,000 characters in each document, "
                       "coloured by administrative level.", "slogans_by_place", freq, KEY_SLOGANS),
-        _table_figure("key_slogans_by_rank", f"The same slogans compared by rank"
-                      f"{f' ({year} documents)' if year else ''}: every document a point, the group mean "
-                      "a line, n documents per group.", "slogans_by_group", same_year, KEY_SLOGANS, group="rank"),
     ]
+    problem = group_problem(same_year, "rank")
+    if problem is not None:
+        log(f"skipped key_slogans_by_rank: {problem}")
+    else:
+        figures.append(_table_figure(
+            "key_slogans_by_rank", f"The same slogans compared by rank{f' ({year} documents)' if year else ''}: "
+            "every document a point, the group mean a line, n documents per group; a document is counted in "
+            "every rank group it belongs to (a 副省级城市 that is also a 省会 is in both).",
+            "slogans_by_group", rank_groups(same_year), KEY_SLOGANS, group="rank"))
     place = _place_with_most_years(frame)
     if place is None:
         log("skipped place_over_time: no place has documents from more than one year")
@@ -626,28 +659,17 @@ def _keyness_groups(frame: pd.DataFrame, target: dict[str, str] | None) -> tuple
     """(target ids, reference ids, target label, reference label) for the keyness figure, or None.
 
     Full reports are compared with full reports when there are at least three of
-    them; the default target is the province with the most such documents.
+    them. The target (``--compare``, else :func:`textmine.groups.choose_contrast`'s
+    choice: the province with the most documents, a region, a rank, a level) and
+    the rest have at least two documents each; None when no grouping allows that.
     """
     pool, kind = frame, "documents"
     if "doctype" in frame and (frame["doctype"] == "report").sum() >= 3:
         pool, kind = frame[frame["doctype"] == "report"], "reports"
-    if target is None:
-        if "province" not in pool or pool["province"].dropna().nunique() < 2:
-            return None
-        counts = pool["province"].value_counts()
-        target = {"province": sorted(counts[counts == counts.max()].index)[0]}
-    (column, value), = target.items()
-    if column not in pool.columns:
-        raise TextmineError(f"--target {column}={value}: no metadata column {column!r} "
-                            f"(columns: {', '.join(map(str, frame.columns))})")
-    selected = pool[column].astype(str) == value
-    if not selected.any():
-        raise TextmineError(f"--target {column}={value}: no {kind} with {column} = {value!r}")
-    if selected.all():
-        raise TextmineError(f"--target {column}={value}: every one of the {kind} matches; nothing to contrast")
-    target_ids, reference_ids = pool.loc[selected, "doc_id"].tolist(), pool.loc[~selected, "doc_id"].tolist()
-    return (target_ids, reference_ids, f"{value} {kind} (n = {len(target_ids)})",
-            f"other {kind} (n = {len(reference_ids)})")
+    contrast = choose_contrast(pool, target, kind=kind)
+    if contrast is None:
+        return None
+    return contrast.target_ids, contrast.reference_ids, contrast.target_label, contrast.reference_label
 
 
 def _index(outputs: list[Output], corpus: Corpus, *, seed: int) -> str:
