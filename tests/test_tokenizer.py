@@ -514,3 +514,64 @@ def test_a_subclass_that_filters_its_own_way_is_called_by_corpus_runs_and_dtm(tm
     assert list(tm.tokens(texts, cache=tmp_path, tokenizer=tok)) == expected
     d = dtm(texts, tokenizer=tok)
     assert "乡村振兴_营商环境" in d.vocabulary
+
+
+# -- fast engine start: rjieba's built-in dictionary, the term table on disk ---
+
+
+def test_rjieba_builtin_dictionary_is_jiebas_dict_txt_when_its_version_is_listed():
+    """The check behind ``data/rjieba_builtin.json``: every word of dict.txt, same frequency and tag."""
+    import rjieba
+
+    from textmine.tokenize import tokenizer as T
+
+    if not T._rjieba_builtin_is_base():  # an unlisted version: the engine adds dict.txt word by word
+        pytest.skip(f"rjieba {T._rjieba_version()} is not listed in data/rjieba_builtin.json")
+    words, freqs, tags = T._read_base_dictionary()
+    builtin, by_word = rjieba.Jieba(), rjieba.Jieba.empty()
+    for _ in map(by_word.add_word, words, freqs, tags):
+        pass
+    assert all(map(builtin.has_word, words))
+    # suggest_freq(w) is max(own frequency, exp of the best split's log-probability + 1): it
+    # exposes each word's frequency and the total; equal for all 349,000 words
+    assert list(map(builtin.suggest_freq, words)) == list(map(by_word.suggest_freq, words))
+    sample = words[::97]
+    assert [builtin.tag(w, False) for w in sample] == [by_word.tag(w, False) for w in sample]
+
+
+def test_rjieba_from_builtin_dictionary_cuts_like_dict_txt_added_word_by_word(monkeypatch):
+    from textmine.tokenize import tokenizer as T
+
+    text = "".join(p.read_text(encoding="utf-8") for p in SEEDS[:4])
+    key = Tokenizer()._dictionary_key()
+    fast = T._build_rjieba(Tokenizer().entries, key)
+    monkeypatch.setattr(T, "_rjieba_builtin_is_base", lambda: False)
+    slow = T._build_rjieba(Tokenizer().entries, key)
+    assert fast(text, False) == slow(text, False)  # and jieba's: test_engines_give_identical_raw_tokens_on_every_seed
+
+
+def test_term_table_is_kept_as_json_and_a_bad_file_is_recomputed(tmp_path, monkeypatch):
+    import json
+
+    from textmine.tokenize import tokenizer as T
+
+    monkeypatch.setenv("TEXTMINE_CACHE_DIR", str(tmp_path))
+    entries = (T.DictEntry("新质生产力", None, "n"), T.DictEntry("算力", 50, None), T.DictEntry("新质生产力", 7, "nz"))
+    calls = []
+
+    def base():
+        calls.append(1)
+        return {"算": 3, "力": 4, "生产力": 20}.get, 1000
+
+    table = T._cached_term_table(entries, "k1", base)
+    # later entries win; freq = max(file freq or floor, base freq, what beats the best split)
+    assert [e.term for e in table] == ["新质生产力", "算力"] and table[0].tag == "nz"
+    assert table == list(T._term_table(entries, *base()).values())
+    path = tmp_path / T.ENGINE_DIR / "terms-k1.json"
+    assert json.loads(path.read_text(encoding="utf-8")) == [list(e) for e in table]
+    calls.clear()
+    assert T._cached_term_table(entries, "k1", base) == table and calls == []  # read, not computed
+    path.write_text('[["其他", 1, null]]', encoding="utf-8")  # another dictionary's table: not used
+    assert T._cached_term_table(entries, "k1", base) == table and calls == [1]
+    path.write_text("not json", encoding="utf-8")
+    assert T._cached_term_table(entries, "k1", base) == table
