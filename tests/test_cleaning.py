@@ -781,3 +781,34 @@ def test_provincial_slogan_counts_change_only_where_furniture_held_them(provinci
         without = slogan_frequency(clean(raw, steps=no_furniture).text, phrases)["count"].to_numpy()
         in_furniture = slogan_frequency(removed or "。", phrases)["count"].to_numpy()
         assert ((without - with_f) == in_furniture * (without != with_f)).all(), place
+
+def _plain_detect_script(text):
+    """detect_script as first written: every Chinese character counted, the distinct ones converted."""
+    from textmine import cleaning as C
+
+    chars = C._HAN.findall(text[: C._SCRIPT_SAMPLE])
+    if not chars:
+        return "unknown"
+    counts = {}
+    for c in chars:
+        counts[c] = counts.get(c, 0) + 1
+    unique = list(counts)
+    converted = C._opencc().convert("\n".join(unique)).split("\n")
+    changed = sum(counts[u] for u, c in zip(unique, converted) if u != c)
+    return "traditional" if changed >= C.TRADITIONAL_SHARE * len(chars) else "simplified"
+
+
+def test_detect_script_with_remembered_characters_gives_the_plain_count():
+    import opencc
+
+    from textmine.cleaning import detect_script
+
+    to_traditional = opencc.OpenCC("s2t").convert
+    texts = [t for _, t in _bundled_raw_texts()]
+    texts += [to_traditional(t) for t in texts[:6]]
+    # around the threshold: 1 traditional character in 20 Chinese ones (5%) and just under it
+    texts += ["經" + "经" * 19, "經" + "经" * 20, "", "GDP 5%", "乾" * 3 + "经济" * 40]
+    got = [detect_script(t) for t in texts]
+    assert got == [_plain_detect_script(t) for t in texts]
+    assert got[-5:] == ["traditional", "simplified", "unknown", "unknown", "simplified"]
+    assert "traditional" in got[:-5]
