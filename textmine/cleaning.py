@@ -383,7 +383,7 @@ def _edge_lines(text: str, spans: list[tuple[int, int]], rules: FurnitureRules) 
     if rules.ui is None and rules.label is None and rules.caption is None:
         return set()
     lines = [text[s:e].strip() for s, e in spans]
-    compact = [_WS_RE.sub("", ln) for ln in lines]
+    compact = ["".join(ln.split()) for ln in lines]  # without whitespace (str.split splits on what \s matches)
     n = len(lines)
 
     def prose(i: int) -> bool:
