@@ -119,3 +119,14 @@ def test_written_files_get_the_usual_permissions_not_owner_only(tmp_path):
     finally:
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+
+def test_a_few_letters_of_another_script_in_chinese_text_are_allowed_up_to_two_percent():
+    from textmine._io import check_plausible
+
+    check_plausible("经" * 98 + "ии", where="a.txt")  # 2 of 100 characters: allowed
+    check_plausible("经 " * 98 + "ии", where="a.txt")  # spaces are not counted: still 2 of 100
+    check_plausible("经济发展", where="a.txt")  # none at all
+    with pytest.raises(CorpusError, match="3 of 100 characters"):
+        check_plausible("经 " * 97 + "иии", where="a.txt")

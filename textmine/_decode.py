@@ -173,11 +173,11 @@ def check_plausible(text: str, *, where: str) -> None:
             raise CorpusError(f"{where}: decodes to {n} {what} character(s), first U+{ord(m.group(0)):04X} at "
                               f"character {m.start()}; the file is probably in another encoding or damaged: "
                               "pass encoding= or re-save it as UTF-8")
-    n_han = len(_HAN.findall(text))
-    if n_han:
+    if _HAN.search(text) is not None:
         wrong = _WRONG_SCRIPT.findall(text)
-        n_chars = sum(1 for ch in text if not ch.isspace())
-        if len(wrong) > 0.02 * n_chars:
+        # counted only when needed: a whole report counted character by character costs more than reading it
+        n_chars = len(text) - sum(map(str.isspace, text)) if wrong else 0
+        if wrong and len(wrong) > 0.02 * n_chars:
             raise CorpusError(f"{where}: decodes to implausible text ({len(wrong)} of {n_chars} characters are "
                               f"Cyrillic, Greek, box-drawing or half-width kana in Chinese text, e.g. {wrong[0]!r}); "
                               "the file is probably in another encoding: pass encoding= or re-save it as UTF-8")
