@@ -575,3 +575,16 @@ def test_term_table_is_kept_as_json_and_a_bad_file_is_recomputed(tmp_path, monke
     assert T._cached_term_table(entries, "k1", base) == table and calls == [1]
     path.write_text("not json", encoding="utf-8")
     assert T._cached_term_table(entries, "k1", base) == table
+
+
+def test_unpickled_copies_of_one_tokenizer_share_what_their_filters_learned():
+    """A worker unpickles the tokenizer once per chunk: the copies share the filter verdicts."""
+    tok = Tokenizer(drop_single=False)
+    assert tok.fingerprint  # computed before pickling, as a corpus run does
+    first = pickle.loads(pickle.dumps(tok))
+    assert first("推进营商环境建设，") == ["营商环境", "建设"]  # 推进 is a report stopword
+    second = pickle.loads(pickle.dumps(tok))
+    assert second._verdicts.get("营商环境") == "营商环境" and second._verdicts.get("，") == ""  # "" = dropped
+    other = pickle.loads(pickle.dumps(Tokenizer(drop_single=True, drop_stopwords=False)))
+    assert "营商环境" not in other._verdicts  # other settings, other verdicts
+    assert other("推进营商环境建设，") == ["推进", "营商环境", "建设"]

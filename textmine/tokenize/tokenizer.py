@@ -444,6 +444,8 @@ _BUILDERS = {"jieba": _build_jieba, "rjieba": _build_rjieba}
 _ENGINES: OrderedDict[tuple[str, str], Callable[[str, bool], list[str]]] = OrderedDict()
 _ENGINES_MAX = 8  # an engine takes 60-80 MB
 _ENGINES_LOCK = threading.Lock()
+#: Filter verdicts by tokenizer fingerprint, shared by the copies a worker process unpickles.
+_VERDICTS: OrderedDict[str, dict[str, str]] = OrderedDict()
 
 
 def _engine(name: str, entries: tuple[DictEntry, ...], key: str) -> Callable[[str, bool], list[str]]:
@@ -636,6 +638,13 @@ class Tokenizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        fingerprint = state.get("_fingerprint")
+        if fingerprint is not None:  # a worker gets a copy per chunk: copies of one tokenizer share verdicts
+            with _ENGINES_LOCK:
+                self._verdicts = _VERDICTS.pop(fingerprint, None) or {}
+                _VERDICTS[fingerprint] = self._verdicts  # most recent last
+                while len(_VERDICTS) > _ENGINES_MAX:
+                    _VERDICTS.popitem(last=False)
 
     # -- tokenizing ------------------------------------------------------------
 
@@ -672,7 +681,7 @@ class Tokenizer:
         ``""`` if dropped.
         """
         if len(self._verdicts) > 2_000_000:
-            self._verdicts = {}
+            self._verdicts.clear()
         verdict = token if self._keep(token) else ""
         self._verdicts[token] = verdict
         return verdict
