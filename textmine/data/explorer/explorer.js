@@ -112,7 +112,8 @@
   // ---------------------------------------------------------------- header
   $("title").textContent = D.title;
   var years = D.docs.map(function (d) { return d.meta[D.columns.indexOf("year")]; }).filter(function (y) { return y !== null; });
-  var span = years.length ? " · " + Math.min.apply(null, years) + "–" + Math.max.apply(null, years) : "";
+  var y0 = Math.min.apply(null, years), y1 = Math.max.apply(null, years);
+  var span = years.length ? " · " + (y0 === y1 ? y0 : y0 + "–" + y1) : "";
   $("subtitle").textContent = D.docs.length + " documents" + span + " · " + D.figures.length + " figures · " +
     D.n_chars.toLocaleString("en") + " characters after cleaning" + (D.note ? " · " + D.note : "");
 
