@@ -16,6 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# One report (figures, CSVs and the explorer page index.html) per bundled corpus.
 report: $(VENV)/.installed
 	$(PY) -m textmine.report
 	$(PY) -m textmine.report --corpus provinces2026 --out figures/provinces2026

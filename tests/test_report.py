@@ -96,7 +96,8 @@ def test_every_figure_comes_as_png_with_its_csv_and_nothing_else(bundled):
     for stem in EXPECTED:
         assert (out / f"{stem}.png").read_bytes()[:8] == PNG, stem
         assert len(_read_csv(out / f"{stem}.csv")) > 0, stem
-    assert {p.name for p in out.iterdir()} == {f"{s}.{e}" for s in EXPECTED for e in ("png", "csv")} | {"README.md"}
+    assert {p.name for p in out.iterdir()} == ({f"{s}.{e}" for s in EXPECTED for e in ("png", "csv")}
+                                               | {"README.md", "index.html", "explorer_data.js"})
 
 
 def test_one_tokens_serves_every_figure_each_document_segmented_once(bundled):
@@ -117,7 +118,22 @@ def test_the_log_says_where_each_file_went_and_the_index_lists_them(bundled):
     for stem in EXPECTED:
         assert f"({stem}.png)" in index and f"({stem}.csv)" in index
     assert _figure_lines(log, "wrote") == set(EXPECTED)
-    assert "done: 14 figures" in log and "(14 drawn, 0 from the cache)" in log and "Traceback" not in log
+    assert f"Done: {len(EXPECTED)} figures" in log and "Traceback" not in log
+    assert "same bytes" not in log and "from the cache" not in log  # no talk about the machinery
+
+
+def test_one_line_per_step_with_its_time_and_the_last_line_says_where_to_open_the_explorer(bundled):
+    _, out, log, _ = bundled
+    lines = log.strip().splitlines()
+    assert lines[0] == "Corpus: 11 documents"
+    assert re.search(r"^counting slogans: \d+\.\d s$", log, flags=re.M)
+    assert re.search(r"^fitting LDA topic model \(K = 6, seed 0\): \d+\.\d s$", log, flags=re.M)
+    assert not any(line.endswith("...") for line in lines)  # no separate start lines
+    assert lines[-1] == (f"Done: {len(EXPECTED)} figures with their data in {out}/. Open {out / 'index.html'} in a web browser "
+                         "to explore them and search the texts.")
+    data = (out / "explorer_data.js").read_text(encoding="utf-8")
+    for stem in EXPECTED:
+        assert f'"stem":"{stem}"' in data
 
 
 def test_the_committed_figures_are_what_the_report_draws(bundled):
@@ -177,7 +193,7 @@ def test_a_second_run_computes_nothing_and_touches_no_file(copy_of_bundled):
     code, log = _run(["--out", str(copy_of_bundled)])
     assert code == 0, log
     assert _figure_lines(log, "unchanged") == set(EXPECTED) and not _figure_lines(log, "wrote")
-    assert "tokenizing" not in log and "LDA" not in log and "(0 drawn, 14 from the cache)" in log
+    assert "tokenizing" not in log and "LDA" not in log
     assert _files(copy_of_bundled) == before and _mtimes(copy_of_bundled) == times
 
 
@@ -227,7 +243,9 @@ def test_a_different_seed_redraws_the_topic_figures_only(copy_of_bundled):
     assert _figure_lines(log, "unchanged") == set(EXPECTED) - TOPIC_FIGURES
     after = _files(copy_of_bundled)
     changed = {name for name in before if after[name] != before[name]}
-    assert changed == {f"{s}.{ext}" for s in TOPIC_FIGURES for ext in ("png", "csv")} | {"README.md"}
+    # the explorer's index carries the figures' tables, so it changes with the topic CSVs
+    assert changed == {f"{s}.{ext}" for s in TOPIC_FIGURES for ext in ("png", "csv")} | {"README.md",
+                                                                                        "explorer_data.js"}
     assert "(seed 1)" in after["README.md"].decode("utf-8")
 
 
@@ -396,7 +414,7 @@ def test_force_draws_every_figure_again_with_the_same_bytes(small, tmp_path):
     before = _files(out)
     code, again = _run([*argv, "--out", str(out), "--force"])
     assert code == 0, again
-    assert again.count("(drawn again, same bytes)") == len(drawn) >= 4
+    assert _figure_lines(again, "unchanged") == drawn and len(drawn) >= 4  # the same bytes
     assert _files(out) == before
 
 
@@ -490,3 +508,28 @@ def test_the_second_bundled_corpus_has_its_figures_in_the_repository():
         assert (folder / f"{stem}.png").is_file() and (folder / f"{stem}.csv").is_file(), stem
     keyness = _read_csv(folder / "keyness.csv")
     assert set(keyness["target_docs"]) == {12} and set(keyness["reference_docs"]) == {19}   # 西部 vs the rest
+    corpus = report._load(report._parser().parse_args(argv))
+    outputs = report.build_report(corpus, out, force=True, log=lambda message: None)
+    assert {o.stem for o in outputs if o.status == "drawn"} == drawn  # drawn, not copied from the cache
+
+
+# --- figure formats ---------------------------------------------------------------------------
+
+
+def test_each_requested_format_is_written_beside_the_csv(small, tmp_path):
+    argv, _, _ = small
+    code, log = _run([*argv, "--out", str(tmp_path / "v"), "--format", "png,svg,pdf"])
+    assert code == 0, log
+    out = tmp_path / "v"
+    assert (out / "slogan_heatmap.png").read_bytes()[:8] == PNG
+    assert (out / "slogan_heatmap.pdf").read_bytes()[:5] == b"%PDF-"
+    assert b"<svg" in (out / "slogan_heatmap.svg").read_bytes()[:500]
+    assert "slogan_heatmap.svg" in (out / "explorer_data.js").read_text(encoding="utf-8")  # linked on the page
+
+
+def test_an_unknown_format_is_a_one_line_error_before_any_work(tmp_path):
+    code, log = _run(["--out", str(tmp_path / "out"), "--format", "png,gif"])
+    assert code == 1
+    assert log.strip() == ("textmine.report: error: --format 'png,gif': unknown format 'gif'; "
+                           "use one or more of png, svg, pdf, e.g. --format png,pdf")
+    assert not (tmp_path / "out").exists()

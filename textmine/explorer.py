@@ -27,6 +27,7 @@ corpus size; the same corpus and figures give byte-identical files.
 
 from __future__ import annotations
 
+import filecmp
 import html
 import json
 import math
@@ -86,7 +87,8 @@ def write_explorer(corpus_or_texts: Any, out: str | os.PathLike, *,
     Returns
     -------
     list of Path
-        ``[out/explorer_data.js, out/index.html]``, both written atomically.
+        ``[out/explorer_data.js, out/index.html]``, both written atomically (a file that
+        would not change is left untouched).
 
     Examples
     --------
@@ -115,8 +117,9 @@ def write_explorer(corpus_or_texts: Any, out: str | os.PathLike, *,
                 forms.append(form)
     meta_columns = ["place", "province", "level", "rank", "year", "doctype", "n_chars"]
     data_path = out / EXPLORER_DATA
+    fresh = out / f".{EXPLORER_DATA}.new"  # compared with the file in place: unchanged files are not touched
     n_chars = 0
-    with atomic_open(data_path, "w", newline="\n") as fh:
+    with atomic_open(fresh, "w", newline="\n") as fh:
         fh.write("/* textmine explorer index: written by textmine.explorer.write_explorer */\n")
         fh.write("window.TEXTMINE_EXPLORER = {")
         _field(fh, "format", _FORMAT, first=True)
@@ -135,8 +138,18 @@ def write_explorer(corpus_or_texts: Any, out: str | os.PathLike, *,
             fh.write(("," if i else "") + "\n" + _json(_doc_entry(doc, text, meta_columns, forms, form_slogan)))
         fh.write("],\n")
         fh.write(f'"n_chars": {n_chars}}};\n')
+    if data_path.is_file() and filecmp.cmp(fresh, data_path, shallow=False):
+        fresh.unlink()
+    else:
+        os.replace(fresh, data_path)
+    page_path = out / EXPLORER_PAGE
     page = _page(title or "textmine explorer")
-    page_path = write_text_atomic(out / EXPLORER_PAGE, page)
+    try:
+        same = page_path.read_text(encoding="utf-8") == page
+    except (OSError, UnicodeDecodeError):
+        same = False
+    if not same:
+        write_text_atomic(page_path, page)
     return [data_path, page_path]
 
 

@@ -8,10 +8,14 @@
     python -m textmine.report --corpus "reports/*.csv" --compare region=东部   # tables with a row per report
     python -m textmine.report --corpus my_reports/ --metadata meta.csv --out paper/figs --seed 1
     python -m textmine.report --force               # draw every figure again, refit the topic model
+    python -m textmine.report --format png,svg,pdf  # vector files too (the Chinese glyphs go with them)
 
-Each figure ``NAME.png`` is written next to ``NAME.csv``, the rows it draws to 8
-significant digits, plus a ``README.md`` index; every file atomically, and only
-when its bytes change. The module only composes the library::
+Each figure ``NAME.png`` (and ``NAME.svg`` / ``NAME.pdf`` with ``--format``) is written
+next to ``NAME.csv``, the rows it draws to 8 significant digits, plus a ``README.md``
+index and the explorer page ``index.html`` (:func:`textmine.explorer.write_explorer`):
+figures, tables, a search over the texts, every document; every file atomically, and
+only when its bytes change. The log says what each step did and how long it took, and
+its last line where to open the explorer. The module only composes the library::
 
     corpus ─▶ tokens(corpus) ─┬─▶ slogan_frequency ─▶ plots.slogan_heatmap, slogans_by_place, ...
                               ├─▶ top_terms, keyness ─▶ plots.top_terms_grid, keyness_chart
@@ -61,7 +65,7 @@ SIGTERM stops the run at once (exit code 130 / 143), leaving no half-written fil
 
 from __future__ import annotations
 
-__all__ = ["build_report", "check_out", "main", "Output", "KEY_SLOGANS", "DEFAULT_TOPICS", "DPI"]
+__all__ = ["build_report", "check_out", "main", "Output", "KEY_SLOGANS", "DEFAULT_TOPICS", "DPI", "FORMATS"]
 
 import argparse
 import hashlib
@@ -91,6 +95,9 @@ KEY_SLOGANS = ("新质生产力", "民营经济", "营商环境")
 DEFAULT_TOPICS = 6
 #: Resolution of the PNG files.
 DPI = 200
+#: Figure formats ``--format`` accepts (PNG is the default; the PDF embeds a subset of the CJK font,
+#: the SVG draws the glyphs as outlines).
+FORMATS = ("png", "svg", "pdf")
 #: Figure CSVs keep 8 significant digits: LDA weights differ between CPUs in their last digits.
 CSV_FLOAT_FORMAT = "%.8g"
 #: Libraries whose versions decide a figure's bytes.
@@ -108,6 +115,8 @@ class Output:
 
     ``"drawn"``: drawn in this run; ``"cached"``: its bytes came from the cache
     (nothing computed). Either way a file is rewritten only when its bytes change.
+    ``png`` is the first image file (a PNG unless ``--format`` leaves PNG out),
+    ``images`` all of them; the caption says what the figure averaged or left out to fit a page.
     """
 
     stem: str
@@ -115,6 +124,7 @@ class Output:
     png: Path
     csv: Path
     status: str = "drawn"
+    images: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,11 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        formats = _parse_formats(args.format)
         check_out(args.out)  # before any work: a bad --out costs nothing
         corpus = _load(args)
         target = _parse_target(args.target) if args.target else None
         outputs = build_report(corpus, args.out, seed=args.seed, topics=args.topics, target=target,
-                               force=args.force, drop_places=not args.keep_place_names, log=_stderr)
+                               force=args.force, drop_places=not args.keep_place_names, formats=formats, log=_stderr)
     except TextmineError as exc:
         return _fail(str(exc), 1)
     except OSError as exc:  # writing failed while the report ran (disk full, folder removed, ...)
@@ -161,9 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("terminated (no half-written files are left behind)", 143, prefix="")
     finally:
         signal.signal(signal.SIGTERM, previous)
-    drawn = sum(o.status == "drawn" for o in outputs)
-    _stderr(f"done: {len(outputs)} figures in {_show(Path(args.out))} "
-            f"({drawn} drawn, {len(outputs) - drawn} from the cache)")
+    _stderr(f"Done: {len(outputs)} figures with their data in {_show(Path(args.out))}/. "
+            f"Open {_show(Path(args.out) / 'index.html')} in a web browser to explore them and search the texts.")
     return 0
 
 
@@ -189,6 +199,9 @@ def _parser() -> argparse.ArgumentParser:
                         "from the metadata, at least two documents on each side)")
     p.add_argument("--keep-place-names", action="store_true",
                    help="keep place names in the TF-IDF, keyness and topic vocabularies (default: left out)")
+    p.add_argument("--format", default="png", metavar="LIST",
+                   help="figure formats, comma-separated from png, svg, pdf (default: png); "
+                        "SVG and PDF carry the Chinese glyphs with them")
     p.add_argument("--force", action="store_true", help="draw every figure again and refit the topic model")
     return p
 
@@ -198,6 +211,20 @@ def _load(args: argparse.Namespace) -> Corpus:
         return load_corpus()
     folder = args.corpus if args.corpus is not None else str(Path(args.metadata).parent)
     return load_corpus(folder, metadata=args.metadata)
+
+
+def _parse_formats(spec: str) -> tuple[str, ...]:
+    """``"png,pdf"`` -> ``("png", "pdf")``; an unknown or empty list is a one-line error.
+
+    >>> _parse_formats(" PNG, svg,png ")
+    ('png', 'svg')
+    """
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in spec.split(",") if f.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise TextmineError(f"--format {spec!r}: {'unknown format ' + repr(unknown[0]) if unknown else 'no format'}; "
+                            f"use one or more of {', '.join(FORMATS)}, e.g. --format png,pdf")
+    return formats
 
 
 def _parse_target(spec: str) -> dict[str, str]:
@@ -255,8 +282,13 @@ def _show(path: Path) -> str:
 
 def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: int = 0,
                  topics: int = DEFAULT_TOPICS, target: dict[str, str] | None = None, force: bool = False,
-                 tokenizer: Any = None, drop_places: bool = False, log: Log = _stderr) -> list[Output]:
-    """Write every figure of ``corpus`` (PNG + CSV) and a README index into ``out``; return the figures.
+                 tokenizer: Any = None, drop_places: bool = False, formats: Sequence[str] = ("png",),
+                 explorer: bool = True, log: Log = _stderr) -> list[Output]:
+    """Write every figure of ``corpus`` (PNG + CSV), a README index and the explorer into ``out``.
+
+    Returns the figures. ``formats``: the image files of each figure (``png``, ``svg``,
+    ``pdf``); ``explorer``: also write ``index.html`` + ``explorer_data.js``
+    (:func:`textmine.explorer.write_explorer`).
 
     One :func:`textmine.tokens` of the corpus (with ``tokenizer``, default
     ``Tokenizer()``) serves every figure. Figures whose key is in the cache are
@@ -277,9 +309,12 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     ['corpus_overview', 'slogan_heatmap', 'key_slogans_by_place', 'key_slogans_by_rank', 'place_over_time', 'top_terms']
     """
     out = check_out(out)
+    formats = tuple(formats)
+    if not formats or any(f not in FORMATS for f in formats):
+        raise TextmineError(f"formats {formats!r}: use one or more of {', '.join(FORMATS)}")
     if len(corpus) == 0:
         raise TextmineError("the corpus has no documents; nothing to report")
-    log(f"corpus: {len(corpus)} documents")
+    log(f"Corpus: {len(corpus):,} documents")
     frame = corpus.to_frame()
     groups = _keyness_groups(frame, target)  # checked first: a bad --target fails before the long steps
     if drop_places and tokenizer is None:
@@ -293,14 +328,23 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     figures = (_corpus_figures(frame) + _slogan_figures(corpus, frame, log) + _keyword_figures(toks, groups, log)
                + _topic_figures(toks, log, k=topics, seed=seed) + _panel_figures(corpus, toks, frame, log))
     cache = ResultCache()
-    outputs = [o for o in (_produce(f, out, cache, force, log) for f in figures) if o is not None]
-    _write_if_changed(out / "README.md", _index(outputs, corpus, seed=seed).encode("utf-8"), log)
+    outputs = [o for o in (_produce(f, out, cache, force, log, formats) for f in figures) if o is not None]
+    _replace_if_changed(out / "README.md", _index(outputs, corpus, seed=seed).encode("utf-8"))
+    if explorer:
+        from .explorer import EXPLORER_DATA, write_explorer
+
+        with _step(log, "writing the explorer page (index.html)") as step:
+            write_explorer(corpus, out, figures={o.stem: o.caption for o in outputs},
+                           title=f"textmine: {len(corpus):,} documents")
+            step.detail = f"{(out / EXPLORER_DATA).stat().st_size / 1e6:.1f} MB of searchable text and tables"
     return outputs
 
 
-def _produce(fig: _Figure, out: Path, cache: ResultCache, force: bool, log: Log) -> Output | None:
-    """The figure's bytes from the cache, or drawn now (and cached); its two files written where changed."""
-    files = None if force else cache.get(fig.key)
+def _produce(fig: _Figure, out: Path, cache: ResultCache, force: bool, log: Log,
+             formats: Sequence[str] = ("png",)) -> Output | None:
+    """The figure's bytes from the cache, or drawn now (and cached); its files written where changed."""
+    key = _key(fig.key, list(formats)) if tuple(formats) != ("png",) else fig.key
+    files = None if force else cache.get(key)
     status = "cached"
     if files is None:
         drawn = fig.draw()
@@ -308,20 +352,23 @@ def _produce(fig: _Figure, out: Path, cache: ResultCache, force: bool, log: Log)
             return None
         from . import plots
 
-        files = {"png": plots.figure_bytes(drawn, "png", dpi=DPI),
-                 "csv": csv_bytes(plots.figure_data(drawn), float_format=CSV_FLOAT_FORMAT)}
-        cache.put(fig.key, files)
+        files = {fmt: plots.figure_bytes(drawn, fmt, dpi=DPI) for fmt in formats}
+        files["csv"] = csv_bytes(plots.figure_data(drawn), float_format=CSV_FLOAT_FORMAT)
+        files["note"] = getattr(drawn, "textmine_note", "").encode("utf-8")  # what was averaged or left out
+        cache.put(key, files)
         status = "drawn"
-    png, csv = out / f"{fig.stem}.png", out / f"{fig.stem}.csv"
-    wrote_png, wrote_csv = _replace_if_changed(png, files["png"]), _replace_if_changed(csv, files["csv"])
-    if wrote_png and wrote_csv:
-        log(f"wrote {_show(png)} + {csv.name}")
-    elif wrote_png or wrote_csv:
-        written, same = (png, csv) if wrote_png else (csv, png)
-        log(f"wrote {_show(written)} ({same.name} unchanged)")
+    paths = {out / f"{fig.stem}.{ext}": files[ext] for ext in (*formats, "csv")}
+    wrote = [p for p, data in paths.items() if _replace_if_changed(p, data)]
+    same = [p for p in paths if p not in wrote]
+    if wrote:
+        log(f"wrote {' + '.join([_show(wrote[0])] + [p.name for p in wrote[1:]])}"
+            + (f" ({' + '.join(p.name for p in same)} unchanged)" if same else ""))
     else:
-        log(f"unchanged {_show(png)} + {csv.name}{' (drawn again, same bytes)' if status == 'drawn' else ''}")
-    return Output(fig.stem, fig.caption, png, csv, status)
+        log(f"unchanged {' + '.join([_show(same[0])] + [p.name for p in same[1:]])}")
+    images = tuple(out / f"{fig.stem}.{fmt}" for fmt in formats)
+    note = files.get("note", b"").decode("utf-8")
+    caption = f"{fig.caption} {note[0].upper()}{note[1:]}." if note else fig.caption
+    return Output(fig.stem, caption, images[0], out / f"{fig.stem}.csv", status, images)
 
 
 def _replace_if_changed(path: Path, data: bytes) -> bool:
@@ -335,23 +382,20 @@ def _replace_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def _write_if_changed(path: Path, data: bytes, log: Log) -> None:
-    log(f"{'wrote' if _replace_if_changed(path, data) else 'unchanged'} {_show(path)}")
-
-
 class _step:
-    """Context manager logging a long step and its duration."""
+    """Context manager logging a step and its duration in one line when it ends (plus ``detail``)."""
 
     def __init__(self, log: Log, what: str) -> None:
-        self.log, self.what = log, what
+        self.log, self.what, self.detail = log, what, ""
 
-    def __enter__(self) -> None:
+    def __enter__(self) -> "_step":
         self.start = time.perf_counter()
-        self.log(f"{self.what} ...")
+        return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            self.log(f"  {self.what}: {time.perf_counter() - self.start:.1f} s")
+            self.log(f"{self.what}: {time.perf_counter() - self.start:.1f} s"
+                     + (f" ({self.detail})" if self.detail else ""))
 
 
 # ---------------------------------------------------------------------------
@@ -599,8 +643,12 @@ def _key(*parts: Any) -> str:
 
 def _canonical(value: Any) -> Any:
     if isinstance(value, (pd.DataFrame, pd.Series)):
+        # every value, hashed row by row (8 bytes a row): a 5,000-document slogan table is
+        # 750,000 rows, whose CSV text would cost hundreds of MB just to be digested
         table = value.to_frame() if isinstance(value, pd.Series) else value
-        return [[str(c) for c in table.columns], [str(t) for t in table.dtypes], table.to_csv(lineterminator="\n")]
+        rows = pd.util.hash_pandas_object(table, index=True, categorize=False).to_numpy()
+        return [[str(c) for c in table.columns], [str(t) for t in table.dtypes], len(table),
+                hashlib.sha256(rows.tobytes()).hexdigest()]
     if isinstance(value, (set, frozenset)):
         return sorted(map(str, value))
     if hasattr(value, "item"):  # numpy scalars
