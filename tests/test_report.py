@@ -416,6 +416,9 @@ def test_force_draws_every_figure_again_with_the_same_bytes(small, tmp_path):
     assert code == 0, again
     assert _figure_lines(again, "unchanged") == drawn and len(drawn) >= 4  # the same bytes
     assert _files(out) == before
+    corpus = report._load(report._parser().parse_args(argv))
+    outputs = report.build_report(corpus, out, force=True, log=lambda message: None)
+    assert {o.stem for o in outputs if o.status == "drawn"} == drawn  # drawn, not copied from the cache
 
 
 # --- the panels section ------------------------------------------------------------------
@@ -508,9 +511,6 @@ def test_the_second_bundled_corpus_has_its_figures_in_the_repository():
         assert (folder / f"{stem}.png").is_file() and (folder / f"{stem}.csv").is_file(), stem
     keyness = _read_csv(folder / "keyness.csv")
     assert set(keyness["target_docs"]) == {12} and set(keyness["reference_docs"]) == {19}   # 西部 vs the rest
-    corpus = report._load(report._parser().parse_args(argv))
-    outputs = report.build_report(corpus, out, force=True, log=lambda message: None)
-    assert {o.stem for o in outputs if o.status == "drawn"} == drawn  # drawn, not copied from the cache
 
 
 # --- figure formats ---------------------------------------------------------------------------
