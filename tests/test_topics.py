@@ -220,10 +220,10 @@ def test_relevance_ranks_by_lambda_weighted_lift(fitted):
     # by hand, topic 0, lam = 0.6: 0.6*log(phi) + 0.4*log(phi / p(w))
     score = {w: 0.6 * np.log(p) + 0.4 * np.log(p / (c / 180)) for w, p, c in zip("乙丙甲", phi[0], [110, 20, 50])}
     expected = sorted(score, key=score.get, reverse=True)
-    got = tm.topic_terms(3, by="relevance", lam=0.6).query("topic == 0")
+    got = tm.topic_terms(3, order="relevance", lam=0.6).query("topic == 0")
     assert got["term"].tolist() == expected == ["丙", "乙", "甲"]
     assert got["score"].tolist() == pytest.approx([score[w] for w in expected])
-    assert tm.topic_terms(3, by="relevance", lam=1.0).query("topic == 0")["term"].tolist() == ["乙", "丙", "甲"]
+    assert tm.topic_terms(3, order="relevance", lam=1.0).query("topic == 0")["term"].tolist() == ["乙", "丙", "甲"]
 
 
 def test_frex_prefers_exclusive_frequent_terms(fitted):
@@ -232,10 +232,10 @@ def test_frex_prefers_exclusive_frequent_terms(fitted):
     tm = _with_topics(fitted, phi, counts=[1, 1, 1])
     # topic 0 by hand: exclusivity 乙 .5, 丙 .976, 甲 .169 -> ECDF ranks 2/3, 1, 1/3;
     # frequency ranks 1, 2/3, 1/3; FREX(w=.5) = 1 / (.5/ex + .5/fr): 乙 .8, 丙 .8, 甲 1/3
-    got = tm.topic_terms(3, by="frex").query("topic == 0")
+    got = tm.topic_terms(3, order="frex").query("topic == 0")
     assert got["score"].tolist() == pytest.approx([0.8, 0.8, 1 / 3])
     assert got["term"].tolist() == ["乙", "丙", "甲"]           # ties keep vocabulary order
-    assert tm.topic_terms(1, by="frex", frexweight=1.0).query("topic == 0")["term"].tolist() == ["丙"]
+    assert tm.topic_terms(1, order="frex", frexweight=1.0).query("topic == 0")["term"].tolist() == ["丙"]
 
 
 def test_describe_gives_three_term_lists_and_each_topics_share(fitted):

@@ -678,13 +678,13 @@ class TopicModel:
             counts[term_id] = count
         return counts
 
-    def topic_terms(self, n: int = 10, *, by: str = "probability", lam: float = 0.6,
+    def topic_terms(self, n: int = 10, *, order: str = "probability", lam: float = 0.6,
                     frexweight: float = 0.5) -> pd.DataFrame:
         """Top ``n`` terms of every topic: ``DataFrame(topic, term_rank, term, weight)`` (1 = top).
 
         The position is ``term_rank``, as in :func:`textmine.top_terms`: ``rank`` is a metadata
         column (副省级城市, 地级市, …) and means that in every result.
-        ``weight`` is the term's probability in the topic. ``by`` ranks the terms:
+        ``weight`` is the term's probability in the topic. ``order`` ranks the terms:
 
         - ``"probability"``: the most probable terms (frequent words dominate every topic);
         - ``"relevance"``: ``lam * log p(w|k) + (1 - lam) * log(p(w|k) / p(w))`` (Sievert & Shirley
@@ -693,42 +693,42 @@ class TopicModel:
           exclusivity ``p(w|k) / sum_j p(w|j)`` and by probability, ``frexweight`` on exclusivity
           (Bischof & Airoldi 2012; stm's ``labelTopics``, default weight 0.5).
 
-        With ``by="relevance"`` or ``"frex"`` a ``score`` column holds the ranking value.
+        With ``order="relevance"`` or ``"frex"`` a ``score`` column holds the ranking value.
         """
         self._check_fitted()
         phi = self.topic_word_
-        if by == "probability":
+        if order == "probability":
             score = phi
-        elif by == "relevance":
+        elif order == "relevance":
             if not 0 <= lam <= 1:
                 raise TextmineError(f"lam must be between 0 and 1, got {lam!r}")
             counts = self.term_counts()
             p_w = counts / counts.sum()
             with np.errstate(divide="ignore"):
                 score = lam * np.log(phi) + (1 - lam) * np.log(phi / p_w)
-        elif by == "frex":
+        elif order == "frex":
             score = _frex(phi, frexweight)
         else:
-            raise TextmineError(f"by must be 'probability', 'relevance' or 'frex', got {by!r}")
+            raise TextmineError(f"order must be 'probability', 'relevance' or 'frex', got {order!r}")
         vocab = self.vocabulary()
         rows = []
         for topic, ids in enumerate(_top_ids(score, n)):
             for rank, term_id in enumerate(ids, start=1):
                 row = [topic, rank, vocab[term_id], float(phi[topic, term_id])]
-                if by != "probability":
+                if order != "probability":
                     row.append(float(score[topic, term_id]))
                 rows.append(row)
         return pd.DataFrame(rows, columns=["topic", "term_rank", "term", "weight",
-                                           *(["score"] if by != "probability" else [])])
+                                           *(["score"] if order != "probability" else [])])
 
     def topic_term_matrix(self) -> np.ndarray:
         """Topics x terms probabilities (rows sum to 1); columns follow ``dictionary_`` ids."""
         self._check_fitted()
         return self.topic_word_
 
-    def labels(self, n: int = 3, sep: str = "·", *, by: str = "probability") -> pd.Series:
+    def labels(self, n: int = 3, sep: str = "·", *, order: str = "probability") -> pd.Series:
         """A short label per topic from its top ``n`` terms, e.g. ``"新质生产力·产业·创新"``."""
-        terms = self.topic_terms(n=n, by=by)
+        terms = self.topic_terms(n=n, order=order)
         labels = terms.groupby("topic", sort=True)["term"].agg(lambda s: sep.join(s))
         return labels.rename("label").rename_axis("topic")
 
@@ -742,8 +742,8 @@ class TopicModel:
         """
         self._check_fitted()
         overall = self.prevalence(by=None).set_index("topic")["share"]
-        columns = {"probability": self.topic_terms(n), "frex": self.topic_terms(n, by="frex"),
-                   "relevance": self.topic_terms(n, by="relevance", lam=lam)}
+        columns = {"probability": self.topic_terms(n), "frex": self.topic_terms(n, order="frex"),
+                   "relevance": self.topic_terms(n, order="relevance", lam=lam)}
         frame = pd.DataFrame({"topic": range(self.k_), "share": overall.reindex(range(self.k_)).to_numpy()})
         for name, table in columns.items():
             frame[name] = table.groupby("topic", sort=True)["term"].agg(sep.join).reindex(range(self.k_)).to_numpy()
