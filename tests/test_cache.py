@@ -284,6 +284,15 @@ def test_clear_removes_entries_and_bundles(tmp_path):
     assert entries(tmp_path) == [] and bundles(tmp_path) == [] and not legacy.exists()
 
 
+
+def test_clear_cache_also_removes_the_engines_term_tables(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    Tokenizer(extra_terms=["清除测试词"])("清除测试词")  # a new dictionary: its term table is written
+    tables = list((tmp_path / "engines").glob("*.json"))
+    assert len(tables) == 1
+    assert tm.clear_cache() >= 1
+    assert not tables[0].exists()
+
 # -- bundles of lazy folder corpora ------------------------------------------------
 
 

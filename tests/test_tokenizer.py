@@ -567,7 +567,7 @@ def test_term_table_is_kept_as_json_and_a_bad_file_is_recomputed(tmp_path, monke
     # later entries win; freq = max(file freq or floor, base freq, what beats the best split)
     assert [e.term for e in table] == ["新质生产力", "算力"] and table[0].tag == "nz"
     assert table == list(T._term_table(entries, *base()).values())
-    path = tmp_path / T.ENGINE_DIR / "terms-k1.json"
+    path = tmp_path / "engines" / "terms-k1.json"
     assert json.loads(path.read_text(encoding="utf-8")) == [list(e) for e in table]
     calls.clear()
     assert T._cached_term_table(entries, "k1", base) == table and calls == []  # read, not computed

@@ -240,13 +240,14 @@ class TokenCache:
         return BundleWriter(self, identity, signature)
 
     def clear(self) -> int:
-        """Delete every entry and corpus bundle; returns how many files were removed."""
+        """Delete every entry, corpus bundle, cached result and engine term table; returns how many files were removed."""
         n = 0
         if not self.directory.is_dir():
             return 0
         # .tmp: left by killed writes; .json.gz: entries of format version 1, no longer read
         for pattern in (f"*/*{ENTRY_SUFFIX}", f"{BUNDLE_DIR}/*{BUNDLE_SUFFIX}", "*/.*.tmp", "*/*.json.gz",
-                        f"{RESULTS_DIR}/*{RESULT_SUFFIX}", f"{RESULTS_DIR}/.*.tmp", "report/*.json"):
+                        f"{RESULTS_DIR}/*{RESULT_SUFFIX}", f"{RESULTS_DIR}/.*.tmp", "report/*.json",
+                        f"{ENGINE_DIR}/*.json", f"{ENGINE_DIR}/.*.tmp"):
             for path in self.directory.glob(pattern):
                 n += self._remove(path)
         return n
@@ -644,6 +645,8 @@ def _prune(folder: Path, keep: int | None = None) -> None:
 
 #: Sub-folder of the cache directory holding results.
 RESULTS_DIR = "results"
+#: Subfolder of the engines' term tables (small JSON files, see ``tokenizer._cached_term_table``).
+ENGINE_DIR = "engines"
 RESULT_SUFFIX = ".res"
 RESULT_FORMAT = "textmine.result"
 #: Results kept; writing one more removes the least recently used.

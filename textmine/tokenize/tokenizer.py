@@ -83,8 +83,6 @@ DEFAULT_STOPWORD_FILES = (DATA_DIR / "stopwords.txt", DATA_DIR / "stopwords_repo
 ENGINES = ("jieba", "rjieba")
 #: Frequency a dictionary term gets at least when its file gives none.
 TERM_FREQ_FLOOR = 100
-#: Subfolder of the cache folder holding the engines' term tables (small JSON files).
-ENGINE_DIR = "engines"
 #: Bump when the tokenization procedure changes: it is part of every fingerprint.
 TOKENIZE_VERSION = 1
 
@@ -320,7 +318,7 @@ def _cached_term_table(entries: Sequence[DictEntry], key: str,
     cache folder) instead of the 349,000-word base dictionary. Never pickle:
     a file that is not a list of ``[term, freq, tag]`` is recomputed.
     """
-    from .cache import default_cache_dir
+    from .cache import ENGINE_DIR, default_cache_dir
 
     path = default_cache_dir() / ENGINE_DIR / f"terms-{key}.json"
     try:
