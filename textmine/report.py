@@ -325,10 +325,14 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
         tokenizer = Tokenizer(extra_stopwords=names)
         log(f"place names kept out of TF-IDF, keyness and topics: {len(names)} names and short forms")
     toks = tokens(corpus, tokenizer)
-    figures = (_corpus_figures(frame) + _slogan_figures(corpus, frame, log) + _keyword_figures(toks, groups, log)
-               + _topic_figures(toks, log, k=topics, seed=seed) + _panel_figures(corpus, toks, frame, log))
+    # Section by section: a section's tables (the slogan table alone is ~240 MB at 5,000
+    # documents) are released once its figures are written, before the next one computes.
+    sections = (lambda: _corpus_figures(frame), lambda: _slogan_figures(corpus, frame, log),
+                lambda: _keyword_figures(toks, groups, log), lambda: _topic_figures(toks, log, k=topics, seed=seed),
+                lambda: _panel_figures(corpus, toks, frame, log))
     cache = ResultCache()
-    outputs = [o for o in (_produce(f, out, cache, force, log, formats) for f in figures) if o is not None]
+    outputs = [o for section in sections for o in (_produce(f, out, cache, force, log, formats) for f in section())
+               if o is not None]
     _replace_if_changed(out / "README.md", _index(outputs, corpus, seed=seed).encode("utf-8"))
     if explorer:
         from .explorer import EXPLORER_DATA, write_explorer
