@@ -217,7 +217,7 @@ def build_dictionary(texts: Sequence[Sequence[str]], *, no_below: int = 2, no_ab
     dictionary = Dictionary()
     dictionary.token2id = {t: i for i, t in enumerate(sorted(kept))}
     vocab = dictionary.token2id
-    dictionary.add_documents([[t for t in text if t in vocab] for text in texts])
+    dictionary.add_documents([t for t in text if t in vocab] for text in texts)  # streamed: no second copy
     return dictionary
 
 
@@ -636,6 +636,9 @@ class TopicModel:
             fitted = models[self.k_]
         elif isinstance(self.k, (int, np.integer)) and not isinstance(self.k, bool):
             self.k_ = int(self.k)
+            # one fit reads only the term ids: let the token lists and BoW vectors (coherence's
+            # inputs when K is chosen) go before the engine's own copy is built
+            prep.texts = prep.bow = None
             fitted = _fit_engine(prep, self.k_, engine=engine, **self._lda_params())
         else:
             raise TextmineError(f"k must be a whole number of topics or 'auto', got {self.k!r}")
