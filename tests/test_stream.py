@@ -73,3 +73,23 @@ def test_chunks_are_contiguous_and_cover_every_document():
     chunks = _chunks(sizes, 1)
     assert [i for c in chunks for i in c] == list(range(len(sizes)))
     assert chunks == [[0], [1], [2, 3, 4]]  # the target size is 50,000 characters (CHUNK_CHARS[0])
+
+
+def test_a_serial_run_learns_each_distinct_token_once_across_documents(monkeypatch):
+    """One document at a time (n_jobs=1): a token's filter verdict and id carry over to later documents."""
+    import textmine.tokenize.stream as stream
+    from textmine import tokens
+
+    learned: list[str] = []
+    original = stream.ChunkIds._learn
+
+    def counting(self, token):
+        learned.append(token)
+        return original(self, token)
+
+    monkeypatch.setattr(stream.ChunkIds, "_learn", counting)
+    texts = ["推进乡村振兴。", "推进乡村振兴。", "优化营商环境，推进乡村振兴。"]
+    got = list(tokens(texts, n_jobs=1, cache=False))
+    assert got == [["乡村振兴"], ["乡村振兴"], ["营商环境", "乡村振兴"]]
+    assert sorted(learned) == sorted(set(learned))  # no raw token learned twice
+    assert {"乡村振兴", "营商环境", "推进"} <= set(learned)

@@ -297,15 +297,18 @@ class ChunkIds:
 
 
 def process_chunk(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bool] = (),
-                  cache_dir: str | None = None, write: bool = False) -> Chunk:
+                  cache_dir: str | None = None, write: bool = False, ids: ChunkIds | None = None) -> Chunk:
     """Tokens of a chunk of documents, compactly; cache entries read and (if ``write``) written.
 
     ``cache_dir`` None: no cache look-ups here. ``skip[i]``: document ``i`` is
-    not processed (its cache entry exists and the caller reads it).
+    not processed (its cache entry exists and the caller reads it). ``ids``: a
+    :class:`ChunkIds` kept from earlier calls (one process, one document a
+    call), so the filter verdicts and ids of its tokens carry over; the
+    chunk's ``words`` is then that object's growing list.
     """
     store = TokenCache(cache_dir) if cache_dir is not None else None
     fp = tokenizer.fingerprint
-    chunk = ChunkIds(tokenizer)
+    chunk = ChunkIds(tokenizer) if ids is None else ids
     docs: list[np.ndarray] = []
     keys, hits, fresh, error = [], [], [], None
     for n, src in enumerate(sources):
@@ -465,9 +468,12 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
         skip = [not local and store is not None and s.key is not None and s.key in store for s in todo]
         return [s._replace(data=None) if k else s for s, k in zip(todo, skip)], skip
 
-    if workers == 1:
+    serial: ChunkIds | None = None
+    if workers == 1:  # one document at a time, with one ChunkIds throughout: each token is learned once
+        serial = ChunkIds(tokenizer)
         pairs: Iterable[tuple[list[Source], Chunk]] = (
-            ([src], process_chunk(tokenizer, *task([src]), cache_dir=cache_dir, write=True)) for src in sources)
+            ([src], process_chunk(tokenizer, *task([src]), cache_dir=cache_dir, write=True, ids=serial))
+            for src in sources)
     else:
         sources = list(sources)
         chunks = [[sources[i] for i in c] for c in chunk_plan([s.size for s in sources], workers)]
@@ -484,6 +490,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             tasks = (run(tokenizer, *task(c), cache_dir=cache_dir, write=local, **extra) for c in chunks)
             results = Parallel(n_jobs=workers, batch_size=1, return_as="generator")(tasks)
         pairs = zip(chunks, results)
+    grown, known = np.zeros(1024, dtype=np.int32), 0  # the serial run's mapping, chunk id -> vocab id
     for chunk, result in pairs:
         if store is not None:
             store.rebuilt += result.rebuilt
@@ -492,7 +499,16 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
         if entries is not None:
             for key, tokens in result.fresh:
                 entries.put(key, tokens)
-        mapping = vocab.add(result.words)
+        if serial is not None:  # the words learned since the last document join the mapping
+            if len(result.words) > known:
+                added = vocab.add(result.words[known:])
+                if known + len(added) > len(grown):  # capacity doubles: no copy per document
+                    grown = np.concatenate([grown[:known], np.zeros(max(len(added), known), np.int32)])
+                grown[known:known + len(added)] = added
+                known += len(added)
+            mapping = grown[:known]
+        else:
+            mapping = vocab.add(result.words)
         ends = np.cumsum(result.lengths).tolist()
         for j, src in enumerate(chunk):
             start = ends[j - 1] if j else 0
