@@ -386,3 +386,16 @@ def test_from_dataframe_checks_years_and_infers_on_request():
     assert "province" not in Corpus.from_dataframe(df).to_frame().dropna(axis=1).columns
     frame = Corpus.from_dataframe(df, infer=True).to_frame()
     assert frame.loc[0, ["province", "rank", "capital", "sub_provincial"]].tolist() == ["辽宁省", "副省级城市", True, True]
+
+
+def test_the_bundled_folder_named_as_a_path_is_the_bundled_corpus_not_its_raw_files(monkeypatch):
+    # run from the project root, "seeds" is also a folder: read as a plain folder it would give the
+    # five raw files with the collection unsplit; the bundled loader gives the 11 documents
+    expected = load_corpus().ids
+    monkeypatch.chdir(SEEDS.parent)
+    assert load_corpus("seeds").ids == expected
+    assert load_corpus(SEEDS).ids == expected
+    assert load_corpus("./seeds/").ids == expected
+    provinces = load_corpus("provinces2026")
+    assert load_corpus(SEEDS / "provinces2026").ids == provinces.ids
+    assert set(provinces.meta_frame()["doctype"]) == {"report"}

@@ -346,7 +346,8 @@ def load_corpus(
     ``path`` is
 
     - None or ``"seeds"``: the bundled seed corpus; ``"provinces2026"``: the 31 bundled
-      provincial reports of 2026 (see :data:`BUNDLED`);
+      provincial reports of 2026 (see :data:`BUNDLED`); their folders given as paths load
+      the same way (a file or folder of that name elsewhere is read as itself);
     - a folder with ``metadata.csv`` (or ``metadata=``): a ``file`` column names each
       document's file (``.txt``, ``.pdf``, ``.docx``) inside the folder; optional columns
       ``doc_id``, ``locator`` (``title:<title line>`` for a report inside a collection 合集),
@@ -378,11 +379,11 @@ def load_corpus(
     """
     opts = dict(text=text, id=id, defaults=defaults, infer=infer, clean=clean, unmask=unmask,
                 to_simplified=to_simplified, lazy=lazy, allow_outside=allow_outside, year_range=year_range)
-    if path is None or (isinstance(path, str) and path == "seeds" and not Path(path).exists()):
+    if path is None or _names_bundled(path, "seeds", ""):
         folder = bundled_seeds_dir()
         meta_path = Path(metadata) if metadata is not None else folder / "manifest.csv"
         return _load_folder(folder, meta_path, **opts)
-    if isinstance(path, str) and path == "provinces2026" and not Path(path).exists():
+    if _names_bundled(path, "provinces2026", "provinces2026"):
         folder = bundled_seeds_dir() / "provinces2026"
         merged = {"doctype": "report", **(defaults or {})}
         return _load_files(sorted(folder.glob("*.csv")), **{**opts, "text": text or "full_text",
@@ -409,6 +410,23 @@ def load_corpus(
         return _load_files([target], **opts)
     raise CorpusError(f"{target}: no such file or folder" + (
         f" (bundled corpora: {', '.join(BUNDLED)})" if isinstance(path, str) and os.sep not in path else ""))
+
+
+def _names_bundled(path: Any, name: str, sub: str) -> bool:
+    """Whether ``path`` asks for the bundled corpus ``name``: the name itself (unless a file or
+    folder of that name is here), or the bundled folder (``seeds/``, ``seeds/provinces2026``) as a path.
+
+    The bundled folder read as a plain folder would give its raw files unsplit (the seeds'
+    collection is one file holding several reports), so it always goes through the bundled loader.
+    """
+    if isinstance(path, str) and path == name and not Path(path).exists():
+        return True
+    if not isinstance(path, (str, os.PathLike)) or not Path(path).is_dir():
+        return False
+    try:
+        return Path(path).resolve() == (bundled_seeds_dir() / sub).resolve()
+    except CorpusError:  # no bundled folder beside this installation
+        return False
 
 
 def _expand(item: _PathLike) -> list[Path]:
