@@ -588,3 +588,24 @@ def test_unpickled_copies_of_one_tokenizer_share_what_their_filters_learned():
     other = pickle.loads(pickle.dumps(Tokenizer(drop_single=True, drop_stopwords=False)))
     assert "营商环境" not in other._verdicts  # other settings, other verdicts
     assert other("推进营商环境建设，") == ["推进", "营商环境", "建设"]
+
+
+def test_a_fresh_process_builds_one_rjieba_dictionary_not_rjiebas_default_too():
+    # ``import rjieba`` builds a default engine with the whole dictionary at import time, which
+    # textmine never uses: a worker loads rjieba's compiled module alone; ``import rjieba`` still works after
+    pytest.importorskip("rjieba")
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from textmine.tokenize import Tokenizer\n"
+        "tokens = Tokenizer(engine='rjieba').cut('加快发展新质生产力')\n"
+        "assert 'rjieba' not in sys.modules, 'the rjieba package (and its default engine) was imported'\n"
+        "import rjieba\n"
+        "assert rjieba.Jieba is sys.modules['rjieba.rjieba'].Jieba\n"
+        "print(tokens, rjieba.cut('加快发展'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['加快', '发展', '新质生产力'] ['加快', '发展']"

@@ -401,6 +401,38 @@ def _rjieba_version() -> str | None:
         return None
 
 
+def _rjieba_class() -> type:
+    """rjieba's ``Jieba`` class, from its compiled module alone when rjieba is not imported yet.
+
+    ``import rjieba`` builds a module-level default ``Jieba()`` with its whole
+    dictionary (0.15-0.2 s, as long as building textmine's own engine), which
+    textmine never uses: a worker process would pay for it once more at start.
+    The compiled module ``rjieba.rjieba`` is loaded from the file beside the
+    package's ``__init__`` and registered under its name, so a later
+    ``import rjieba`` uses it; any surprise in the layout falls back to ``import rjieba``.
+    """
+    for name in ("rjieba", "rjieba.rjieba"):
+        module = sys.modules.get(name)
+        if module is not None and hasattr(module, "Jieba"):
+            return module.Jieba
+    try:
+        spec = importlib.util.find_spec("rjieba")
+        folder = Path(spec.origin).parent if spec is not None and spec.origin else None
+        found = [p for p in folder.glob("rjieba.*") if p.suffix in (".so", ".pyd")] if folder else []
+        if len(found) == 1:
+            ext = importlib.util.spec_from_file_location("rjieba.rjieba", found[0])
+            if ext is not None and ext.loader is not None:
+                module = importlib.util.module_from_spec(ext)
+                ext.loader.exec_module(module)
+                sys.modules["rjieba.rjieba"] = module
+                return module.Jieba
+    except (ImportError, OSError, AttributeError):  # pragma: no cover - another rjieba layout
+        pass
+    import rjieba
+
+    return rjieba.Jieba
+
+
 def _base_frequencies() -> tuple[Callable[[str], int | None], int]:
     """Frequency look-up and total of jieba's dict.txt (a repeated word keeps its last line)."""
     words, freqs, _ = _read_base_dictionary()
@@ -417,13 +449,12 @@ def _build_rjieba(entries: Sequence[DictEntry], key: str) -> Callable[[str, bool
     the added terms' frequencies come from the on-disk table
     (:func:`_cached_term_table`), so the base dictionary is not read at all.
     """
-    import rjieba
-
+    Jieba = _rjieba_class()
     if _rjieba_builtin_is_base():
-        jb = rjieba.Jieba()
+        jb = Jieba()
         add = jb.add_word
     else:
-        jb = rjieba.Jieba.empty()
+        jb = Jieba.empty()
         add = jb.add_word
         words, freqs, tags = _read_base_dictionary()
         for _ in map(add, words, freqs, tags):  # in file order: a repeated word keeps its last line
