@@ -399,3 +399,35 @@ def test_the_bundled_folder_named_as_a_path_is_the_bundled_corpus_not_its_raw_fi
     provinces = load_corpus("provinces2026")
     assert load_corpus(SEEDS / "provinces2026").ids == provinces.ids
     assert set(provinces.meta_frame()["doctype"]) == {"report"}
+
+
+def _messy_folder(tmp_path):
+    """Four raw reports with web furniture, spaces between characters and a PDF line break."""
+    folder = tmp_path / "messy"
+    folder.mkdir()
+    rows = []
+    for i in range(4):
+        body = (f"您当前的位置：首页 > 政务公开\n第{i}份 报 告：加快发展新质生\n产力，推进乡村振兴。\n"
+                + "坚持稳中求进工作总基调，推动高质量发展。\n" * (3 + i) + "扫一扫在手机上查看当前页面\n")
+        (folder / f"r{i}.txt").write_text(body, encoding="utf-8")
+        rows.append({"file": f"r{i}.txt", "place": "甲市", "year": 2024})
+    pd.DataFrame(rows).to_csv(folder / "metadata.csv", index=False)
+    return folder
+
+
+def test_eager_cleaning_in_workers_gives_the_texts_and_records_of_one_process(tmp_path, monkeypatch):
+    folder = _messy_folder(tmp_path)
+    serial = load_corpus(folder)
+    assert serial["r0"].text.startswith("第0份报告：加快发展新质生产力，推进乡村振兴。")
+    assert {c.step for c in serial["r0"].cleaning.changes} >= {"furniture", "join_lines", "spaces"}
+    monkeypatch.setattr("textmine._parallel.CHUNK_CHARS", (1, 100))  # one document a chunk: workers run
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("cleaned in the main process")
+
+    monkeypatch.setattr("textmine.cleaning.clean", not_here)  # the workers have the real one
+    parallel = load_corpus(folder, n_jobs=2)
+    assert parallel.ids == serial.ids
+    for a, b in zip(serial, parallel):
+        assert (b.text, b.cleaning.changes, b.meta) == (a.text, a.cleaning.changes, a.meta)
+        assert not b.lazy

@@ -81,7 +81,7 @@ received it*. :func:`looks_truncated` tells whether a document ends mid-sentence
 
 from __future__ import annotations
 
-__all__ = ["Change", "CleanResult", "clean", "looks_truncated", "normalize", "FurnitureRules",
+__all__ = ["Change", "CleanResult", "clean", "clean_many", "looks_truncated", "normalize", "FurnitureRules",
            "remove_furniture", "drop_duplicates", "join_broken_lines", "remove_spaces", "to_simplified",
            "MaskRule", "unmask", "STEPS", "DEFAULT_STEPS"]
 
@@ -94,7 +94,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from operator import add
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from .errors import DictionaryError
 
@@ -1179,6 +1179,49 @@ def clean(
         text, step_changes = STEPS[name](text)
         changes.extend(step_changes)
     return CleanResult(text, changes, script)
+
+
+def clean_many(texts: Sequence[str], options: "Mapping[str, Any] | Sequence[Mapping[str, Any]] | None" = None, *,
+               n_jobs: int | None = None) -> list[CleanResult]:
+    """:func:`clean` of each text, in worker processes when ``n_jobs`` asks for them.
+
+    ``options`` are :func:`clean`'s keyword arguments, one mapping for every
+    text or a sequence of them, one per text. ``n_jobs`` follows
+    scikit-learn (None = 1, -1 = all cores); texts go to joblib's workers in
+    chunks of similar size (not worth it below about 100,000 characters). The
+    results are the same as one :func:`clean` after another, in the same order.
+
+    >>> [r.text for r in clean_many(["2022 年", "发展 新质 生产力"])]
+    ['2022年', '发展新质生产力']
+    """
+    from ._parallel import chunks, n_workers
+
+    texts = list(texts)
+    opts = [dict(options or {})] * len(texts) if options is None or isinstance(options, Mapping) else \
+        [dict(o) for o in options]
+    if len(opts) != len(texts):
+        raise ValueError(f"clean_many: {len(texts)} texts but {len(opts)} option sets")
+    workers = n_workers(n_jobs)
+    plan = chunks([len(t) for t in texts], workers) if workers > 1 else []
+    if len(plan) <= 1:
+        return [clean(t, **o) for t, o in zip(texts, opts)]
+    import os
+
+    from joblib import Parallel, delayed
+
+    tasks = (delayed(_clean_chunk)([texts[i] for i in c], [opts[i] for i in c], parent=os.getpid()) for c in plan)
+    out: list[CleanResult] = []
+    for part in Parallel(n_jobs=workers, batch_size=1, return_as="generator")(tasks):
+        out.extend(part)
+    return out
+
+
+def _clean_chunk(texts: list[str], opts: list[dict], *, parent: int) -> list[CleanResult]:
+    """:func:`clean` of a chunk of texts in a worker, which exits when ``parent`` dies."""
+    from ._parallel import watch_parent
+
+    watch_parent(parent)
+    return [clean(t, **o) for t, o in zip(texts, opts)]
 
 
 # --------------------------------------------------------------------------- truncation

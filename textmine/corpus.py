@@ -26,6 +26,7 @@ from __future__ import annotations
 
 __all__ = ["Document", "Corpus", "as_corpus", "load_corpus", "bundled_seeds_dir", "BUNDLED"]
 
+import contextvars
 import glob
 import os
 from collections import Counter
@@ -43,6 +44,10 @@ from .split import split_collection
 
 _PathLike = str | os.PathLike
 _TRUE = {"true", "1", "yes", "y", "t"}
+
+
+#: Set while ``load_corpus(..., n_jobs=)`` builds documents whose cleaning runs afterwards in workers.
+_DEFER_CLEANING: contextvars.ContextVar[bool] = contextvars.ContextVar("textmine_defer_cleaning", default=False)
 
 
 class Document:
@@ -81,7 +86,7 @@ class Document:
         self._clean_opts = {"unmask": unmask, "to_simplified": to_simplified} if clean else None
         self._raw = raw
         self._cleaning = None
-        if raw is not None and clean:
+        if raw is not None and clean and not _DEFER_CLEANING.get():
             self._cleaning = _clean(raw, **self._clean_opts)
 
     @property
@@ -340,6 +345,7 @@ def load_corpus(
     lazy: bool = False,
     allow_outside: bool = False,
     year_range: tuple[int, int] | None = YEAR_RANGE,
+    n_jobs: int | None = None,
 ) -> Corpus:
     """Load a corpus in one line: a bundled one, a folder, a table file, a glob or a list of files.
 
@@ -369,7 +375,10 @@ def load_corpus(
     contradictory. Every file read must lie inside the corpus folder after resolving symlinks
     unless ``allow_outside=True``. ``unmask`` overrides the metadata's per-file ``unmask``
     column (None keeps it). ``lazy=True`` keeps only file paths in memory and re-reads on
-    access. ``year_range`` bounds the years accepted (None: any). Every problem is a
+    access (its documents are then cleaned where they are tokenized, in the workers of
+    :func:`textmine.tokens`); otherwise ``n_jobs`` (scikit-learn's convention: None = 1,
+    -1 = all cores) cleans the texts in worker processes, with the same results.
+    ``year_range`` bounds the years accepted (None: any). Every problem is a
     :class:`~textmine.errors.CorpusError` naming the file, and the row and column where
     there is one.
 
@@ -379,6 +388,30 @@ def load_corpus(
     """
     opts = dict(text=text, id=id, defaults=defaults, infer=infer, clean=clean, unmask=unmask,
                 to_simplified=to_simplified, lazy=lazy, allow_outside=allow_outside, year_range=year_range)
+    if not clean or lazy or n_jobs in (None, 1):
+        return _load(path, metadata, opts)
+    token = _DEFER_CLEANING.set(True)
+    try:
+        corpus = _load(path, metadata, opts)
+    finally:
+        _DEFER_CLEANING.reset(token)
+    _clean_documents(list(corpus), n_jobs)
+    return corpus
+
+
+def _clean_documents(docs: list[Document], n_jobs: int | None) -> None:
+    """Clean the documents whose cleaning was deferred, in ``n_jobs`` workers (:func:`textmine.cleaning.clean_many`)."""
+    from .cleaning import clean_many
+
+    todo = [d for d in docs if d._raw is not None and d._clean_opts is not None and d._cleaning is None]
+    results = clean_many([d._raw for d in todo], [d._clean_opts for d in todo], n_jobs=n_jobs)
+    for doc, result in zip(todo, results):
+        doc._cleaning = result
+
+
+def _load(path: Any, metadata: Any, opts: dict[str, Any]) -> Corpus:
+    """What :func:`load_corpus` reads, by the kind of ``path``."""
+    text, defaults, allow_outside = opts["text"], opts["defaults"], opts["allow_outside"]
     if path is None or _names_bundled(path, "seeds", ""):
         folder = bundled_seeds_dir()
         meta_path = Path(metadata) if metadata is not None else folder / "manifest.csv"
