@@ -6,6 +6,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from textmine._io import read_text
@@ -812,3 +813,54 @@ def test_detect_script_with_remembered_characters_gives_the_plain_count():
     assert got == [_plain_detect_script(t) for t in texts]
     assert got[-5:] == ["traditional", "simplified", "unknown", "unknown", "simplified"]
     assert "traditional" in got[:-5]
+
+
+def test_the_normalize_scan_table_marks_exactly_the_characters_a_normalize_match_starts_with():
+    import sys
+
+    from textmine import cleaning as C
+
+    table = C._normalize_table()
+    marked = set(np.flatnonzero(table).tolist())
+    assert marked == {c for c in range(sys.maxunicode + 1)
+                      if not 0xD800 <= c <= 0xDFFF and C._NORMALIZE_FIRST.fullmatch(chr(c))}
+    text = "甲\r\nＡ\u3000乙\u200b" * 3
+    assert list(C._normalize_starts(text)) == [m.start() for m in C._NORMALIZE_FIRST.finditer(text)]
+
+
+def test_normalize_scans_long_texts_in_slices_with_the_same_edits(monkeypatch):
+    from textmine import cleaning as C
+
+    text = "ａ发展\r\n２０２４年\u3000" * 50
+    whole = C.normalize(text)
+    monkeypatch.setattr(C, "_SCAN_CHARS", 7)  # slices that cut runs and CRLF pairs apart
+    assert C.normalize(text) == whole
+    assert whole[0] == "a发展\n2024年 " * 50
+
+
+@pytest.mark.parametrize("pattern, literals", [
+    ("ab|cd", ("ab", "cd")),
+    ("(ab)c|de", ("ab", "de")),
+    ("abc(d|e)", ("abc",)),
+    ("(?:(?:xy)|(?:zw))|uv", ("xy", "zw", "uv")),
+    ("a|bc", None),          # one alternative starts with a single character
+    ("ab*", None),           # "a" alone matches
+    ("(?:ab|cd)e", None),    # a branch not at the top
+    ("(?i)abc", None),       # case-insensitive: other letters match
+    ("^ab", None),           # an anchor first
+    ("[ab]c", None),
+])
+def test_literal_prefixes_are_texts_every_match_starts_with(pattern, literals):
+    import random
+    import re
+
+    from textmine.cleaning import _literal_prefixes
+
+    compiled = re.compile(pattern)
+    assert _literal_prefixes(compiled) == literals
+    if literals is not None:  # a text holding none of them has no match
+        rng = random.Random(0)
+        for _ in range(2000):
+            text = "".join(rng.choice("abcdexyzuvw") for _ in range(rng.randint(0, 12)))
+            if not any(x in text for x in literals):
+                assert compiled.search(text) is None, text
