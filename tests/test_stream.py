@@ -93,3 +93,40 @@ def test_a_serial_run_learns_each_distinct_token_once_across_documents(monkeypat
     assert got == [["乡村振兴"], ["乡村振兴"], ["营商环境", "乡村振兴"]]
     assert sorted(learned) == sorted(set(learned))  # no raw token learned twice
     assert {"乡村振兴", "营商环境", "推进"} <= set(learned)
+
+
+def test_the_cleaning_key_is_the_same_whether_or_not_the_cleaning_module_was_imported():
+    code = (
+        "import sys\n"
+        "from textmine.tokenize.stream import _cleaning_key\n"
+        "opts = {'unmask': False, 'to_simplified': 'auto'}\n"
+        "before = _cleaning_key(opts)\n"
+        "assert 'textmine.cleaning' not in sys.modules\n"
+        "import textmine.cleaning\n"
+        "_cleaning_key.__globals__['_cleaning_key_json'].cache_clear()\n"
+        "print(before == _cleaning_key(opts))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
+
+
+def test_a_warm_run_of_a_lazy_corpus_reads_its_bundle_without_loading_the_cleaning_rules(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"d{i}.txt").write_text(f"第{i}份 报 告：加快发展新质生\n产力。\n", encoding="utf-8")
+    code = (
+        "import sys, textmine as tm\n"
+        f"corpus = tm.load_corpus({str(folder)!r}, lazy=True)\n"
+        f"toks = list(tm.tokens(corpus, cache={str(tmp_path / 'cache')!r}))\n"
+        "print(toks[0], 'textmine.cleaning' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    time.sleep(2.1)  # files younger than 2 s get no bundle (stream.RECENT_SECONDS)
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert cold.returncode == warm.returncode == 0, cold.stderr + warm.stderr
+    assert cold.stdout.strip() == "['发展', '新质生产力'] True"  # cleaned: the break inside 新质生产力 joined
+    assert warm.stdout.strip() == "['发展', '新质生产力'] False"

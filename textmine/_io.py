@@ -1,4 +1,4 @@
-"""Atomic writes, and reading text files (``read_text``, from :mod:`textmine._decode`) for lazy documents."""
+"""Atomic writes, reading text files (``read_text``, from :mod:`textmine._decode`) for lazy documents, installed versions."""
 
 from __future__ import annotations
 
@@ -100,3 +100,24 @@ class FileLoader:
 
             return read_document(self.path)
         return read_text(self.path)
+
+
+def distribution_version(name: str) -> str | None:
+    """The installed version of package ``name``, read from its dist-info folder (importlib.metadata takes 0.1 s).
+
+    >>> distribution_version("numpy") == __import__("importlib.metadata").metadata.version("numpy")
+    True
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)  # finds the package without importing it
+    if spec is not None and spec.origin:
+        found = sorted(Path(spec.origin).parent.parent.glob(f"{name}-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name[len(name) + 1:-len(".dist-info")]
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None

@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .._io import FileLoader
+from .._io import FileLoader, distribution_version
 from ..errors import CorpusError
 from .cache import BundleWriter, EntryWriter, TokenCache
 from .tokenizer import Tokenizer
@@ -622,20 +622,24 @@ def _chunks(sizes: list[int], workers: int) -> list[list[int]]:
 
 @lru_cache(maxsize=16)
 def _cleaning_key_json(opts_json: str) -> str:
-    """sha256 of the cleaning code and its data files plus the options: changes when cleaning could."""
-    from .. import cleaning
+    """sha256 of the cleaning code and its data files plus the options: changes when cleaning could.
 
+    The files are found beside this package without importing :mod:`textmine.cleaning`
+    (compiling its rules takes a few tenths of a second, which a warm run, reading its
+    tokens from the cache, would otherwise spend for nothing).
+    """
+    cleaning = sys.modules.get("textmine.cleaning")
+    if cleaning is not None:
+        files = (cleaning.__file__, cleaning.FURNITURE_FILE, cleaning.MASKS_FILE)
+    else:
+        package = Path(__file__).resolve().parent.parent
+        files = (package / "cleaning.py", package / "data" / "furniture.txt", package / "data" / "masks.csv")
     h = hashlib.sha256(opts_json.encode("utf-8"))
-    for path in (Path(cleaning.__file__), cleaning.FURNITURE_FILE, cleaning.MASKS_FILE):
+    for path in files:
         h.update(b"\0")
         h.update(Path(path).read_bytes())
     if json.loads(opts_json).get("to_simplified"):
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            h.update(version("opencc").encode("utf-8"))
-        except PackageNotFoundError:  # pragma: no cover
-            pass
+        h.update((distribution_version("opencc") or "").encode("utf-8"))
     return h.hexdigest()
 
 

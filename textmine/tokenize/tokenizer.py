@@ -56,7 +56,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
-from .._io import read_text
+from .._io import distribution_version, read_text
 from ..errors import CorpusError, DictionaryError
 
 if TYPE_CHECKING:  # pragma: no cover - pandas is imported where used: worker processes skip it
@@ -386,19 +386,8 @@ def _rjieba_builtin_is_base() -> bool:
 
 
 def _rjieba_version() -> str | None:
-    """The installed rjieba's version, from its dist-info folder beside it (importlib.metadata takes 0.1 s)."""
-    spec = importlib.util.find_spec("rjieba")
-    if spec is None or not spec.origin:
-        return None
-    found = sorted(Path(spec.origin).parent.parent.glob("rjieba-*.dist-info"))
-    if len(found) == 1:
-        return found[0].name[len("rjieba-"):-len(".dist-info")]
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("rjieba")
-    except PackageNotFoundError:  # pragma: no cover
-        return None
+    """The installed rjieba's version."""
+    return distribution_version("rjieba")
 
 
 def _rjieba_class() -> type:
