@@ -78,13 +78,20 @@ def _digest(tokens: list[list[str]]) -> dict:
 def child_local(data: str, n_jobs: int) -> dict:
     import textmine as tm
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _self_cpu()
     tokens = list(tm.tokens(tm.load_corpus(data, lazy=True), n_jobs=n_jobs, cache=False))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _self_cpu() - cpu
     from run import _shutdown_workers
 
     _shutdown_workers()  # wait for loky's workers, so their CPU time counts
-    return {"run_seconds": round(seconds, 3), **_digest(tokens)}
+    return {"run_seconds": round(seconds, 3), "client_cpu": round(cpu, 2), **_digest(tokens)}
+
+
+def _self_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def child_dask(data: str, cache: bool, measure_bytes: bool) -> dict:
@@ -117,10 +124,10 @@ def child_dask(data: str, cache: bool, measure_bytes: bool) -> dict:
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         client.wait_for_workers(2)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _self_cpu()
         with get_task_stream(client) as stream, joblib.parallel_backend("dask"):
             tokens = list(tm.tokens(tm.load_corpus(data, lazy=True), n_jobs=-1, cache=cache))
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _self_cpu() - cpu
         tasks: dict[str, int] = {}
         result_nbytes = 0
         for t in stream.data:
@@ -130,6 +137,7 @@ def child_dask(data: str, cache: bool, measure_bytes: bool) -> dict:
         workers = sorted(client.scheduler_info()["workers"])
         worker_pids = client.run(os.getpid)
     out = {"cluster_start_seconds": round(started - start, 3), "run_seconds": round(seconds, 3),
+           "client_cpu": round(cpu, 2),
            "tasks_per_worker": [tasks.get(w, 0) for w in workers],
            "worker_pids_differ_from_client": all(p != os.getpid() for p in worker_pids.values()),
            "result_nbytes_reported": result_nbytes, **_digest(tokens)}
@@ -200,16 +208,16 @@ def run_process(child: str, env: dict[str, str] | None = None, **kwargs: Any) ->
 
 def summary(result: dict) -> str:
     rows = result["rows"]
-    base = rows["serial"]["wall_median"]
+    base, run_base = rows["serial"]["wall_median"], rows["serial"]["run_median"]
     lines = [
         f"# Dask LocalCluster: `tokens(corpus, n_jobs=-1)` on {result['mb']:.1f} MB ({result['n_docs']} files)",
         "",
         f"`{result['command']}`; {result['machine']}; {result['repeat']} round(s), medians; "
         f"load average (1/5/15 min) before {fmt_load(result['load_before'])}, after {fmt_load(result['load_after'])}.",
         "",
-        "| run | wall s | tokens() s | cluster start s | CPU s (waited) | CPU s (sampled) | peak tree RSS MB "
-        "| processes | tasks per worker | wall vs serial | load (1 min) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+        "| run | wall s | tokens() s | cluster start s | CPU s (waited) | CPU s (sampled) | client CPU s in tokens() "
+        "| peak tree RSS MB | processes | tasks per worker | wall vs serial | tokens() vs serial | load (1 min) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for key, row in rows.items():
         last = row["runs"][-1]
@@ -218,8 +226,9 @@ def summary(result: dict) -> str:
         lines.append(
             f"| {key} | {row['wall_median']:.2f} | {row['run_median']:.2f} | "
             f"{'' if start is None else f'{start:.2f}'} | {row['cpu_median']:.1f} | {row['cpu_sampled_median']:.1f} | "
-            f"{row['peak_tree_mb_max']:.0f} | {last['processes']} | "
+            f"{row['client_cpu_median']:.1f} | {row['peak_tree_mb_max']:.0f} | {last['processes']} | "
             f"{'/'.join(map(str, last.get('tasks_per_worker', []))) or '-'} | {base / row['wall_median']:.2f}x | "
+            f"{run_base / row['run_median']:.2f}x | "
             f"{loads} |")
     lines += ["", f"Tokens identical to the serial run in every run: **{result['identical']}** "
               f"(digest `{rows['serial']['runs'][0]['digest']}`, {rows['serial']['runs'][0]['n_tokens']:,} tokens)."]
@@ -301,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
                      "run_median": round(statistics.median(x["run_seconds"] for x in rs), 3),
                      "cpu_median": round(statistics.median(x["cpu"] for x in rs), 2),
                      "cpu_sampled_median": round(statistics.median(x["cpu_sampled"] for x in rs), 2),
+                     "client_cpu_median": round(statistics.median(x["client_cpu"] for x in rs), 2),
                      "peak_tree_mb_max": max(x["peak_tree_mb"] for x in rs), "runs": rs}
         if "cluster_start_seconds" in rs[0]:
             rows[key]["cluster_start_median"] = round(statistics.median(x["cluster_start_seconds"] for x in rs), 3)
