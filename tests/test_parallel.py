@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import joblib
+import numpy as np
 import pytest
 
 import textmine as tm
@@ -85,6 +86,7 @@ def test_a_backend_elsewhere_gets_texts_and_options_and_the_cache_is_written_her
         sent.append((cache_dir, write, [(s.kind, s.opts) for s in sources]))
         result = process_chunk(tokenizer, sources, skip, cache_dir=cache_dir, write=write)
         overhead.append((len(pickle.dumps(result)) - len(pickle.dumps((result.words, result.ids))), len(sources)))
+        assert result.ids.dtype == np.uint16  # a chunk of a few thousand characters: fewer than 65,536 words
         return result
 
     monkeypatch.setattr(stream, "process_chunk", worker)
@@ -136,3 +138,19 @@ def test_repeated_and_already_cached_documents_in_a_parallel_run(texts, tmp_path
     assert got[0] is not got[2]  # repeated documents get their own lists
     assert cache.hits == 5  # every occurrence of the two cached texts
     assert len(list(tmp_path.glob("*/*.tok"))) == 4
+
+
+def test_a_chunk_with_more_than_65536_distinct_words_sends_int32_ids():
+    from textmine.tokenize import stream
+
+    class Split(Tokenizer):
+        def __call__(self, text):
+            return text.split()
+
+    words = [f"w{i}" for i in range(70_000)]
+    text = " ".join(words + words[:3])
+    small = stream.process_chunk(Split(), [stream.Source("text", "a b a", None, None, 5)])
+    assert small.ids.dtype == np.uint16 and [small.words[i] for i in small.ids] == ["a", "b", "a"]
+    big = stream.process_chunk(Split(), [stream.Source("text", text, None, None, len(text))])
+    assert big.ids.dtype == np.int32
+    assert [big.words[i] for i in big.ids.tolist()] == words + words[:3]

@@ -81,7 +81,7 @@ class Chunk(NamedTuple):
     keys: list            # cache key per document (None without a cache)
     hits: list            # per document: True (cache entry read), False (segmented), None (left to the caller)
     words: list           # the chunk vocabulary
-    ids: np.ndarray       # int32 ids into ``words``, all documents one after another
+    ids: np.ndarray       # ids into ``words``, all documents one after another (uint16 when they fit, else int32)
     lengths: np.ndarray   # tokens per document
     error: str | None     # the first error writing cache entries (then the rest were not written)
     rebuilt: int          # damaged cache entries found (and removed)
@@ -330,7 +330,10 @@ def process_chunk(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bo
         keys.append(key)
         hits.append(found is not None)
         docs.append(doc)
-    return Chunk(keys, hits, chunk.words, np.concatenate(docs) if docs else np.zeros(0, np.int32),
+    ids = np.concatenate(docs) if docs else np.zeros(0, np.int32)
+    if len(chunk.words) <= 1 << 16:  # half the bytes to send back (a chunk rarely has more distinct words)
+        ids = ids.astype(np.uint16)
+    return Chunk(keys, hits, chunk.words, ids,
                  np.array([len(d) for d in docs], dtype=np.int64), error,
                  store.rebuilt if store is not None else 0)
 
