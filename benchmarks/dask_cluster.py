@@ -236,7 +236,7 @@ def summary(result: dict) -> str:
     if "bytes_sent" in b:
         lines.append(f"Sent to the workers: {b['bytes_sent'] / 1e6:.1f} MB in {b['tasks_sent']} tasks "
                      f"(pickled task arguments: texts, cleaning options, the tokenizer); "
-                     f"received: {b['bytes_received'] / 1e6:.1f} MB of results (chunk vocabularies and int32 ids).")
+                     f"received: {b['bytes_received'] / 1e6:.1f} MB of results (chunk vocabularies and ids, uint16 when a chunk has at most 65,536 distinct words).")
     cold = rows.get("dask_cache_cold", {}).get("runs", [{}])[-1]
     if "cache_mb" in cold:
         lines.append(f"The cache written by the client during the cold Dask run: {cold['cache_files']} files, "
