@@ -11,11 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import joblib
+import numpy as np
 import pytest
 
 import textmine as tm
 
 from textmine.tokenize import Tokenizer
+from textmine.tokenize.stream import cleaned_fingerprint
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 
@@ -41,16 +43,86 @@ def test_loky_workers_give_the_serial_result(texts):
 
 def test_dask_cluster_runs_the_same_call_and_gives_the_serial_result(texts, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
+    from textmine.tokenize.cache import TokenCache
+
+    folder = _raw_files(texts, tmp_path / "corpus")
+    corpus = tm.load_corpus(folder, lazy=True)  # read here, cleaned on the workers
     tok = Tokenizer()
-    serial = [tok(t) for t in texts]
+    serial = [tok(d.text) for d in corpus]
+    cache = TokenCache(tmp_path / "cache")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         with distributed.get_task_stream(client) as stream, joblib.parallel_backend("dask"):
-            tokens = list(tm.tokens(texts, n_jobs=-1, cache=tmp_path, tokenizer=tok))
+            tokens = list(tm.tokens(corpus, n_jobs=-1, cache=cache, tokenizer=tok))
         assert tokens == serial
         assert len(stream.data) > 1  # the chunks ran as tasks on the cluster
-    # the cluster's results went to the on-disk cache of this process
-    assert len(list(tmp_path.glob("*/*.tok"))) == len(set(texts))
+    # the cluster's results went to the on-disk cache of this process: entries with the serial tokens
+    assert cache.misses == len(texts)
+    keys = [cache.key(d.raw, cleaned_fingerprint(tok.fingerprint, d.clean_options)) for d in corpus]
+    assert [cache.get(k) for k in keys] == serial
+
+
+def _raw_files(texts: list[str], folder: Path) -> Path:
+    """Each text as a file with web furniture and hard line breaks that cleaning removes."""
+    folder.mkdir()
+    for i, text in enumerate(texts):
+        broken = "\n".join(text[j:j + 37] for j in range(0, len(text), 37))
+        (folder / f"d{i:02d}.txt").write_text(f"<p>{broken}</p>\n", encoding="utf-8")
+    return folder
+
+
+def test_a_backend_elsewhere_gets_texts_and_options_and_the_cache_is_written_here(texts, tmp_path, monkeypatch):
+    """The Dask code path without a cluster: joblib threads standing in for workers on other machines."""
+    import pickle
+
+    from textmine.tokenize import stream
+    from textmine.tokenize.cache import TokenCache
+
+    monkeypatch.setattr(stream, "local_backend", lambda: False)
+    sent, overhead = [], []
+    process_chunk = stream.process_chunk
+
+    def worker(tokenizer, sources, skip=(), cache_dir=None, write=False, **serial):
+        sent.append((cache_dir, write, [(s.kind, s.opts) for s in sources]))
+        result = process_chunk(tokenizer, sources, skip, cache_dir=cache_dir, write=write, **serial)
+        overhead.append((len(pickle.dumps(result)) - len(pickle.dumps((result.words, result.ids))), len(sources)))
+        assert result.ids.dtype == np.uint16  # a chunk of a few thousand characters: fewer than 65,536 words
+        return result
+
+    monkeypatch.setattr(stream, "process_chunk", worker)
+    corpus = tm.load_corpus(_raw_files(texts, tmp_path / "corpus"), lazy=True, unmask=True)
+    tok = Tokenizer()
+    serial = [tok(d.text) for d in corpus]
+    cache = TokenCache(tmp_path / "cache")
+    with joblib.parallel_backend("threading", n_jobs=2):
+        assert list(tm.tokens(corpus, n_jobs=-1, cache=cache, tokenizer=tok)) == serial
+    assert len(sent) > 1
+    # no file name, no cache folder: the raw text and its cleaning options; the worker writes nothing
+    assert {(cache_dir, write) for cache_dir, write, _ in sent} == {(None, False)}
+    assert all(kind_opts == ("raw", {"unmask": True, "to_simplified": "auto"}) for *_, chunk in sent
+               for kind_opts in chunk)
+    # what comes back is the chunk vocabulary and ids, not a token list per document as well
+    assert all(extra < 300 * n for extra, n in overhead), overhead
+    # written here: a run on the same documents in another order (another corpus: no bundle) reads every entry
+    again = TokenCache(tmp_path / "cache")
+    assert list(tm.tokens(corpus[::-1], cache=again, tokenizer=tok)) == serial[::-1]
+    assert again.hits == len(texts) and again.misses == 0
+
+
+def test_a_worker_installed_differently_from_the_client_refuses_with_a_named_error(monkeypatch):
+    from textmine.errors import TextmineError
+    from textmine.tokenize import stream
+
+    tok = Tokenizer()
+    source = stream.Source("text", "优化营商环境", None, None, 6)
+    env = stream.worker_environment(tok)
+    assert stream._chunk_elsewhere(tok, [source], environment=env).words == ["营商环境"]
+    other = {**env, "jieba dict.txt sha256": "0" * 64}
+    with pytest.raises(TextmineError, match="installed differently.*jieba dict.txt sha256"):
+        stream._chunk_elsewhere(tok, [source], environment=other)
+    monkeypatch.setattr("textmine.tokenize.tokenizer._rjieba_available", lambda: False)
+    with pytest.raises(TextmineError, match="engine='rjieba'.*not installed"):
+        stream._chunk_elsewhere(tok, [source], environment={**env, "engine": "rjieba"})
 
 
 def test_repeated_and_already_cached_documents_in_a_parallel_run(texts, tmp_path):
@@ -66,3 +138,19 @@ def test_repeated_and_already_cached_documents_in_a_parallel_run(texts, tmp_path
     assert got[0] is not got[2]  # repeated documents get their own lists
     assert cache.hits == 5  # every occurrence of the two cached texts
     assert len(list(tmp_path.glob("*/*.tok"))) == 4
+
+
+def test_a_chunk_with_more_than_65536_distinct_words_sends_int32_ids():
+    from textmine.tokenize import stream
+
+    class Split(Tokenizer):
+        def __call__(self, text):
+            return text.split()
+
+    words = [f"w{i}" for i in range(70_000)]
+    text = " ".join(words + words[:3])
+    small = stream.process_chunk(Split(), [stream.Source("text", "a b a", None, None, 5)])
+    assert small.ids.dtype == np.uint16 and [small.words[i] for i in small.ids] == ["a", "b", "a"]
+    big = stream.process_chunk(Split(), [stream.Source("text", text, None, None, len(text))])
+    assert big.ids.dtype == np.int32
+    assert [big.words[i] for i in big.ids.tolist()] == words + words[:3]

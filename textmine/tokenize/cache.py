@@ -287,7 +287,15 @@ class EntryWriter:
     def put(self, key: str, tokens: Sequence[str]) -> None:
         if self.error is not None:
             return
-        entry = encode_entry(key, tokens)
+        self._queue_entry(key, encode_entry(key, tokens))
+
+    def put_ids(self, key: str, words: Sequence[str], ids: np.ndarray) -> None:
+        """Queue the tokens ``[words[i] for i in ids]`` (``words`` distinct) under ``key``."""
+        if self.error is not None:
+            return
+        self._queue_entry(key, encode_ids(key, words, ids))
+
+    def _queue_entry(self, key: str, entry: bytes) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="textmine-cache-writer", daemon=True)
             self._thread.start()

@@ -19,7 +19,10 @@ This is the machinery behind :func:`textmine.tokens` (:func:`id_stream`). One ru
    (not when a run stops early, nor when a file changed just before it).
 
 With a joblib backend that may run elsewhere (Dask), the files are read and
-the cache is read and written here; only texts go to the workers.
+the cache is read and written here; only texts go to the workers (a raw text
+with its cleaning options, cleaned there), with the pickled tokenizer, and
+chunk vocabularies and ids come back. Each such worker first checks that it
+is installed like this process (:func:`worker_environment`).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 import numpy as np
 
 from .._io import FileLoader, distribution_version
-from ..errors import CorpusError
+from ..errors import CorpusError, TextmineError
 from .cache import BundleWriter, EntryWriter, TokenCache
 from .tokenizer import Tokenizer
 
@@ -78,9 +81,8 @@ class Chunk(NamedTuple):
     keys: list            # cache key per document (None without a cache)
     hits: list            # per document: True (cache entry read), False (segmented), None (left to the caller)
     words: list           # the chunk vocabulary
-    ids: np.ndarray       # int32 ids into ``words``, all documents one after another
+    ids: np.ndarray       # ids into ``words``, all documents one after another (uint16 when they fit, else int32)
     lengths: np.ndarray   # tokens per document
-    fresh: list           # (key, tokens) of segmented documents for the caller to store, if it stores
     error: str | None     # the first error writing cache entries (then the rest were not written)
     rebuilt: int          # damaged cache entries found (and removed)
 
@@ -234,9 +236,9 @@ def payload_text(payload: Any) -> str:
     if isinstance(payload, str):
         return payload
     raw, opts = payload
-    from ..corpus import Document
+    from ..cleaning import clean  # what Document(raw, **opts).text runs, without importing pandas in a worker
 
-    return Document("_", raw, **opts).text
+    return clean(raw, **opts).text
 
 
 class ChunkIds:
@@ -310,7 +312,7 @@ def process_chunk(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bo
     fp = tokenizer.fingerprint
     chunk = ChunkIds(tokenizer) if ids is None else ids
     docs: list[np.ndarray] = []
-    keys, hits, fresh, error = [], [], [], None
+    keys, hits, error = [], [], None
     for n, src in enumerate(sources):
         if n < len(skip) and skip[n]:
             keys.append(src.key)
@@ -328,13 +330,14 @@ def process_chunk(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bo
                     store.put_ids(key, *chunk.entry(doc))
                 except OSError as exc:
                     error = f"{exc.strerror or exc}"
-            elif key is not None and not write:
-                fresh.append((key, [chunk.words[j] for j in doc.tolist()]))
         keys.append(key)
         hits.append(found is not None)
         docs.append(doc)
-    return Chunk(keys, hits, chunk.words, np.concatenate(docs) if docs else np.zeros(0, np.int32),
-                 np.array([len(d) for d in docs], dtype=np.int64), fresh, error,
+    ids = np.concatenate(docs) if docs else np.zeros(0, np.int32)
+    if len(chunk.words) <= 1 << 16:  # half the bytes to send back (a chunk rarely has more distinct words)
+        ids = ids.astype(np.uint16)
+    return Chunk(keys, hits, chunk.words, ids,
+                 np.array([len(d) for d in docs], dtype=np.int64), error,
                  store.rebuilt if store is not None else 0)
 
 
@@ -343,6 +346,61 @@ def _chunk_in_worker(tokenizer: Tokenizer, sources: list[Source], skip: Sequence
     """:func:`process_chunk` in a worker process of this machine, which exits when ``parent`` dies."""
     watch_parent(parent)
     return process_chunk(tokenizer, sources, skip, cache_dir=cache_dir, write=write)
+
+
+def worker_environment(tokenizer: Tokenizer) -> dict[str, Any]:
+    """What decides the tokens besides the tokenizer's settings, as this process has it.
+
+    The package version, the tokenization procedure, jieba's ``dict.txt``
+    (both engines start from it), the cleaning code and its data files, the
+    opencc version (cleaning converts traditional characters with it), and
+    the engine a tokenizer names outright. A worker on another machine
+    compares it with its own (:func:`_chunk_elsewhere`): one installed
+    differently would otherwise give other tokens, stored in the cache under
+    this machine's keys.
+    """
+    from .. import __version__
+    from .tokenizer import TOKENIZE_VERSION, _base_dictionary_sha256
+
+    return {"textmine": __version__, "tokenize_version": TOKENIZE_VERSION,
+            "jieba dict.txt sha256": _base_dictionary_sha256(), "cleaning code sha256": _cleaning_key_json("{}"),
+            "opencc": distribution_version("opencc"), "engine": tokenizer.engine if tokenizer.engine != "auto" else None}
+
+
+_CHECKED: set[str] = set()
+
+
+def _chunk_elsewhere(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bool] = (),
+                     cache_dir: str | None = None, write: bool = False, *,
+                     environment: dict[str, Any]) -> Chunk:
+    """:func:`process_chunk` in a worker that may be on another machine, once its installation is checked.
+
+    Raises :class:`TextmineError` naming the host and what differs from the
+    client's ``environment`` (checked once per process and environment).
+    """
+    tag = json.dumps(environment, sort_keys=True)
+    if tag not in _CHECKED:
+        if environment.get("engine") == "rjieba":
+            from .tokenizer import _rjieba_available
+
+            if not _rjieba_available():
+                raise TextmineError(f"worker on {_host()}: the tokenizer asks for engine='rjieba', which is "
+                                    "not installed there (pip install rjieba, or use engine='auto')")
+        mine = worker_environment(tokenizer)
+        differ = [f"{k}: {mine.get(k)!r} here, {v!r} on the client" for k, v in environment.items()
+                  if mine.get(k) != v]
+        if differ:
+            raise TextmineError(f"worker on {_host()} is installed differently from the client, so its tokens "
+                                f"could differ ({'; '.join(differ)}); install the same textmine and jieba "
+                                "versions on every worker")
+        _CHECKED.add(tag)
+    return process_chunk(tokenizer, sources, skip, cache_dir=cache_dir, write=write)
+
+
+def _host() -> str:
+    import socket
+
+    return f"{socket.gethostname()} (pid {os.getpid()})"
 
 
 _WATCHING: set[int] = set()
@@ -485,8 +543,9 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
 
             # on this machine's worker processes, each chunk also starts (once) a watch on this process:
             # a worker whose parent is killed exits instead of lingering (loky waits minutes for work)
-            run = delayed(_chunk_in_worker) if local else delayed(process_chunk)
-            extra = {"parent": os.getpid()} if local else {}
+            # elsewhere (Dask), each worker first checks that it is installed like this process
+            run = delayed(_chunk_in_worker) if local else delayed(_chunk_elsewhere)
+            extra = {"parent": os.getpid()} if local else {"environment": worker_environment(tokenizer)}
             tasks = (run(tokenizer, *task(c), cache_dir=cache_dir, write=local, **extra) for c in chunks)
             results = Parallel(n_jobs=workers, batch_size=1, return_as="generator")(tasks)
         pairs = zip(chunks, results)
@@ -496,9 +555,6 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             store.rebuilt += result.rebuilt
             if result.error is not None and not errors:
                 errors.append(OSError(result.error))
-        if entries is not None:
-            for key, tokens in result.fresh:
-                entries.put(key, tokens)
         if serial is not None:  # the words learned since the last document join the mapping
             if len(result.words) > known:
                 added = vocab.add(result.words[known:])
@@ -524,12 +580,16 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
                         entries.put(key, tokens)
                 yield vocab, vocab.add(tokens)
                 continue
+            ids = result.ids[start:ends[j]]
             if store is not None and key is not None:
                 if hit:
                     store.hits += 1
                 else:
                     store.misses += 1
-            yield vocab, mapping[result.ids[start:ends[j]]]
+                    if entries is not None:  # segmented by a worker that does not write the cache: store here
+                        distinct, inverse = np.unique(ids, return_inverse=True)
+                        entries.put_ids(key, [result.words[i] for i in distinct.tolist()], inverse)
+            yield vocab, mapping[ids]
 
 
 def _resolve(src: Source, local: bool, store: TokenCache | None, fingerprint: str) -> Source:
