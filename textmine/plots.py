@@ -153,8 +153,47 @@ def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 200) -> bytes:
         raise TextmineError(f"cannot save a figure as {fmt!r}; use png, pdf or svg")
     buf = io.BytesIO()
     with matplotlib.rc_context(PLOT_RC):
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata=_SAVE_METADATA[fmt], facecolor="white")
+        if fmt == "png":
+            _write_png(fig, buf, dpi)
+        else:
+            fig.savefig(buf, format=fmt, dpi=dpi, metadata=_SAVE_METADATA[fmt], facecolor="white")
     return buf.getvalue()
+
+
+def _write_png(fig: Figure, buf: io.BytesIO, dpi: int) -> None:
+    """``fig.savefig(buf, format="png", dpi=dpi, facecolor="white")`` with the figure drawn once, not twice.
+
+    With a layout engine, ``savefig`` draws the figure twice: once with drawing disabled
+    (to run the layout at the saving dpi) and once for the pixels. Here the layout runs
+    alone (:meth:`LayoutEngine.execute` with the Agg renderer of the saving dpi, as in
+    that first draw), then one draw renders the pixels: the same layout and pixels.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas, dpi0, facecolor, engine = fig.canvas, fig.dpi, fig.get_facecolor(), fig.get_layout_engine()
+    try:
+        agg = FigureCanvasAgg(fig)  # the figure's canvas until restored below
+        fig.dpi = dpi
+        fig.set_facecolor("white")
+        if engine is not None and fig.axes:
+            try:
+                engine.execute(fig)
+            except ValueError:  # as Figure.draw: a figure too small for its layout is drawn as it is
+                pass
+            fig.set_layout_engine("none")
+        agg.draw()
+        rgba = np.asarray(agg.buffer_rgba())
+        image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), np.require(rgba, requirements="C"),
+                                 "raw", "RGBA", 0, 1)
+        image.save(buf, format="png", dpi=(dpi, dpi))
+    finally:
+        if engine is not None and fig.get_layout_engine() is not engine:
+            fig.set_layout_engine(engine)
+        fig.set_facecolor(facecolor)
+        fig.dpi = dpi0
+        canvas.figure = fig
+        fig.set_canvas(canvas)
 
 
 def figure_data(fig: Figure) -> pd.DataFrame:
