@@ -190,8 +190,8 @@ def _write_png(fig: Figure, buf: io.BytesIO, dpi: int) -> None:
                                  "raw", "RGBA", 0, 1)
         image.save(buf, format="png", dpi=(dpi, dpi))
     finally:
-        for axis in skipped:
-            axis._autolabelpos = True
+        for obj, name, value in skipped:
+            setattr(obj, name, value)
         if engine is not None and fig.get_layout_engine() is not engine:
             fig.set_layout_engine(engine)
         fig.set_facecolor(facecolor)
@@ -201,7 +201,7 @@ def _write_png(fig: Figure, buf: io.BytesIO, dpi: int) -> None:
 
 
 def _skip_empty_label_positions(fig: Figure) -> list:
-    """Axes of ``fig`` without a label text stop placing that (empty) label; returns them (to undo).
+    """Axes of ``fig`` stop placing an empty axis label, or a title that stays put; returns what to undo.
 
     Matplotlib places an axis label beside its tick labels each time it lays out or
     draws the axis, measuring every tick label again, even when the label is empty
@@ -213,8 +213,33 @@ def _skip_empty_label_positions(fig: Figure) -> list:
         for axis in (ax.xaxis, ax.yaxis):
             if getattr(axis, "_autolabelpos", False) and not axis.label.get_text():
                 axis._autolabelpos = False
-                skipped.append(axis)
+                skipped.append((axis, "_autolabelpos", True))
+        if _title_stays_put(ax):
+            skipped.append((ax, "_autotitlepos", ax._autotitlepos))
+            ax._autotitlepos = False
     return skipped
+
+
+def _title_stays_put(ax) -> bool:
+    """Whether matplotlib's automatic title placement would leave ``ax``'s title where it is.
+
+    It lifts a title above tick labels or an axis label at the top of the axes, above
+    the axes of twins and of aligned titles, and above a y axis offset text
+    (e.g. ``1e6``); it measures every tick label to find out, at each layout and draw.
+    With the x ticks and label at the bottom, no twin, child or aligned axes and a y
+    axis whose formatter writes no offset, the title stays at the top of the axes.
+    """
+    if getattr(ax, "_autotitlepos", False) is False or ax.child_axes:
+        return False
+    if ax.xaxis.get_ticks_position() != "bottom" or ax.xaxis.get_label_position() != "bottom":
+        return False
+    fig = ax.get_figure(root=False)
+    if len(ax._twinned_axes.get_siblings(ax)) > 1 or len(fig._align_label_groups["title"].get_siblings(ax)) > 1:
+        return False
+    formatter = ax.yaxis.get_major_formatter()
+    if isinstance(formatter, matplotlib.ticker.FuncFormatter):
+        return not formatter.offset_string
+    return type(formatter).get_offset is matplotlib.ticker.Formatter.get_offset  # an offset-free formatter
 
 
 def figure_data(fig: Figure) -> pd.DataFrame:
