@@ -18,8 +18,10 @@ Plus **drawing from tables in memory**, in a fresh process: the report's tables 
 computed first (untimed, ``build_report(force=True)`` with the plotting calls recorded),
 then each of the 9 figures is built (``draw``: the ``textmine.plots`` function) and
 rendered to PNG bytes (``save``: ``plots.figure_bytes`` at the report's 200 dpi), twice;
-the table gives the faster of the two per figure (CPU seconds of the process), its pixel
-size and its number of text artists (visible, non-empty / all).
+the table gives the fastest per figure over the processes (CPU seconds), its pixel size
+and its number of text artists (visible, non-empty / all). The live objects are frozen
+(``gc.freeze``) before and garbage collected between the timed figures, so that a full
+collection of the report's heap does not land on whichever figure happens to trigger it.
 
 ``--base DIR`` runs everything also with the textmine of another source tree (e.g. a
 ``git worktree`` of the commit before), alternating the two trees run by run, so that
@@ -81,10 +83,13 @@ report.build_report(load_corpus(sys.argv[1]), tempfile.mkdtemp(), force=True, dr
 for n in NAMES:
     setattr(plots, n, saved[n])
 plots.figure_bytes = figure_bytes
+import gc
+gc.collect()
+gc.freeze()  # the tables, tokens and libraries: not walked by the collections the timed figures trigger
 rows = {}
 for rep in range(2):
-    total = 0.0
     for name, args, kwargs in calls:
+        gc.collect()  # the garbage of the previous figure, collected untimed
         t0 = time.process_time()
         fig = saved[name](*args, **kwargs)
         t1 = time.process_time()
@@ -153,6 +158,8 @@ def main() -> int:
     parser.add_argument("--base", type=Path, help="another source tree of textmine to compare with (A/B)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of report runs per tree (default 3)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave benchmarks/results alone")
+    parser.add_argument("--drawing-only", action="store_true",
+                        help="measure the drawing again, keep the report runs of benchmarks/results/report_speed.json")
     args = parser.parse_args()
     trees = {"new": ROOT}
     if args.base is not None:
@@ -161,8 +168,11 @@ def main() -> int:
     result = {"corpus": CORPUS, "repeat": args.repeat, "cores": os.cpu_count(), "python": platform.python_version(),
               "trees": {k: {"path": str(v), "commit": git_head(v)} for k, v in trees.items()},
               "load_before": list(os.getloadavg()), "runs": {k: [] for k in trees}, "drawing": {k: [] for k in trees}}
+    if args.drawing_only:
+        previous = json.loads((RESULTS / "report_speed.json").read_text())
+        result.update({k: previous[k] for k in ("repeat", "runs", "load_before")}, drawing={k: [] for k in trees})
     try:
-        for i in range(args.repeat):
+        for i in range(0 if args.drawing_only else args.repeat):
             order = list(trees) if i % 2 == 0 else list(trees)[::-1]
             for name in order:
                 load = os.getloadavg()[0]
@@ -172,7 +182,7 @@ def main() -> int:
                 print(f"round {i + 1} {name:4s} (load {load:.1f}): "
                       + ", ".join(f"{r} {runs[r]['wall']:.2f} s wall / {runs[r]['cpu']:.2f} s cpu" for r in RUNS),
                       flush=True)
-        for i in range(2):
+        for i in range(4 if args.drawing_only else 2):
             for name in (list(trees) if i % 2 == 0 else list(trees)[::-1]):
                 load = os.getloadavg()[0]
                 d = drawing(trees[name], scratch)
@@ -224,8 +234,8 @@ def markdown(result: dict) -> str:
     lines += ["", "Peak RSS of the cold run: " + ", ".join(f"{t} {v:.0f} MB" for t, v in rss.items())
               + "; load at the start of each tree's round: "
               + "; ".join(f"{t} " + ", ".join(f"{r['load']:.1f}" for r in result["runs"][t]) for t in trees) + ".",
-              "", "## Drawing the 9 figures from tables in memory (CPU seconds, best of 2 draws in each of 2 "
-              "processes per tree)", "",
+              "", "## Drawing the 9 figures from tables in memory (CPU seconds, best of 2 draws in each of "
+              f"{len(result['drawing'][trees[0]])} processes per tree)", "",
               "| figure | pixels | text artists (visible / all) | "
               + " | ".join(f"{t} draw | {t} save" for t in trees) + " |",
               "|---|---|---:|" + "---:|---:|" * len(trees)]
