@@ -415,6 +415,55 @@ def test_svg_and_pdf_are_reproducible_too(freq, tmp_path):
         assert a.read_bytes() == b.read_bytes(), suffix
 
 
+def _savefig_pixels(fig, dpi: int) -> np.ndarray:
+    """The figure drawn the way matplotlib saves it (two draws with the layout engine), as RGBA pixels."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context(plots.PLOT_RC):
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    return np.asarray(Image.open(buf).convert("RGBA"))
+
+
+@pytest.mark.parametrize("draw", [
+    lambda freq, terms: plots.slogan_heatmap(freq),  # x ticks on top: its title is placed by matplotlib
+    lambda freq, terms: plots.slogans_by_group(freq, group="rank"),  # a y axis with an offset-capable formatter
+    lambda freq, terms: plots.top_terms_grid(terms),  # panels with titles and empty axis labels
+    lambda freq, terms: plots.place_over_time(freq, "泉州市"),
+])
+def test_png_has_the_pixels_of_matplotlibs_savefig(freq, top_terms, draw):
+    """figure_bytes draws once (layout alone, then one render), skips placing empty labels and titles that
+    stay put, and writes RGB: the pixels are those of savefig, which draws twice with every placement."""
+    from PIL import Image
+
+    fig = draw(freq, top_terms)
+    engine, dpi, canvas = fig.get_layout_engine(), fig.dpi, fig.canvas
+    image = Image.open(io.BytesIO(plots.figure_bytes(fig, "png", dpi=80)))
+    assert image.mode == "RGB" and image.info["dpi"] == pytest.approx((80, 80), abs=0.01)
+    # the figure is left as it was: same layout engine, dpi and canvas, labels and titles placed again
+    assert fig.get_layout_engine() is engine and fig.dpi == dpi and fig.canvas is canvas
+    assert all(ax.xaxis._autolabelpos and ax.yaxis._autolabelpos and ax._autotitlepos is not False
+               for ax in fig.axes)
+    expected = _savefig_pixels(draw(freq, top_terms), dpi=80)
+    assert np.array_equal(np.asarray(image.convert("RGBA")), expected)
+
+
+def test_a_figure_with_a_transparent_background_keeps_its_alpha_channel():
+    from PIL import Image
+
+    def draw():
+        fig = plots.Figure(figsize=(2, 1), layout="constrained")
+        fig.add_subplot().plot([0, 1])
+        fig.patch.set_alpha(0.0)  # kept when figure_bytes (like savefig(facecolor="white")) sets the colour
+        return fig
+
+    image = Image.open(io.BytesIO(plots.figure_bytes(draw(), "png", dpi=50)))
+    assert image.mode == "RGBA"
+    pixels = np.asarray(image)
+    assert pixels[..., 3].min() == 0
+    assert np.array_equal(pixels, _savefig_pixels(draw(), dpi=50))
+
+
 def test_save_figure_refuses_an_unknown_format(freq, tmp_path):
     with pytest.raises(TextmineError, match="jpg"):
         plots.save_figure(plots.slogan_heatmap(freq), tmp_path / "a.jpg")

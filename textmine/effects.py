@@ -126,7 +126,7 @@ def topic_effects(model: Any, covariates: str | Sequence[str], *, data: pd.DataF
     True
     """
     import patsy
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import WLS  # not statsmodels.api: 0.4 s of imports fewer
 
     if not hasattr(model, "doc_dirichlet_"):
         raise TextmineError("topic_effects needs a fitted TopicModel (call .fit(corpus) or TopicModel.load(path))")
@@ -182,7 +182,7 @@ def topic_effects(model: Any, covariates: str | Sequence[str], *, data: pd.DataF
     for _ in range(int(n_draws)):
         theta = _dirichlet(rng, theta_all)
         for t in range(k):
-            fit = sm.WLS(theta[:, t], x, weights=w)
+            fit = WLS(theta[:, t], x, weights=w)
             res = (fit.fit(cov_type="cluster", cov_kwds={"groups": groups}) if groups is not None else fit.fit())
             beta, cov = np.asarray(res.params), np.asarray(res.cov_params())
             point[t].append(beta)

@@ -94,7 +94,10 @@ class _Ngrams:
         for tokens in segments:
             tokens = list(tokens)
             for n in range(lo, hi + 1):
-                out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+                if n == 1:  # unigrams: the tokens themselves, as " ".join would give them
+                    out.extend(map(str, tokens))
+                else:
+                    out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
         return out
 
 

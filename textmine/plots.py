@@ -153,8 +153,97 @@ def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 200) -> bytes:
         raise TextmineError(f"cannot save a figure as {fmt!r}; use png, pdf or svg")
     buf = io.BytesIO()
     with matplotlib.rc_context(PLOT_RC):
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata=_SAVE_METADATA[fmt], facecolor="white")
+        if fmt == "png":
+            _write_png(fig, buf, dpi)
+        else:
+            fig.savefig(buf, format=fmt, dpi=dpi, metadata=_SAVE_METADATA[fmt], facecolor="white")
     return buf.getvalue()
+
+
+def _write_png(fig: Figure, buf: io.BytesIO, dpi: int) -> None:
+    """``fig.savefig(buf, format="png", dpi=dpi, facecolor="white")`` with the figure drawn once, not twice.
+
+    With a layout engine, ``savefig`` draws the figure twice: once with drawing disabled
+    (to run the layout at the saving dpi) and once for the pixels. Here the layout runs
+    alone (:meth:`LayoutEngine.execute` with the Agg renderer of the saving dpi, as in
+    that first draw), then one draw renders the pixels: the same layout and pixels.
+    An opaque image (all of textmine's: the background is white) is written as RGB,
+    without the alpha channel: the same pixels, ~10% fewer bytes, ~30% less time compressing.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas, dpi0, facecolor, engine = fig.canvas, fig.dpi, fig.get_facecolor(), fig.get_layout_engine()
+    skipped: list = []
+    try:
+        agg = FigureCanvasAgg(fig)  # the figure's canvas until restored below
+        skipped = _skip_empty_label_positions(fig)
+        fig.dpi = dpi
+        fig.set_facecolor("white")
+        if engine is not None and fig.axes:
+            try:
+                engine.execute(fig)
+            except ValueError:  # as Figure.draw: a figure too small for its layout is drawn as it is
+                pass
+            fig.set_layout_engine("none")
+        agg.draw()
+        rgba = np.asarray(agg.buffer_rgba())
+        image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), np.require(rgba, requirements="C"),
+                                 "raw", "RGBA", 0, 1)
+        if (rgba[..., 3] == 255).all():  # opaque (the white background): the same pixels in 3 bytes, not 4
+            image = image.convert("RGB")
+        image.save(buf, format="png", dpi=(dpi, dpi))
+    finally:
+        for obj, name, value in skipped:
+            setattr(obj, name, value)
+        if engine is not None and fig.get_layout_engine() is not engine:
+            fig.set_layout_engine(engine)
+        fig.set_facecolor(facecolor)
+        fig.dpi = dpi0
+        canvas.figure = fig
+        fig.set_canvas(canvas)
+
+
+def _skip_empty_label_positions(fig: Figure) -> list:
+    """Axes of ``fig`` stop placing an empty axis label, or a title that stays put; returns what to undo.
+
+    Matplotlib places an axis label beside its tick labels each time it lays out or
+    draws the axis, measuring every tick label again, even when the label is empty
+    and draws nothing (and an empty label takes no room in the layout): in a grid of
+    12 panels, most of the text measuring of a save.
+    """
+    skipped = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if getattr(axis, "_autolabelpos", False) and not axis.label.get_text():
+                axis._autolabelpos = False
+                skipped.append((axis, "_autolabelpos", True))
+        if _title_stays_put(ax):
+            skipped.append((ax, "_autotitlepos", ax._autotitlepos))
+            ax._autotitlepos = False
+    return skipped
+
+
+def _title_stays_put(ax) -> bool:
+    """Whether matplotlib's automatic title placement would leave ``ax``'s title where it is.
+
+    It lifts a title above tick labels or an axis label at the top of the axes, above
+    the axes of twins and of aligned titles, and above a y axis offset text
+    (e.g. ``1e6``); it measures every tick label to find out, at each layout and draw.
+    With the x ticks and label at the bottom, no twin, child or aligned axes and a y
+    axis whose formatter writes no offset, the title stays at the top of the axes.
+    """
+    if getattr(ax, "_autotitlepos", False) is False or ax.child_axes:
+        return False
+    if ax.xaxis.get_ticks_position() != "bottom" or ax.xaxis.get_label_position() != "bottom":
+        return False
+    fig = ax.get_figure(root=False)
+    if len(ax._twinned_axes.get_siblings(ax)) > 1 or len(fig._align_label_groups["title"].get_siblings(ax)) > 1:
+        return False
+    formatter = ax.yaxis.get_major_formatter()
+    if isinstance(formatter, matplotlib.ticker.FuncFormatter):
+        return not formatter.offset_string
+    return type(formatter).get_offset is matplotlib.ticker.Formatter.get_offset  # an offset-free formatter
 
 
 def figure_data(fig: Figure) -> pd.DataFrame:

@@ -1,0 +1,262 @@
+"""How fast does ``python -m textmine.report`` draw? (issue #19, item 5: "the report draws fast")
+
+Every run is a fresh process on the provincial corpus (``--corpus provinces2026``),
+with its own cache folder (``TEXTMINE_CACHE_DIR``). Four report runs, in this order:
+
+- **cold**: empty cache folder, new ``--out``: tokenizes, computes every table, fits
+  the topic model, draws and writes every figure and the explorer;
+- **figures, tokens warm**: the token cache of the cold run is kept, the figure cache
+  (``results/`` in the cache folder) is emptied, new ``--out``: what a run costs after a
+  change to textmine's code (every figure key digests textmine's files), i.e. the
+  tables are computed again (slogans, TF-IDF, keyness, LDA fit, topic effects) from
+  cached tokens and every figure is drawn. The report keeps no table cache of its own;
+- **warm, new --out**: everything cached, new ``--out``: nothing is computed or drawn,
+  the cached bytes are copied;
+- **warm, same --out**: the same again into the folder of the previous run (nothing written).
+
+Plus **drawing from tables in memory**, in a fresh process: the report's tables are
+computed first (untimed, ``build_report(force=True)`` with the plotting calls recorded),
+then each of the 9 figures is built (``draw``: the ``textmine.plots`` function) and
+rendered to PNG bytes (``save``: ``plots.figure_bytes`` at the report's 200 dpi), twice;
+the table gives the fastest per figure over the processes (CPU seconds), its pixel size
+and its number of text artists (visible, non-empty / all). The live objects are frozen
+(``gc.freeze``) before and garbage collected between the timed figures, so that a full
+collection of the report's heap does not land on whichever figure happens to trigger it.
+
+``--base DIR`` runs everything also with the textmine of another source tree (e.g. a
+``git worktree`` of the commit before), alternating the two trees run by run, so that
+both see the same machine load; ratios against the base of the same run are what to
+compare on a shared machine. CPU time is user + system of the report process.
+
+::
+
+    python benchmarks/report_speed.py                        # this tree only
+    python benchmarks/report_speed.py --base ../h22base      # A/B against another tree
+    python benchmarks/report_speed.py --repeat 1 --no-write  # a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+CORPUS = "provinces2026"
+RUNS = ("cold", "figures_tokens_warm", "warm_new_out", "warm_same_out")
+LABELS = {"cold": "cold (empty cache)", "figures_tokens_warm": "figures, tokens warm (figure cache emptied)",
+          "warm_new_out": "warm, new --out", "warm_same_out": "warm, same --out"}
+
+#: Run in a fresh interpreter with the tree to measure first on sys.path: per-figure draw and save times.
+DRAWING_CHILD = r"""
+import io, json, os, sys, tempfile, time
+os.environ.setdefault("MPLBACKEND", "Agg")
+import textmine, textmine.plots as plots
+from textmine import report
+from textmine.corpus import load_corpus
+from matplotlib.text import Text
+from PIL import Image
+
+NAMES = ["slogan_heatmap", "slogans_by_place", "slogans_by_group", "place_over_time", "top_terms_grid",
+         "keyness_chart", "topic_terms_grid", "topic_prevalence_heatmap", "topic_effects_chart", "corpus_overview"]
+calls, saved = [], {n: getattr(plots, n) for n in NAMES}
+
+def recorder(name, func):
+    def record(*args, **kwargs):
+        calls.append((name, args, kwargs))
+        return func(*args, **kwargs)
+    return record
+
+for n in NAMES:
+    setattr(plots, n, recorder(n, saved[n]))
+figure_bytes, plots.figure_bytes = plots.figure_bytes, lambda *a, **k: b""
+report.build_report(load_corpus(sys.argv[1]), tempfile.mkdtemp(), force=True, drop_places=True, explorer=False,
+                    log=lambda m: None)
+for n in NAMES:
+    setattr(plots, n, saved[n])
+plots.figure_bytes = figure_bytes
+import gc
+gc.collect()
+gc.freeze()  # the tables, tokens and libraries: not walked by the collections the timed figures trigger
+rows = {}
+for rep in range(2):
+    for name, args, kwargs in calls:
+        gc.collect()  # the garbage of the previous figure, collected untimed
+        t0 = time.process_time()
+        fig = saved[name](*args, **kwargs)
+        t1 = time.process_time()
+        png = figure_bytes(fig, "png", dpi=report.DPI)
+        t2 = time.process_time()
+        texts = fig.findobj(Text)
+        row = rows.setdefault(name, {"draw": [], "save": []})
+        row["draw"].append(t1 - t0)
+        row["save"].append(t2 - t1)
+        row.update(pixels=list(Image.open(io.BytesIO(png)).size), png_bytes=len(png), texts=len(texts),
+                   visible_texts=sum(1 for t in texts if t.get_visible() and t.get_text().strip()))
+print(json.dumps({"textmine": textmine.__file__, "figures": rows}))
+"""
+
+
+def _env(tree: Path, cache: Path) -> dict:
+    return {**os.environ, "TEXTMINE_CACHE_DIR": str(cache), "MPLBACKEND": "Agg", "PYTHONPATH": str(tree)}
+
+
+def run_report(tree: Path, cache: Path, out: Path) -> dict:
+    """Wall and CPU seconds and peak RSS of ``python -m textmine.report`` run with the textmine of ``tree``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "textmine.report", "--corpus", CORPUS, "--out", str(out)],
+                            cwd=tree, env=_env(tree, cache), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    output = proc.stdout.read().decode("utf-8", "replace")
+    proc.stdout.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"python -m textmine.report ({tree}) failed:\n{output[-3000:]}")
+    return {"wall": round(seconds, 3), "cpu": round(usage.ru_utime + usage.ru_stime, 3),
+            "maxrss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+def report_runs(tree: Path, scratch: Path) -> dict:
+    """The four report runs of one tree, in order, in a cache folder of their own."""
+    cache, outs = scratch / "cache", scratch / "out"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    result = {"cold": run_report(tree, cache, outs / "cold")}
+    shutil.rmtree(cache / "results")  # the figures; the token cache stays
+    result["figures_tokens_warm"] = run_report(tree, cache, outs / "tokens_warm")
+    result["warm_new_out"] = run_report(tree, cache, outs / "warm")
+    result["warm_same_out"] = run_report(tree, cache, outs / "warm")
+    return result
+
+
+def drawing(tree: Path, scratch: Path) -> dict:
+    """Per-figure CPU seconds of building and of rendering each figure, from tables computed beforehand."""
+    cache = scratch / "drawing-cache"
+    proc = subprocess.run([sys.executable, "-c", DRAWING_CHILD, CORPUS], cwd=tree, env=_env(tree, cache),
+                          capture_output=True, text=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"drawing ({tree}) failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def git_head(tree: Path) -> str:
+    proc = subprocess.run(["git", "-C", str(tree), "log", "-1", "--format=%h %s"], capture_output=True, text=True)
+    return proc.stdout.strip()[:100]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--base", type=Path, help="another source tree of textmine to compare with (A/B)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of report runs per tree (default 3)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave benchmarks/results alone")
+    parser.add_argument("--drawing-only", action="store_true",
+                        help="measure the drawing again, keep the report runs of benchmarks/results/report_speed.json")
+    args = parser.parse_args()
+    trees = {"new": ROOT}
+    if args.base is not None:
+        trees["base"] = args.base.resolve()
+    scratch = Path(tempfile.mkdtemp(prefix="textmine-report-speed-"))
+    result = {"corpus": CORPUS, "repeat": args.repeat, "cores": os.cpu_count(), "python": platform.python_version(),
+              "trees": {k: {"path": str(v), "commit": git_head(v)} for k, v in trees.items()},
+              "load_before": list(os.getloadavg()), "runs": {k: [] for k in trees}, "drawing": {k: [] for k in trees}}
+    if args.drawing_only:
+        previous = json.loads((RESULTS / "report_speed.json").read_text())
+        result.update({k: previous[k] for k in ("repeat", "runs", "load_before")}, drawing={k: [] for k in trees})
+    try:
+        for i in range(0 if args.drawing_only else args.repeat):
+            order = list(trees) if i % 2 == 0 else list(trees)[::-1]
+            for name in order:
+                load = os.getloadavg()[0]
+                runs = report_runs(trees[name], scratch / name)
+                runs["load"] = round(load, 2)
+                result["runs"][name].append(runs)
+                print(f"round {i + 1} {name:4s} (load {load:.1f}): "
+                      + ", ".join(f"{r} {runs[r]['wall']:.2f} s wall / {runs[r]['cpu']:.2f} s cpu" for r in RUNS),
+                      flush=True)
+        for i in range(4 if args.drawing_only else 2):
+            for name in (list(trees) if i % 2 == 0 else list(trees)[::-1]):
+                load = os.getloadavg()[0]
+                d = drawing(trees[name], scratch)
+                d["load"] = round(load, 2)
+                result["drawing"][name].append(d)
+                total = sum(min(f["draw"]) + min(f["save"]) for f in d["figures"].values())
+                print(f"drawing {name:4s} (load {load:.1f}): {total:.2f} s cpu for {len(d['figures'])} figures",
+                      flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    result["load_after"] = list(os.getloadavg())
+    if not args.no_write:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "report_speed.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+        (RESULTS / "report_speed.md").write_text(markdown(result))
+    print(markdown(result))
+    return 0
+
+
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def markdown(result: dict) -> str:
+    trees = list(result["trees"])
+    lines = ["# Report speed (`python benchmarks/report_speed.py`)", "",
+             f"`python -m textmine.report --corpus {result['corpus']}`, each run a fresh process; "
+             f"{result['cores']} cores, Python {result['python']}; load average "
+             f"{result['load_before'][0]:.1f} before, {result['load_after'][0]:.1f} after (a shared machine: "
+             "compare ratios within this run).", ""]
+    for name, tree in result["trees"].items():
+        lines.append(f"- **{name}**: `{tree['commit']}`")
+    lines += ["", f"## Report runs (median of {result['repeat']}, trees alternated run by run)", "",
+              "| run | " + " | ".join(f"{t} wall | {t} CPU" for t in trees)
+              + (" | CPU new / base |" if "base" in trees else " |"),
+              "|---|" + "---:|---:|" * len(trees) + ("---:|" if "base" in trees else "")]
+    for run in RUNS:
+        cells, cpu = [], {}
+        for t in trees:
+            walls = [r[run]["wall"] for r in result["runs"][t]]
+            cpus = [r[run]["cpu"] for r in result["runs"][t]]
+            cpu[t] = _median(cpus)
+            cells += [f"{_median(walls):.2f} s", f"{cpu[t]:.2f} s"]
+        ratio = f" | {cpu['new'] / cpu['base']:.2f} |" if "base" in trees else " |"
+        lines.append(f"| {LABELS[run]} | " + " | ".join(cells) + ratio)
+    rss = {t: max(r["cold"]["maxrss_mb"] for r in result["runs"][t]) for t in trees}
+    lines += ["", "Peak RSS of the cold run: " + ", ".join(f"{t} {v:.0f} MB" for t, v in rss.items())
+              + "; load at the start of each tree's round: "
+              + "; ".join(f"{t} " + ", ".join(f"{r['load']:.1f}" for r in result["runs"][t]) for t in trees) + ".",
+              "", "## Drawing the 9 figures from tables in memory (CPU seconds, best of 2 draws in each of "
+              f"{len(result['drawing'][trees[0]])} processes per tree)", "",
+              "| figure | pixels | text artists (visible / all) | "
+              + " | ".join(f"{t} draw | {t} save" for t in trees) + " |",
+              "|---|---|---:|" + "---:|---:|" * len(trees)]
+    first = result["drawing"][trees[0]][0]["figures"]
+    totals = {t: [0.0, 0.0] for t in trees}
+    for fig, info in first.items():
+        cells = []
+        for t in trees:
+            draw = min(min(d["figures"][fig]["draw"]) for d in result["drawing"][t])
+            save = min(min(d["figures"][fig]["save"]) for d in result["drawing"][t])
+            totals[t][0] += draw
+            totals[t][1] += save
+            cells += [f"{draw:.2f}", f"{save:.2f}"]
+        lines.append(f"| {fig} | {info['pixels'][0]} × {info['pixels'][1]} | {info['visible_texts']} / "
+                     f"{info['texts']} | " + " | ".join(cells) + " |")
+    lines.append("| **all** | | | " + " | ".join(f"**{totals[t][0]:.2f}** | **{totals[t][1]:.2f}**" for t in trees)
+                 + " |")
+    lines += ["", "draw: building the Figure (the `textmine.plots` function); save: `plots.figure_bytes(fig, "
+              "\"png\", dpi=200)` (layout, render, PNG compression)."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
