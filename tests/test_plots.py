@@ -712,3 +712,31 @@ def test_k_selection_chart_shows_every_seed_and_the_mean():
     assert sorted(np.round(np.concatenate([p.get_offsets()[:, 1] for p in points]), 6).tolist()) == [0.4, 0.48, 0.5,
                                                                                                       0.52]
     assert fig.axes[0].lines[0].get_ydata().tolist() == [0.5, 0.45]
+
+
+def test_a_matplotlib_without_the_private_placement_flags_gets_the_same_pixels(monkeypatch):
+    """The label and title shortcuts read matplotlib internals; missing ones fall back to plain placement."""
+    import io
+
+    import numpy as np
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from textmine import plots
+
+    def figure():
+        fig = Figure(figsize=(3, 2), layout="constrained")
+        ax = fig.add_subplot()
+        ax.plot([0, 1, 2], [2, 0, 1])
+        ax.set_title("标题")
+        return fig
+
+    def pixels(data):
+        return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+    want = pixels(plots.figure_bytes(figure()))
+    monkeypatch.setattr(plots, "_title_stays_put", lambda ax: ax._no_such_attribute)
+    fig = figure()
+    flags = [(a, a._autolabelpos) for ax in fig.axes for a in (ax.xaxis, ax.yaxis)]
+    assert (pixels(plots.figure_bytes(fig)) == want).all()
+    assert [(a, a._autolabelpos) for a, _ in flags] == flags  # whatever was switched off is back

@@ -210,9 +210,20 @@ def _skip_empty_label_positions(fig: Figure) -> list:
     Matplotlib places an axis label beside its tick labels each time it lays out or
     draws the axis, measuring every tick label again, even when the label is empty
     and draws nothing (and an empty label takes no room in the layout): in a grid of
-    12 panels, most of the text measuring of a save.
+    12 panels, most of the text measuring of a save. These are matplotlib's private
+    attributes: where a release has others, nothing is skipped (the same pixels, drawn slower).
     """
-    skipped = []
+    skipped: list = []
+    try:
+        _skip_positions(fig, skipped)
+    except (AttributeError, KeyError, TypeError):  # another matplotlib's internals: place everything
+        for obj, name, value in reversed(skipped):
+            setattr(obj, name, value)
+        return []
+    return skipped
+
+
+def _skip_positions(fig: Figure, skipped: list) -> None:
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             if getattr(axis, "_autolabelpos", False) and not axis.label.get_text():
@@ -221,7 +232,6 @@ def _skip_empty_label_positions(fig: Figure) -> list:
         if _title_stays_put(ax):
             skipped.append((ax, "_autotitlepos", ax._autotitlepos))
             ax._autotitlepos = False
-    return skipped
 
 
 def _title_stays_put(ax) -> bool:
