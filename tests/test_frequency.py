@@ -563,3 +563,12 @@ def test_slogan_counts_on_threads_equal_the_serial_counts_and_str_count(corpus):
     df = slogan_frequency(corpus, plain, n_jobs=-1)
     expected = [compact(doc.text).count(s) for doc in corpus for s in plain]
     assert df["count"].tolist() == expected
+
+
+def test_slogan_frequency_shows_progress_only_when_asked(capsys):
+    docs = ["发展新质生产力", "优化营商环境"]
+    quiet = slogan_frequency(docs, ["营商环境"], progress=False)
+    assert "counting slogans" not in capsys.readouterr().err
+    shown = slogan_frequency(docs, ["营商环境"], progress=True)
+    assert "counting slogans" in capsys.readouterr().err
+    assert shown.equals(quiet)

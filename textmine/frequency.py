@@ -40,6 +40,7 @@ from .errors import CorpusError, DictionaryError, TextmineError
 from .schema import check_by
 
 from .tokenize.dtm import DocumentTermMatrix
+from .tokenize.stream import _progress_bar
 from .tokenize.tokenized import as_tokens
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -303,7 +304,7 @@ class _PhraseCounter:
 
 
 def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequence[str] | None = None,
-                     n_jobs: int | None = None) -> pd.DataFrame:
+                     n_jobs: int | None = None, *, progress: bool | None = None) -> pd.DataFrame:
     """Counts and rates of slogans per document, or pooled per group of documents.
 
     Semantics:
@@ -322,6 +323,8 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
     ``n_jobs``: threads counting documents at once (scikit-learn's convention:
     None = 1, -1 = all cores); the automaton releases the GIL while it scans,
     so two threads count about twice as fast. The counts do not depend on it.
+    ``progress``: a progress bar over the documents, as in :func:`textmine.tokens`
+    (None: on a terminal after a second, True: always, False: never).
 
     ``by=None``: one row per document × slogan (zeros included): ``doc_id``, the
     metadata columns, ``slogan, category, count, n_chars, rate``.
@@ -350,9 +353,14 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
             return len(compact), counter.count(compact)
 
         docs = itertools.chain([None], itertools.islice(corpus, 1, None))  # None: the first, compacted already
-        for row, (n, row_counts) in enumerate(_ordered_map(count, docs, n_jobs)):
-            n_chars[row] = n
-            counts[row] = row_counts
+        bar = _progress_bar(progress, len(corpus), "counting slogans")
+        try:
+            for row, (n, row_counts) in enumerate(_ordered_map(count, docs, n_jobs)):
+                n_chars[row] = n
+                counts[row] = row_counts
+                bar.update(1)
+        finally:
+            bar.close()
     long = _long_frame(meta, table, counts, n_chars)
     return long if keys is None else _pool(long, keys, table)
 

@@ -381,13 +381,21 @@ BUNDLE_MIN_DOCS = 2
 
 def stream(tokenizer: Tokenizer, items: Iterable[Any], store: TokenCache | None, n_jobs: int | None,
            chunk_plan: Callable[[list[int], int], list[list[int]]],
-           errors: list) -> Iterator[tuple[Vocab, np.ndarray]]:
+           errors: list, bundle_sink: dict | None = None) -> Iterator[tuple[Vocab, np.ndarray]]:
     """``(vocabulary, ids)`` of each document in corpus order: from a bundle, the cache or segmenting.
 
     ``items`` that are not a sequence (a generator) with one worker stream
     one document at a time and make no bundle. ``chunk_plan(sizes, workers)``
     cuts the positions into worker tasks. Errors writing the cache (OSError)
     are appended to ``errors`` for the caller to report; the run goes on.
+
+    ``bundle_sink``: a dict told about the corpus bundle, for a caller that
+    would rather re-read the ids from it than keep them: before the first
+    document, ``"bundle"`` is set to ``"pending"`` when a bundle is being
+    written, or to the open :class:`~textmine.tokenize.cache.Bundle` read;
+    once the written bundle is committed, to that bundle, opened and checked.
+    The caller then owns (and closes) the bundle. ``"pending"`` left at the end
+    means no bundle was made.
     """
     sources: Iterable[Source] = plan(tokenizer, items, store)
     if not isinstance(items, Sequence) and _n_workers(n_jobs) == 1:
@@ -400,14 +408,23 @@ def stream(tokenizer: Tokenizer, items: Iterable[Any], store: TokenCache | None,
         if found is not None:
             store.hits += len(sources)
             vocab = Vocab(found.words)
-            for ids in found.docs():
-                yield vocab, ids
+            if bundle_sink is not None:
+                bundle_sink["bundle"] = found
+                yield from ((vocab, ids) for ids in found.docs())
+                return
+            try:
+                for ids in found.docs():
+                    yield vocab, ids
+            finally:
+                found.close()
             return
     vocab, stale = Vocab(), []
     workers = _n_workers(n_jobs)
     local = workers == 1 or local_backend()
     bundle = store.bundle_writer(bundle_id, signature) if bundle_id is not None and not recent else None
     entries = store.writer() if store is not None and not local else None
+    if bundle is not None and bundle_sink is not None:
+        bundle_sink["bundle"] = "pending"
     done = 0
     try:
         for vocab, ids in _merged(tokenizer, sources, store, workers, local, chunk_plan, vocab, entries, errors,
@@ -418,6 +435,10 @@ def stream(tokenizer: Tokenizer, items: Iterable[Any], store: TokenCache | None,
                 if done == len(sources):  # committed before the last document is handed out:
                     _finish(bundle, None if stale else vocab.words, errors)  # a consumer may stop there
                     bundle = None
+                    if bundle_sink is not None and not stale:
+                        made = store.read_bundle(bundle_id, signature, len(sources))
+                        if made is not None:
+                            bundle_sink["bundle"] = made
             yield vocab, ids
     finally:
         if entries is not None:
@@ -535,8 +556,10 @@ def _resolve(src: Source, local: bool, store: TokenCache | None, fingerprint: st
 
 def id_stream(tokenizer: Tokenizer, corpus_or_texts: Any, *, n_jobs: int | None = None,
               cache: bool | TokenCache | str | os.PathLike = True, progress: bool | None = None,
-              ) -> Iterator[tuple[Vocab, np.ndarray]]:
+              bundle_sink: dict | None = None) -> Iterator[tuple[Vocab, np.ndarray]]:
     """``(vocabulary, int32 ids)`` of each document in corpus order; see :func:`textmine.tokens`.
+
+    ``bundle_sink``: see :func:`stream`.
 
     >>> docs = id_stream(Tokenizer(), ["推进乡村振兴", "优化营商环境"], cache=False)
     >>> [vocab.lists(ids) for vocab, ids in docs]
@@ -549,7 +572,7 @@ def id_stream(tokenizer: Tokenizer, corpus_or_texts: Any, *, n_jobs: int | None 
     bar = _progress_bar(progress, total, "tokenizing")
     errors: list[OSError] = []
     try:
-        for item in stream(tokenizer, corpus_or_texts, store, n_jobs, _chunks, errors):
+        for item in stream(tokenizer, corpus_or_texts, store, n_jobs, _chunks, errors, bundle_sink):
             bar.update(1)
             yield item
     finally:
