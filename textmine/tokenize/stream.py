@@ -459,6 +459,27 @@ def _finish(bundle: BundleWriter, words: list[str] | None, errors: list) -> None
         errors.append(bundle.error)
 
 
+#: Seconds an idle worker of textmine's default (loky) pool waits for the next run before it exits
+#: (loky's own default: 300). Each worker holds its dictionary engine (150-200 MB in all); a
+#: pipeline that goes on to count and score in this process should not carry them along.
+WORKER_IDLE_SECONDS = 10
+
+
+def _worker_backend() -> Any:
+    """The default loky backend with idle workers exiting after :data:`WORKER_IDLE_SECONDS`; else None.
+
+    None (the active backend as it is) when the caller chose a backend or its
+    idle timeout (``joblib.parallel_config``).
+    """
+    from joblib._parallel_backends import LokyBackend
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    if type(backend) is not LokyBackend or "idle_worker_timeout" in getattr(backend, "backend_kwargs", {}):
+        return None
+    return LokyBackend(idle_worker_timeout=WORKER_IDLE_SECONDS)
+
+
 def local_backend() -> bool:
     """Whether the active joblib backend runs its workers on this machine (loky by default)."""
     from joblib.parallel import get_active_backend
@@ -503,7 +524,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             run = delayed(_chunk_in_worker) if local else delayed(process_chunk)
             extra = {"parent": os.getpid()} if local else {}
             tasks = (run(tokenizer, *task(c), cache_dir=cache_dir, write=local, **extra) for c in chunks)
-            results = Parallel(n_jobs=workers, batch_size=1, return_as="generator")(tasks)
+            results = Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=_worker_backend())(tasks)
         pairs = zip(chunks, results)
     for chunk, result in pairs:
         if store is not None:
