@@ -572,3 +572,29 @@ def test_slogan_frequency_shows_progress_only_when_asked(capsys):
     shown = slogan_frequency(docs, ["营商环境"], progress=True)
     assert "counting slogans" in capsys.readouterr().err
     assert shown.equals(quiet)
+
+
+def test_building_a_dtm_takes_little_more_memory_than_the_matrix(monkeypatch):
+    import tracemalloc
+
+    import numpy as np
+
+    from textmine.tokenize import dtm as dtm_module
+    from textmine.tokenize.dtm import build_dtm
+    from textmine.tokenize.stream import Vocab
+
+    vocab = Vocab([f"词{i}" for i in range(5_000)])
+    rng = np.random.default_rng(0)
+    docs = [rng.integers(0, 5_000, 400).astype(np.int32) for _ in range(1_000)]
+    stream = ((vocab, ids) for ids in docs)
+    monkeypatch.setattr(dtm_module, "_BLOCK", 4096, raising=False)  # columns counted and renumbered a few at a time
+    tracemalloc.start()
+    try:
+        d = build_dtm(stream, [f"d{i}" for i in range(len(docs))])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    cells = d.matrix.nnz
+    assert cells == sum(len(np.unique(ids)) for ids in docs)
+    assert d.matrix.sum() == 400 * len(docs)
+    assert peak < 20 * cells  # int32 column + int64 count = 12 bytes a cell, and no second copy of them

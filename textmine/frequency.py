@@ -39,7 +39,7 @@ from .corpus import Corpus, as_corpus
 from .errors import CorpusError, DictionaryError, TextmineError
 from .schema import check_by
 
-from .tokenize.dtm import DocumentTermMatrix
+from .tokenize.dtm import DocumentTermMatrix, release_arrow_memory
 from .tokenize.stream import _progress_bar
 from .tokenize.tokenized import as_tokens
 
@@ -362,7 +362,10 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
         finally:
             bar.close()
     long = _long_frame(meta, table, counts, n_chars)
-    return long if keys is None else _pool(long, keys, table)
+    out = long if keys is None else _pool(long, keys, table)
+    del long
+    release_arrow_memory()  # what building the table left in pyarrow's allocator
+    return out
 
 
 def _ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], n_jobs: int | None) -> Iterator[Any]:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover - imported where used: scikit-learn and sc
 from .corpus import Corpus, Document, as_corpus
 from .errors import CorpusError, MetadataError, TextmineError
 from .schema import check_by
+from .tokenize.dtm import release_arrow_memory
 from .tokenize.tokenized import Tokens, as_tokens, tokens
 
 TokenizerLike = Callable[[str], list]
@@ -177,8 +178,9 @@ def _fit_streamed(toks: Tokens, options: TfidfOptions) -> "tuple[TfidfVectorizer
 
     rank = np.zeros(0, dtype=np.int64)
     n_ranked = 0
+    release_arrow_memory()
     lengths = array("q", [0])
-    col_buf, count_buf = array("i"), array("i")
+    col_buf, count_buf = array("i"), array("d")  # the counts as the float64 the matrix holds: no second copy
     vocab = None
     for vocab, ids in toks.id_pairs():
         if vocab.n > len(rank):
@@ -193,7 +195,7 @@ def _fit_streamed(toks: Tokens, options: TfidfOptions) -> "tuple[TfidfVectorizer
             r = rank[distinct]
         order = np.argsort(r, kind="stable")
         col_buf.frombytes(r[order].astype(np.int32).tobytes())
-        count_buf.frombytes(counts[order].astype(np.int32).tobytes())
+        count_buf.frombytes(counts[order].astype(np.float64).tobytes())
         lengths.append(lengths[-1] + len(distinct))
     if n_ranked == 0 or lengths[-1] > np.iinfo(np.int32).max:
         return None  # no terms: _fit raises scikit-learn's error; 2**31 cells: scikit-learn's int64 layout
@@ -207,8 +209,7 @@ def _fit_streamed(toks: Tokens, options: TfidfOptions) -> "tuple[TfidfVectorizer
     cols = np.frombuffer(col_buf, dtype=np.int32)
     for a in range(0, len(cols), 1 << 22):  # relabelled in place by sorted term, as scikit-learn does
         cols[a:a + (1 << 22)] = position[cols[a:a + (1 << 22)]]
-    data = np.frombuffer(count_buf, dtype=np.int32).astype(np.float64)
-    del count_buf
+    data = np.frombuffer(count_buf, dtype=np.float64)
     counts_matrix = sparse.csr_matrix((data, cols, np.frombuffer(lengths, dtype=np.int64).astype(np.int32)),
                                       shape=(len(lengths) - 1, n_ranked))
     vectorizer = options.vectorizer()
@@ -217,8 +218,21 @@ def _fit_streamed(toks: Tokens, options: TfidfOptions) -> "tuple[TfidfVectorizer
     vectorizer._tfidf = TfidfTransformer(norm=vectorizer.norm, use_idf=vectorizer.use_idf,
                                          smooth_idf=vectorizer.smooth_idf, sublinear_tf=vectorizer.sublinear_tf)
     vectorizer._tfidf.fit(counts_matrix)
-    matrix = sparse.csr_matrix(vectorizer._tfidf.transform(counts_matrix, copy=False))
-    return vectorizer, matrix, [by_rank[k] for k in sorted_terms]
+    # transformed a block of rows at a time into the matrix's own data (scikit-learn's transform takes
+    # a temporary the size of the data); each row's values do not depend on the block
+    indptr = counts_matrix.indptr
+    r0 = 0
+    while r0 < counts_matrix.shape[0]:
+        r1 = int(np.searchsorted(indptr, indptr[r0] + _TFIDF_CELLS, side="right")) - 1
+        r1 = min(max(r1, r0 + 1), counts_matrix.shape[0])
+        block = vectorizer._tfidf.transform(counts_matrix[r0:r1], copy=False)
+        data[indptr[r0]:indptr[r1]] = block.data
+        r0 = r1
+    return vectorizer, counts_matrix, [by_rank[k] for k in sorted_terms]
+
+
+#: Non-zero cells scored at once by :func:`_fit_streamed`.
+_TFIDF_CELLS = 1 << 22
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

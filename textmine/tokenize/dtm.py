@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
@@ -21,7 +22,7 @@ from scipy import sparse
 if TYPE_CHECKING:  # pragma: no cover
     from gensim.corpora import Dictionary
 
-__all__ = ["DocumentTermMatrix", "build_dtm"]
+__all__ = ["DocumentTermMatrix", "build_dtm", "release_arrow_memory"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def build_dtm(stream: Iterable[tuple[Any, np.ndarray]], doc_ids: list[str], *,
     own types (int32 columns, int64 counts: 12 bytes a non-zero cell, renumbered
     in place), so building the matrix takes little more memory than the matrix.
     """
+    release_arrow_memory()
     lengths = array("q", [0])
     col_buf, count_buf = array("i"), array("q")
     vocab = None
@@ -111,7 +113,9 @@ def build_dtm(stream: Iterable[tuple[Any, np.ndarray]], doc_ids: list[str], *,
         terms = list(index)
         column = np.array([index.get(w, -1) for w in words], dtype=np.int32)
     else:
-        df = np.bincount(cols, minlength=len(words))
+        df = np.zeros(len(words), dtype=np.int64)
+        for a in range(0, len(cols), _BLOCK):  # bincount casts to int64: a block at a time
+            df += np.bincount(cols[a:a + _BLOCK], minlength=len(words))
         present = np.flatnonzero(df >= max(1, _min_docs(min_df, n_docs)))
         order = sorted(present.tolist(), key=words.__getitem__)
         terms = [words[j] for j in order]
@@ -128,6 +132,23 @@ def build_dtm(stream: Iterable[tuple[Any, np.ndarray]], doc_ids: list[str], *,
     matrix = sparse.csr_matrix((counts, cols, indptr), shape=(n_docs, len(terms)))
     matrix.sort_indices()
     return DocumentTermMatrix(matrix=matrix, vocabulary=terms, doc_ids=list(doc_ids))
+
+
+def release_arrow_memory() -> None:
+    """Give back to the system the memory pyarrow's allocator keeps after pandas' string columns are freed.
+
+    pandas keeps text columns in Arrow arrays, whose allocator holds on to
+    freed memory (a long table of a million rows leaves hundreds of MB
+    behind). Called before a step that needs much memory of its own (a
+    document-term matrix, TF-IDF) and after one that built a large table.
+    Does nothing if pyarrow was never imported.
+    """
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        try:
+            pa.default_memory_pool().release_unused()
+        except (AttributeError, NotImplementedError):  # pragma: no cover - older pyarrow
+            pass
 
 
 #: Non-zero cells renumbered at once.

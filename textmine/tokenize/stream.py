@@ -465,6 +465,20 @@ def _finish(bundle: BundleWriter, words: list[str] | None, errors: list) -> None
 WORKER_IDLE_SECONDS = 10
 
 
+#: A run on textmine's own worker pool that took at least this long shuts the workers down at its
+#: end: their start (about a second) is noise next to such a run, and their memory is not.
+RELEASE_AFTER_SECONDS = 30.0
+
+
+def _release_workers() -> None:
+    """Shut down joblib's reusable loky workers now (the next parallel run starts new ones)."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = getattr(reusable_executor, "_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
+
+
 def _worker_backend() -> Any:
     """The default loky backend with idle workers exiting after :data:`WORKER_IDLE_SECONDS`; else None.
 
@@ -501,6 +515,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
     """
     fp = tokenizer.fingerprint
     cache_dir = os.path.abspath(store.directory) if store is not None and local else None  # workers keep their cwd
+    started: float | None = None  # when textmine's own worker pool started on this run
 
     def task(chunk: list[Source]) -> tuple[list[Source], list[bool]]:
         todo = [_resolve(src, local, store, fp) for src in chunk]
@@ -524,7 +539,10 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             run = delayed(_chunk_in_worker) if local else delayed(process_chunk)
             extra = {"parent": os.getpid()} if local else {}
             tasks = (run(tokenizer, *task(c), cache_dir=cache_dir, write=local, **extra) for c in chunks)
-            results = Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=_worker_backend())(tasks)
+            backend = _worker_backend()
+            results = Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks)
+            if backend is not None:
+                started = time.monotonic()
         pairs = zip(chunks, results)
     for chunk, result in pairs:
         if store is not None:
@@ -556,6 +574,8 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
                 else:
                     store.misses += 1
             yield vocab, mapping[result.ids[start:ends[j]]]
+    if started is not None and time.monotonic() - started >= RELEASE_AFTER_SECONDS:
+        _release_workers()
 
 
 def _resolve(src: Source, local: bool, store: TokenCache | None, fingerprint: str) -> Source:
