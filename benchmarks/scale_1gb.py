@@ -73,26 +73,29 @@ def _proc_cpu(pid: int) -> float:
         return 0.0
 
 
-def _tree_cpu(seen: dict[int, float]) -> float:
-    """CPU seconds of this process, its waited-for children and its live descendants (last value kept per pid)."""
+def _tree_cpu() -> float:
+    """CPU seconds of this process, of its children it has waited for, and of its live descendants.
+
+    A worker is counted from ``/proc`` while it lives and through
+    ``RUSAGE_CHILDREN`` once it has exited and been waited for, never both.
+    """
     import resource
 
     from run import _descendants
 
-    for pid in _descendants(os.getpid()):
-        seen[pid] = max(seen.get(pid, 0.0), _proc_cpu(pid))
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    return own.ru_utime + own.ru_stime + sum(seen.values())
+    live = sum(_proc_cpu(pid) for pid in _descendants(os.getpid()))
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime + live
 
 
 def child_pipeline(data: str) -> dict:
-    seen: dict[int, float] = {}
     out: dict[str, Any] = {"steps": {}}
 
     def mark(step: str, phase: str) -> None:
-        print(MARK + json.dumps({"step": step, "phase": phase, "t": time.time(), "cpu": _tree_cpu(seen)}),
-              flush=True)
-        print(f"[{time.strftime('%H:%M:%S')}] {step} {phase}", file=sys.stderr, flush=True)
+        rss = _rss_kb(os.getpid()) / 1024
+        print(MARK + json.dumps({"step": step, "phase": phase, "t": time.time(), "cpu": _tree_cpu(),
+                                 "main_mb": round(rss, 1)}), flush=True)
+        print(f"[{time.strftime('%H:%M:%S')}] {step} {phase} (main process {rss:.0f} MB)", file=sys.stderr, flush=True)
 
     import warnings
 
@@ -131,9 +134,10 @@ def child_pipeline(data: str) -> dict:
     mark("slogan_frequency", "start")
     freq = tm.slogan_frequency(corpus, n_jobs=-1, progress=True)
     mark("slogan_frequency", "end")
-    out.update(slogan_rows=len(freq), slogan_total=int(freq["count"].sum()),
-               slogan_digest=hashlib.sha256(freq[["doc_id", "slogan", "count", "n_chars"]].to_csv(index=False)
-                                            .encode()).hexdigest()[:16])
+    h = hashlib.sha256()
+    for a in range(0, len(freq), 100_000):  # a block of rows at a time: the digest adds no copy of the table
+        h.update(freq[["doc_id", "slogan", "count", "n_chars"]].iloc[a:a + 100_000].to_csv(index=False, header=a == 0).encode())
+    out.update(slogan_rows=len(freq), slogan_total=int(freq["count"].sum()), slogan_digest=h.hexdigest()[:16])
     del freq
 
     mark("top_terms", "start")
@@ -217,6 +221,7 @@ def run_pipeline(folder: Path, cache_dir: Path, log) -> dict:
         b = next(x for x in marks if x["step"] == step and x["phase"] == "end")
         p = peaks.get(step, {"kb": 0, "main_kb": 0, "workers_kb": 0, "processes": 0})
         steps[step] = {"seconds": round(b["t"] - a["t"], 2), "cpu": round(b["cpu"] - a["cpu"], 2),
+                       "main_mb_at_start": a["main_mb"], "main_mb_at_end": b["main_mb"],
                        "peak_mb": round(p["kb"] / 1024, 1), "peak_main_mb": round(p["main_kb"] / 1024, 1),
                        "peak_workers_mb": round(p["workers_kb"] / 1024, 1), "processes": p["processes"]}
     return {"wall": round(wall, 2), "peak_mb": round(overall["kb"] / 1024, 1), "steps": steps,

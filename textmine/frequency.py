@@ -342,6 +342,7 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
     table = load_slogans(slogans)
     meta = corpus.meta_frame()
     keys = _by_columns(by, meta)
+    release_arrow_memory()  # the table built below is large for a large corpus: start from what is in use
     counts = np.zeros((len(corpus), len(table)), dtype=np.int64)
     n_chars = np.zeros(len(corpus), dtype=np.int64)
     if len(corpus):
