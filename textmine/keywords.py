@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover - imported where used: scikit-learn and sc
 from .corpus import Corpus, Document, as_corpus
 from .errors import CorpusError, MetadataError, TextmineError
 from .schema import check_by
-from .tokenize.dtm import release_arrow_memory
+from .tokenize.dtm import GrowingArray, release_arrow_memory
 from .tokenize.tokenized import Tokens, as_tokens, tokens
 
 TokenizerLike = Callable[[str], list]
@@ -180,7 +180,7 @@ def _fit_streamed(toks: Tokens, options: TfidfOptions) -> "tuple[TfidfVectorizer
     n_ranked = 0
     release_arrow_memory()
     lengths = array("q", [0])
-    col_buf, count_buf = array("i"), array("d")  # the counts as the float64 the matrix holds: no second copy
+    col_buf, count_buf = GrowingArray(np.int32), GrowingArray(np.float64)  # float64: what the matrix holds
     vocab = None
     for vocab, ids in toks.id_pairs():
         if vocab.n > len(rank):
@@ -194,8 +194,8 @@ def _fit_streamed(toks: Tokens, options: TfidfOptions) -> "tuple[TfidfVectorizer
             n_ranked += len(fresh)
             r = rank[distinct]
         order = np.argsort(r, kind="stable")
-        col_buf.frombytes(r[order].astype(np.int32).tobytes())
-        count_buf.frombytes(counts[order].astype(np.float64).tobytes())
+        col_buf.extend(r[order])
+        count_buf.extend(counts[order])
         lengths.append(lengths[-1] + len(distinct))
     if n_ranked == 0 or lengths[-1] > np.iinfo(np.int32).max:
         return None  # no terms: _fit raises scikit-learn's error; 2**31 cells: scikit-learn's int64 layout
@@ -206,10 +206,10 @@ def _fit_streamed(toks: Tokens, options: TfidfOptions) -> "tuple[TfidfVectorizer
     sorted_terms = sorted(range(n_ranked), key=by_rank.__getitem__)
     position = np.empty(n_ranked, dtype=np.int32)
     position[sorted_terms] = np.arange(n_ranked, dtype=np.int32)
-    cols = np.frombuffer(col_buf, dtype=np.int32)
+    cols, data = col_buf.finish(), count_buf.finish()
+    del col_buf, count_buf
     for a in range(0, len(cols), 1 << 22):  # relabelled in place by sorted term, as scikit-learn does
         cols[a:a + (1 << 22)] = position[cols[a:a + (1 << 22)]]
-    data = np.frombuffer(count_buf, dtype=np.float64)
     counts_matrix = sparse.csr_matrix((data, cols, np.frombuffer(lengths, dtype=np.int64).astype(np.int32)),
                                       shape=(len(lengths) - 1, n_ranked))
     vectorizer = options.vectorizer()

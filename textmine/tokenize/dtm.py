@@ -22,7 +22,7 @@ from scipy import sparse
 if TYPE_CHECKING:  # pragma: no cover
     from gensim.corpora import Dictionary
 
-__all__ = ["DocumentTermMatrix", "build_dtm", "release_arrow_memory"]
+__all__ = ["DocumentTermMatrix", "build_dtm", "release_arrow_memory", "GrowingArray"]
 
 
 @dataclass(frozen=True)
@@ -93,17 +93,17 @@ def build_dtm(stream: Iterable[tuple[Any, np.ndarray]], doc_ids: list[str], *,
     """
     release_arrow_memory()
     lengths = array("q", [0])
-    col_buf, count_buf = array("i"), array("q")
+    col_buf, count_buf = GrowingArray(np.int32), GrowingArray(np.int64)
     vocab = None
     for vocab, ids in stream:
         cols, counts = np.unique(ids, return_counts=True)
-        col_buf.frombytes(cols.astype(np.int32, copy=False).tobytes())
-        count_buf.frombytes(counts.astype(np.int64, copy=False).tobytes())
+        col_buf.extend(cols)
+        count_buf.extend(counts)
         lengths.append(lengths[-1] + len(cols))
     words: list[str] = vocab.words if vocab is not None else []
     n_docs = len(lengths) - 1
-    cols = np.frombuffer(col_buf, dtype=np.int32) if len(col_buf) else np.zeros(0, dtype=np.int32)
-    counts = np.frombuffer(count_buf, dtype=np.int64) if len(count_buf) else np.zeros(0, dtype=np.int64)
+    cols, counts = col_buf.finish(), count_buf.finish()
+    del col_buf, count_buf
     if vocabulary is not None:
         index: dict[str, int] = {}
         for term in vocabulary:
@@ -132,6 +132,42 @@ def build_dtm(stream: Iterable[tuple[Any, np.ndarray]], doc_ids: list[str], *,
     matrix = sparse.csr_matrix((counts, cols, indptr), shape=(n_docs, len(terms)))
     matrix.sort_indices()
     return DocumentTermMatrix(matrix=matrix, vocabulary=terms, doc_ids=list(doc_ids))
+
+
+class GrowingArray:
+    """A 1-D array filled by appending, in a buffer that is a memory map of its own from the start.
+
+    The first buffer is just above the size from which the C allocator
+    always maps memory (32 MB; untouched pages cost nothing), so growing it is
+    a ``realloc`` the kernel does by remapping (no copy, no second buffer) and
+    freeing it gives the memory back to the system at once. A buffer grown
+    from a small one inside the heap would stay in the process after it is freed.
+
+    >>> g = GrowingArray(np.int32)
+    >>> g.extend(np.array([1, 2])); g.extend(np.array([3]))
+    >>> g.finish().tolist()
+    [1, 2, 3]
+    """
+
+    FIRST_BYTES = (32 << 20) + (64 << 10)
+
+    def __init__(self, dtype: Any) -> None:
+        self.dtype = np.dtype(dtype)
+        self._a = np.empty(self.FIRST_BYTES // self.dtype.itemsize, dtype=self.dtype)
+        self.n = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        end = self.n + len(values)
+        if end > len(self._a):
+            self._a.resize(max(end, len(self._a) * 3 // 2), refcheck=False)  # realloc: remapped, not copied
+        self._a[self.n:end] = values
+        self.n = end
+
+    def finish(self) -> np.ndarray:
+        """The values appended (this buffer, shrunk in place); the GrowingArray is not to be used after."""
+        a, self._a = self._a, None
+        a.resize(self.n, refcheck=False)
+        return a
 
 
 def release_arrow_memory() -> None:
