@@ -231,6 +231,15 @@ def _fit_streamed(toks: Tokens, options: TfidfOptions) -> "tuple[TfidfVectorizer
     return vectorizer, counts_matrix, [by_rank[k] for k in sorted_terms]
 
 
+def _document_frequency(matrix: sparse.csr_matrix) -> np.ndarray:
+    """Rows with a positive value, per column (``(matrix > 0).sum(axis=0)``), counted a block of cells at a time."""
+    df = np.zeros(matrix.shape[1], dtype=np.int64)
+    for a in range(0, matrix.nnz, _TFIDF_CELLS):
+        block = matrix.indices[a:a + _TFIDF_CELLS]
+        df += np.bincount(block[matrix.data[a:a + _TFIDF_CELLS] > 0], minlength=matrix.shape[1])
+    return df.astype(int)
+
+
 #: Non-zero cells scored at once by :func:`_fit_streamed`.
 _TFIDF_CELLS = 1 << 22
 
@@ -352,7 +361,7 @@ def tfidf(
         vocabulary=vocabulary,
         doc_ids=toks.doc_ids,
         idf=np.asarray(vectorizer.idf_, dtype=float),
-        df=np.bincount(matrix.indices[matrix.data > 0], minlength=matrix.shape[1]).astype(int),
+        df=_document_frequency(matrix),
         meta=meta,
         vectorizer=vectorizer,
         tokenizer=toks.tokenizer,
