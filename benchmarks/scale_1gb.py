@@ -88,6 +88,27 @@ def _tree_cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime + live
 
 
+def _dtm_digest(d: Any) -> str:
+    """sha256 of the matrix's arrays (their own bytes: no copy) and vocabulary; no reference kept."""
+    import numpy as np
+
+    h = hashlib.sha256()
+    for part in (d.matrix.indptr, d.matrix.indices, d.matrix.data):
+        h.update(memoryview(np.ascontiguousarray(part)))
+    h.update("\n".join(d.vocabulary).encode())
+    return h.hexdigest()[:16]
+
+
+def _slogan_digest(freq: Any) -> str:
+    """sha256 of the counts and denominators (rows are documents × slogans in a fixed order)."""
+    import numpy as np
+
+    h = hashlib.sha256()
+    for col in ("count", "n_chars"):
+        h.update(memoryview(np.ascontiguousarray(freq[col].to_numpy(), dtype=np.int64)))
+    return h.hexdigest()[:16]
+
+
 def child_pipeline(data: str) -> dict:
     out: dict[str, Any] = {"steps": {}}
 
@@ -122,21 +143,13 @@ def child_pipeline(data: str) -> dict:
     mark("dtm", "start")
     d = tm.dtm(toks)
     mark("dtm", "end")
-    m = d.matrix
-    h = hashlib.sha256()
-    for part in (m.indptr, m.indices, m.data):  # the arrays' own bytes: the digest makes no copy
-        h.update(memoryview(np.ascontiguousarray(part)))
-    h.update("\n".join(d.vocabulary).encode())
-    out.update(dtm_shape=list(m.shape), dtm_nnz=int(m.nnz), dtm_digest=h.hexdigest()[:16])
-    del d, m
+    out.update(dtm_shape=list(d.matrix.shape), dtm_nnz=int(d.matrix.nnz), dtm_digest=_dtm_digest(d))
+    del d  # each step's result is dropped before the next step; corpus and toks are kept
 
     mark("slogan_frequency", "start")
     freq = tm.slogan_frequency(corpus, n_jobs=-1, progress=True)
     mark("slogan_frequency", "end")
-    h = hashlib.sha256()  # rows are documents × slogans in a fixed order: the numbers say it all
-    for col in ("count", "n_chars"):
-        h.update(np.ascontiguousarray(freq[col].to_numpy(), dtype=np.int64).tobytes())
-    out.update(slogan_rows=len(freq), slogan_total=int(freq["count"].sum()), slogan_digest=h.hexdigest()[:16])
+    out.update(slogan_rows=len(freq), slogan_total=int(freq["count"].sum()), slogan_digest=_slogan_digest(freq))
     del freq
 
     mark("top_terms", "start")
