@@ -20,6 +20,7 @@ One fresh ``python`` process does what a user does, with default settings
     slogans = tm.slogan_frequency(corpus, n_jobs=-1, progress=True)
     top = tm.top_terms(toks)
 
+each step's result dropped before the next (``corpus`` and ``toks`` kept).
 Before and after each step the process writes a marker line to stdout (step,
 wall clock, CPU seconds of itself and of every worker process so far); this
 script reads the markers as they come and samples the summed resident memory
@@ -262,7 +263,9 @@ def summary(result: dict) -> str:
              "top = tm.top_terms(toks)",
              "```", "",
              "Peak memory = the largest sum of resident memory (VmRSS) over the process and its workers, sampled "
-             f"every 50 ms during the step; budget {BUDGET_MB:,} MB. CPU = the process and its workers.", ""]
+             f"every 50 ms during the step; budget {BUDGET_MB:,} MB. CPU = the process and its workers. Each "
+             "step's result is dropped before the next step (`corpus` and `toks` are kept); the per-document "
+             "slogan table is itself the largest object (see the slogan row count).", ""]
     for label, c in (("target", big), ("baseline", base)):
         lines.append(f"- {label}: `{c['folder']}`: {c['mb']:,.1f} MB, {c['n_docs']:,} documents, "
                      f"{c['n_tokens']:,} tokens, {c['n_words']:,} distinct, DTM {c['dtm_shape'][0]:,} × "
