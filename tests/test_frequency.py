@@ -563,3 +563,58 @@ def test_slogan_counts_on_threads_equal_the_serial_counts_and_str_count(corpus):
     df = slogan_frequency(corpus, plain, n_jobs=-1)
     expected = [compact(doc.text).count(s) for doc in corpus for s in plain]
     assert df["count"].tolist() == expected
+
+
+def test_slogan_frequency_shows_progress_only_when_asked(capsys):
+    docs = ["发展新质生产力", "优化营商环境"]
+    quiet = slogan_frequency(docs, ["营商环境"], progress=False)
+    assert "counting slogans" not in capsys.readouterr().err
+    shown = slogan_frequency(docs, ["营商环境"], progress=True)
+    assert "counting slogans" in capsys.readouterr().err
+    assert shown.equals(quiet)
+
+
+def test_building_a_dtm_takes_little_more_memory_than_the_matrix(monkeypatch):
+    import tracemalloc
+
+    import numpy as np
+
+    from textmine.tokenize import dtm as dtm_module
+    from textmine.tokenize.dtm import build_dtm
+    from textmine.tokenize.stream import Vocab
+
+    vocab = Vocab([f"词{i}" for i in range(5_000)])
+    rng = np.random.default_rng(0)
+    docs = [rng.integers(0, 5_000, 400).astype(np.int32) for _ in range(1_000)]
+    stream = ((vocab, ids) for ids in docs)
+    monkeypatch.setattr(dtm_module, "_BLOCK", 4096, raising=False)  # columns counted and renumbered a few at a time
+    monkeypatch.setattr(dtm_module.GrowingArray, "FIRST_BYTES", 4096, raising=False)  # traced: the bytes it grows to
+    tracemalloc.start()
+    try:
+        d = build_dtm(stream, [f"d{i}" for i in range(len(docs))])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    cells = d.matrix.nnz
+    assert cells == sum(len(np.unique(ids)) for ids in docs)
+    assert d.matrix.sum() == 400 * len(docs)
+    assert peak < 24 * cells  # int32 column + int64 count = 12 bytes a cell (x 1.5 room to grow), no second copy
+
+
+def test_steps_that_build_large_tables_give_back_what_pyarrow_keeps(monkeypatch):
+    import sys
+    import types
+
+    from textmine.keywords import tfidf
+
+    pa = pytest.importorskip("pyarrow")
+    released = []
+    pool = types.SimpleNamespace(release_unused=lambda: released.append(1))
+    monkeypatch.setattr(pa, "default_memory_pool", lambda: pool)
+    slogan_frequency(["发展新质生产力"], ["新质生产力"])
+    assert len(released) == 2  # before the table is built and after
+    dtm(["发展 改革"], tokenizer=str.split)
+    tfidf(["发展 改革"], tokenizer=str.split)
+    assert len(released) == 4
+    monkeypatch.delitem(sys.modules, "pyarrow")  # pyarrow never imported: nothing to do
+    assert dtm(["发展 改革"], tokenizer=str.split).shape == (1, 2) and len(released) == 4

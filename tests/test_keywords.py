@@ -621,3 +621,42 @@ def test_sub_provincial_contrast_without_place_names(bundled, tok):
     assert (top["target_docfreq"] == 2).all()  # shared by Jinan and Shenyang, not one city's own names
     assert not {"济南", "沈阳"} & set(table["feature"])
     assert {"数字", "国际"} <= set(top["feature"])
+
+
+def test_default_tfidf_is_scikit_learns_to_the_last_bit_without_token_lists(monkeypatch):
+    from textmine.tokenize.tokenized import Tokens, tokens
+
+    texts = ["营商 环境 营商 改革 开放 营商", "改革 开放 改革 新词", "营商 开放 开放 开放 创新", "创新 驱动 发展 环境", ""]
+    sk = TfidfVectorizer(tokenizer=WS, lowercase=False, token_pattern=None, preprocessor=None, sublinear_tf=True)
+    expected = sk.fit_transform(texts).tocsr()
+    toks = tokens(texts, WS)
+    toks.n_tokens  # computed once; the TF-IDF must not build the token lists as strings
+    monkeypatch.setattr(Tokens, "__iter__", lambda self: pytest.fail("token lists built"))
+    result = tfidf(toks)
+    for part in ("data", "indices", "indptr"):  # the same cells in the same order: the same floats
+        assert np.array_equal(getattr(result.matrix, part), getattr(expected, part)), part
+    import textmine.keywords as keywords
+
+    monkeypatch.setattr(keywords, "_TFIDF_CELLS", 3)  # scored and counted a few cells at a time: the same
+    blocked = tfidf(toks)
+    assert np.array_equal(blocked.matrix.data, expected.data) and blocked.df.tolist() == result.df.tolist()
+    assert result.vocabulary == sk.get_feature_names_out().tolist()
+    assert np.array_equal(result.idf, sk.idf_)
+    assert result.df.tolist() == [sum(term in text.split() for text in texts) for term in result.vocabulary]
+    assert result.vectorizer.vocabulary_ == sk.vocabulary_
+    monkeypatch.undo()
+    assert (result.transform("开放 创新 未知") != sk.transform(["开放 创新 未知"])).nnz == 0
+
+
+def test_top_terms_ranks_a_block_of_rows_at_a_time_with_the_same_table(monkeypatch):
+    import textmine.keywords as keywords
+
+    texts = ["营商 环境 营商 改革 开放", "改革 开放 改革", "营商 开放 开放 开放 创新", "驱动 发展 甲 乙 丙"]
+    whole = {n: top_terms(texts, n=n, tokenizer=WS) for n in (None, 0, 2)}
+    assert whole[0].empty and list(whole[0].columns) == list(whole[2].columns)
+    assert whole[2].groupby("doc_id")["term_rank"].max().tolist() == [2, 2, 2, 2]
+    d3 = whole[None][whole[None]["doc_id"] == "doc3"]  # five terms of one document each, equal scores: by term
+    assert d3["term"].tolist() == sorted(d3["term"]) and d3["term_rank"].tolist() == [1, 2, 3, 4, 5]
+    monkeypatch.setattr(keywords, "_RANK_CELLS", 3)
+    for n, frame in whole.items():
+        pd.testing.assert_frame_equal(top_terms(texts, n=n, tokenizer=WS), frame)

@@ -149,3 +149,49 @@ def test_a_worker_cleans_and_segments_a_chunk_without_importing_pandas(tmp_path)
                          env={**os.environ, "TEXTMINE_CACHE_DIR": str(tmp_path)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[0] == "['乡村振兴', '营商环境'] []"
+
+
+def test_textmines_worker_processes_exit_soon_after_a_run_unless_the_caller_chose_the_backend():
+    from joblib import parallel_config
+
+    from textmine.tokenize.stream import WORKER_IDLE_SECONDS, _worker_backend
+
+    backend = _worker_backend()  # the default loky pool, its idle workers exiting after seconds, not minutes
+    assert type(backend).__name__ == "LokyBackend"
+    assert backend.backend_kwargs["idle_worker_timeout"] == WORKER_IDLE_SECONDS < 60
+    with parallel_config(backend="threading"):
+        assert _worker_backend() is None
+    with parallel_config(backend="loky", idle_worker_timeout=120):
+        assert _worker_backend() is None
+
+
+def _loky_workers() -> list[int]:
+    out, todo = [], [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                kids = [int(k) for k in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+            except OSError:
+                continue
+            todo += kids
+            for kid in kids:
+                try:
+                    cmd = Path(f"/proc/{kid}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if b"LokyProcess" in cmd:
+                    out.append(kid)
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+def test_a_long_run_shuts_its_worker_processes_down_at_its_end(monkeypatch):
+    import textmine.tokenize.stream as stream
+    from textmine import tokens
+
+    texts = ["推进乡村振兴，优化营商环境。" * 4_000, "发展新质生产力。" * 8_000] * 2  # one chunk each: workers
+    expected = list(tokens(texts, cache=False))
+    monkeypatch.setattr(stream, "RELEASE_AFTER_SECONDS", 0.0)  # every run counts as long
+    assert list(tokens(texts, n_jobs=2, cache=False)) == expected
+    assert _loky_workers() == []

@@ -110,3 +110,45 @@ def test_stopping_early_keeps_nothing_and_the_next_use_starts_again():
 def test_items_without_text_are_refused_naming_the_item():
     with pytest.raises(TypeError, match="item 1"):
         tokens(["推进乡村振兴", 42])
+
+
+def test_with_a_cache_the_ids_stay_in_the_corpus_bundle_not_in_memory(tmp_path, monkeypatch):
+    from textmine.tokenize import cache as cache_module
+
+    toks = tokens(TEXTS, cache=tmp_path)
+    assert list(toks) == EXPECTED
+    assert toks._ids is None and toks._bundle is not None  # no copy of the ids in this process
+    monkeypatch.setattr(cache_module.Bundle, "BLOCK_IDS", 3)  # several reads, a document never split
+    assert list(toks) == EXPECTED and toks[1] == EXPECTED[1] and toks.n_tokens.tolist() == [2, 5, 3]
+    assert toks.dtm().to_frame().values.tolist() == tokens(TEXTS, cache=False).dtm().to_frame().values.tolist()
+    tm.clear_cache(tmp_path)  # the open bundle stays readable
+    assert list(toks) == EXPECTED and toks["doc2"] == EXPECTED[2]
+
+
+def test_a_warm_run_reads_the_bundle_without_copying_the_ids(tmp_path):
+    list(tokens(TEXTS, CountingTokenizer(), cache=tmp_path))
+    warm = tokens(TEXTS, CountingTokenizer(), cache=tmp_path)
+    assert list(warm) == EXPECTED and list(warm) == EXPECTED
+    assert warm.tokenizer.segmented == [] and warm._ids is None
+
+
+def test_without_a_bundle_the_ids_are_kept_in_memory(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    with pytest.warns(UserWarning, match="cannot write the token cache"):
+        toks = tokens(TEXTS, CountingTokenizer(), cache=blocker / "cache")
+        assert toks.n_tokens.tolist() == [2, 5, 3]  # the bundle could not be written: one more pass keeps them
+    assert toks._ids is not None and toks._bundle is None
+    segmented = len(toks.tokenizer.segmented)
+    assert list(toks) == EXPECTED and len(toks.tokenizer.segmented) == segmented
+    assert tokens(TEXTS[:1], cache=tmp_path).n_tokens.tolist() == [2]  # one document: no bundle, kept here
+
+
+def test_stopping_early_with_a_cache_keeps_nothing_and_closes_the_bundle(tmp_path):
+    list(tokens(TEXTS, cache=tmp_path))
+    toks = tokens(TEXTS, cache=tmp_path)
+    it = iter(toks)
+    assert next(it) == EXPECTED[0]
+    it.close()
+    assert toks._bundle is None and toks._ids is None
+    assert list(toks) == EXPECTED and toks._bundle is not None

@@ -39,7 +39,8 @@ from .corpus import Corpus, as_corpus
 from .errors import CorpusError, DictionaryError, TextmineError
 from .schema import check_by
 
-from .tokenize.dtm import DocumentTermMatrix
+from .tokenize.dtm import DocumentTermMatrix, release_arrow_memory
+from .tokenize.stream import _progress_bar
 from .tokenize.tokenized import as_tokens
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -303,7 +304,7 @@ class _PhraseCounter:
 
 
 def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequence[str] | None = None,
-                     n_jobs: int | None = None) -> pd.DataFrame:
+                     n_jobs: int | None = None, *, progress: bool | None = None) -> pd.DataFrame:
     """Counts and rates of slogans per document, or pooled per group of documents.
 
     Semantics:
@@ -322,6 +323,8 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
     ``n_jobs``: threads counting documents at once (scikit-learn's convention:
     None = 1, -1 = all cores); the automaton releases the GIL while it scans,
     so two threads count about twice as fast. The counts do not depend on it.
+    ``progress``: a progress bar over the documents, as in :func:`textmine.tokens`
+    (None: on a terminal after a second, True: always, False: never).
 
     ``by=None``: one row per document × slogan (zeros included): ``doc_id``, the
     metadata columns, ``slogan, category, count, n_chars, rate``.
@@ -339,6 +342,7 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
     table = load_slogans(slogans)
     meta = corpus.meta_frame()
     keys = _by_columns(by, meta)
+    release_arrow_memory()  # the table built below is large for a large corpus: start from what is in use
     counts = np.zeros((len(corpus), len(table)), dtype=np.int64)
     n_chars = np.zeros(len(corpus), dtype=np.int64)
     if len(corpus):
@@ -350,11 +354,19 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
             return len(compact), counter.count(compact)
 
         docs = itertools.chain([None], itertools.islice(corpus, 1, None))  # None: the first, compacted already
-        for row, (n, row_counts) in enumerate(_ordered_map(count, docs, n_jobs)):
-            n_chars[row] = n
-            counts[row] = row_counts
+        bar = _progress_bar(progress, len(corpus), "counting slogans")
+        try:
+            for row, (n, row_counts) in enumerate(_ordered_map(count, docs, n_jobs)):
+                n_chars[row] = n
+                counts[row] = row_counts
+                bar.update(1)
+        finally:
+            bar.close()
     long = _long_frame(meta, table, counts, n_chars)
-    return long if keys is None else _pool(long, keys, table)
+    out = long if keys is None else _pool(long, keys, table)
+    del long
+    release_arrow_memory()  # what building the table left in pyarrow's allocator
+    return out
 
 
 def _ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], n_jobs: int | None) -> Iterator[Any]:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover - imported where used: scikit-learn and sc
 from .corpus import Corpus, Document, as_corpus
 from .errors import CorpusError, MetadataError, TextmineError
 from .schema import check_by
+from .tokenize.dtm import GrowingArray, release_arrow_memory
 from .tokenize.tokenized import Tokens, as_tokens, tokens
 
 TokenizerLike = Callable[[str], list]
@@ -156,6 +157,96 @@ def _fit(docs: list[list[list[str]]], options: TfidfOptions) -> tuple[TfidfVecto
     return vectorizer, sparse.csr_matrix(matrix)
 
 
+def _fit_streamed(toks: Tokens, options: TfidfOptions) -> "tuple[TfidfVectorizer, sparse.csr_matrix, list[str]] | None":
+    """What :func:`_fit` gives for one document per row, counted from the token ids; None where it does not apply.
+
+    For single words with ``min_df``, ``max_df`` and ``max_features`` at their
+    defaults (nothing pruned), ``TfidfVectorizer.fit_transform`` is its count
+    matrix followed by ``TfidfTransformer``. That count matrix is built here
+    from :meth:`Tokens.id_pairs`, one document at a time, exactly as
+    scikit-learn lays it out (each row's cells in order of the terms' first
+    occurrence in the corpus, labelled by sorted term), so the scores are the
+    same to the last bit; but no token list is made as strings, which for a
+    corpus of 100 million tokens is gigabytes. 12 bytes a non-zero cell.
+    """
+    from numbers import Integral
+
+    if (tuple(options.ngram_range) != (1, 1) or options.max_features is not None
+            or not (isinstance(options.min_df, Integral) and options.min_df == 1)
+            or isinstance(options.max_df, Integral) or options.max_df != 1.0):
+        return None
+    from array import array
+
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    rank = np.zeros(0, dtype=np.int64)
+    n_ranked = 0
+    release_arrow_memory()
+    lengths = array("q", [0])
+    col_buf, count_buf = GrowingArray(np.int32), GrowingArray(np.float64)  # float64: what the matrix holds
+    vocab = None
+    for vocab, ids in toks.id_pairs():
+        if vocab.n > len(rank):
+            rank = np.concatenate([rank, np.full(vocab.n - len(rank), -1, dtype=np.int64)])
+        distinct, first, counts = np.unique(ids, return_index=True, return_counts=True)
+        r = rank[distinct]
+        new = r < 0
+        if new.any():  # scikit-learn numbers terms as they first occur, in document order
+            fresh = distinct[new][np.argsort(first[new], kind="stable")]
+            rank[fresh] = np.arange(n_ranked, n_ranked + len(fresh))
+            n_ranked += len(fresh)
+            r = rank[distinct]
+        order = np.argsort(r, kind="stable")
+        col_buf.extend(r[order])
+        count_buf.extend(counts[order])
+        lengths.append(lengths[-1] + len(distinct))
+    if n_ranked == 0 or lengths[-1] > np.iinfo(np.int32).max:
+        return None  # no terms: _fit raises scikit-learn's error; 2**31 cells: scikit-learn's int64 layout
+    words = vocab.words
+    by_rank: list[str] = [""] * n_ranked
+    for j in np.flatnonzero(rank >= 0).tolist():
+        by_rank[rank[j]] = words[j]
+    sorted_terms = sorted(range(n_ranked), key=by_rank.__getitem__)
+    position = np.empty(n_ranked, dtype=np.int32)
+    position[sorted_terms] = np.arange(n_ranked, dtype=np.int32)
+    cols, data = col_buf.finish(), count_buf.finish()
+    del col_buf, count_buf
+    for a in range(0, len(cols), 1 << 22):  # relabelled in place by sorted term, as scikit-learn does
+        cols[a:a + (1 << 22)] = position[cols[a:a + (1 << 22)]]
+    counts_matrix = sparse.csr_matrix((data, cols, np.frombuffer(lengths, dtype=np.int64).astype(np.int32)),
+                                      shape=(len(lengths) - 1, n_ranked))
+    vectorizer = options.vectorizer()
+    vectorizer.vocabulary_ = {by_rank[k]: int(position[k]) for k in range(n_ranked)}
+    vectorizer.fixed_vocabulary_ = False
+    vectorizer._tfidf = TfidfTransformer(norm=vectorizer.norm, use_idf=vectorizer.use_idf,
+                                         smooth_idf=vectorizer.smooth_idf, sublinear_tf=vectorizer.sublinear_tf)
+    vectorizer._tfidf.fit(counts_matrix)
+    # transformed a block of rows at a time into the matrix's own data (scikit-learn's transform takes
+    # a temporary the size of the data); each row's values do not depend on the block
+    indptr = counts_matrix.indptr
+    r0 = 0
+    while r0 < counts_matrix.shape[0]:
+        r1 = int(np.searchsorted(indptr, indptr[r0] + _TFIDF_CELLS, side="right")) - 1
+        r1 = min(max(r1, r0 + 1), counts_matrix.shape[0])
+        block = vectorizer._tfidf.transform(counts_matrix[r0:r1], copy=False)
+        data[indptr[r0]:indptr[r1]] = block.data
+        r0 = r1
+    return vectorizer, counts_matrix, [by_rank[k] for k in sorted_terms]
+
+
+def _document_frequency(matrix: sparse.csr_matrix) -> np.ndarray:
+    """Rows with a positive value, per column (``(matrix > 0).sum(axis=0)``), counted a block of cells at a time."""
+    df = np.zeros(matrix.shape[1], dtype=np.int64)
+    for a in range(0, matrix.nnz, _TFIDF_CELLS):
+        block = matrix.indices[a:a + _TFIDF_CELLS]
+        df += np.bincount(block[matrix.data[a:a + _TFIDF_CELLS] > 0], minlength=matrix.shape[1])
+    return df.astype(int)
+
+
+#: Non-zero cells scored at once by :func:`_fit_streamed`.
+_TFIDF_CELLS = 1 << 22
+
+
 @dataclass(frozen=True, eq=False, kw_only=True)
 class TfidfResult:
     """A fitted TF-IDF model of a corpus.
@@ -255,18 +346,25 @@ def tfidf(
     if by is not None:
         groups, codes = _groups(meta, check_by(by, meta.columns))
         labels = [" | ".join(map(str, row)) for row in groups.drop(columns="n_docs").itertuples(index=False)]
-    lists = list(toks)
-    if by is not None and combine == "concat":
-        docs = [[lists[i] for i in np.flatnonzero(codes == g)] for g in range(len(groups))]
+    fitted = _fit_streamed(toks, options) if (by is None or combine == "mean") else None
+    if fitted is not None:
+        vectorizer, matrix, vocabulary = fitted
     else:
-        docs = [[t] for t in lists]
-    vectorizer, matrix = _fit(docs, options)
+        lists = list(toks)
+        if by is not None and combine == "concat":
+            docs = [[lists[i] for i in np.flatnonzero(codes == g)] for g in range(len(groups))]
+        else:
+            docs = [[t] for t in lists]
+        del lists
+        vectorizer, matrix = _fit(docs, options)
+        del docs
+        vocabulary = [str(t) for t in vectorizer.get_feature_names_out()]
     result = TfidfResult(
         matrix=matrix,
-        vocabulary=[str(t) for t in vectorizer.get_feature_names_out()],
+        vocabulary=vocabulary,
         doc_ids=toks.doc_ids,
         idf=np.asarray(vectorizer.idf_, dtype=float),
-        df=np.asarray((matrix > 0).sum(axis=0)).ravel().astype(int),
+        df=_document_frequency(matrix),
         meta=meta,
         vectorizer=vectorizer,
         tokenizer=toks.tokenizer,
@@ -283,18 +381,49 @@ def tfidf(
 
 def _long_table(matrix: sparse.spmatrix, vocabulary: Sequence[str], rows: pd.DataFrame,
                 score: str, n: int | None) -> pd.DataFrame:
-    """Non-zero cells of a (rows × terms) matrix as a long table sorted by row, then score."""
-    coo = sparse.coo_matrix(matrix)
-    cells = pd.DataFrame({"_row": coo.row, "term": np.asarray(vocabulary, dtype=object)[coo.col],
-                          score: coo.data.astype(float)})
-    cells = cells[cells[score] > 0].sort_values(["_row", score, "term"], ascending=[True, False, True],
-                                                kind="mergesort")
-    cells["term_rank"] = cells.groupby("_row").cumcount() + 1
-    if n is not None:
-        cells = cells[cells["term_rank"] <= int(n)]
-    info = rows.iloc[cells["_row"].to_numpy()].reset_index(drop=True)
-    body = cells.drop(columns="_row").reset_index(drop=True)
+    """Non-zero cells of a (rows × terms) matrix as a long table sorted by row, then score (descending), then term.
+
+    Ranked a block of rows at a time (about :data:`_RANK_CELLS` cells), so
+    ``n`` best terms per row out of millions of cells take memory for the
+    ``n`` per row, not for every cell.
+    """
+    m = sparse.csr_matrix(matrix)
+    terms = np.asarray(vocabulary, dtype=object)
+    term_order = np.empty(len(terms), dtype=np.int64)  # each term's place in sorted order: ties on score
+    term_order[np.argsort(terms, kind="stable")] = np.arange(len(terms))
+    indptr = m.indptr.astype(np.int64)
+    limit = None if n is None else int(n)
+    parts: list[tuple[np.ndarray, ...]] = []
+    r0 = 0
+    while r0 < m.shape[0]:
+        r1 = int(np.searchsorted(indptr, indptr[r0] + _RANK_CELLS, side="right")) - 1
+        r1 = min(max(r1, r0 + 1), m.shape[0])
+        a, b = indptr[r0], indptr[r1]
+        row = np.repeat(np.arange(r0, r1), np.diff(indptr[r0:r1 + 1]))
+        col, value = m.indices[a:b], m.data[a:b].astype(float)
+        positive = value > 0
+        row, col, value = row[positive], col[positive], value[positive]
+        order = np.lexsort((term_order[col], -value, row))
+        row, col, value = row[order], col[order], value[order]
+        starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else np.zeros(0, dtype=np.int64)
+        rank = np.arange(len(row)) - np.repeat(starts, np.diff(np.r_[starts, len(row)])) + 1
+        if limit is not None:
+            top = rank <= limit
+            row, col, value, rank = row[top], col[top], value[top], rank[top]
+        parts.append((row, col, value, rank))
+        r0 = r1
+    row, col, value, rank = (np.concatenate(p) for p in zip(*parts)) if parts else (
+        np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64))
+    term = terms[col]
+    if not len(col) and m.nnz:  # nothing kept: the dtype a column of the matrix's terms gets (str, not object)
+        term = pd.Series(terms[m.indices[:1]]).iloc[:0]
+    body = pd.DataFrame({"term": term, score: value, "term_rank": rank.astype(np.int64)})
+    info = rows.iloc[row].reset_index(drop=True)
     return pd.concat([info, body], axis=1)
+
+
+#: Cells ranked at once by :func:`_long_table`.
+_RANK_CELLS = 1 << 20
 
 
 def _groups(meta: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, np.ndarray]:

@@ -224,6 +224,7 @@ class TokenCache:
             self.rebuilt += 1
             return None
         if bundle.signature != signature or bundle.n_docs != n_docs:
+            bundle.close()
             return None
         try:
             os.utime(path)  # recently used: pruned last
@@ -427,41 +428,91 @@ class Bundle:
     The file is laid out as ``magic | ids (int32) | offsets (int64, n_docs + 1)
     | vocabulary (JSON list) | header (JSON) | header length (uint64) | magic``;
     the header holds the identity, the file signature, the sizes and a CRC-32
-    of everything between the magics before it. The file is memory-mapped,
-    so a bundle larger than memory still streams.
+    of everything between the magics before it. The ids stay in the file: a
+    bundle keeps it open and reads them a block at a time (plain reads, no
+    memory map), so streaming a bundle larger than memory holds no more than
+    one block, and the pages read stay in the system's file cache, not in this
+    process. The open file keeps the bundle readable even if the cache is
+    cleared or the bundle replaced meanwhile.
     """
 
-    def __init__(self, header: dict, words: list[str], offsets: np.ndarray, ids: np.ndarray) -> None:
+    #: Token ids read at once by :meth:`docs` (4 bytes each).
+    BLOCK_IDS = 1 << 20
+
+    def __init__(self, header: dict, words: list[str], offsets: np.ndarray, fh, ids_start: int = len(_MAGIC)) -> None:
         self.signature: str = header["signature"]
         self.n_docs: int = header["n_docs"]
         self.words = words
         self.offsets = offsets
-        self.ids = ids
+        self._fh = fh
+        self._start = ids_start
 
     def __len__(self) -> int:
         return self.n_docs
 
+    @property
+    def n_tokens(self) -> int:
+        return int(self.offsets[-1])
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        """Ids ``a`` to ``b`` (token positions) as a read-only int32 array."""
+        if b <= a:
+            return np.zeros(0, dtype=np.int32)
+        blob = os.pread(self._fh.fileno(), 4 * (b - a), self._start + 4 * a)
+        if len(blob) != 4 * (b - a):  # pragma: no cover - the file was checked when opened and is never rewritten
+            raise OSError(f"{self._fh.name}: corpus bundle shorter than its header says")
+        return np.frombuffer(blob, dtype="<i4")
+
     def docs(self) -> Iterator[np.ndarray]:
-        """The ids of each document in order (read-only int32 arrays)."""
-        ids, offsets = self.ids, self.offsets.tolist()
-        for a, b in zip(offsets[:-1], offsets[1:]):
-            yield ids[a:b]
+        """The ids of each document in order (read-only int32 arrays), read a block of documents at a time."""
+        offsets = self.offsets.tolist()
+        n, i = len(offsets) - 1, 0
+        while i < n:
+            j = i + 1  # documents i .. j-1 in one read: at least one, about BLOCK_IDS ids
+            while j < n and offsets[j + 1] - offsets[i] <= self.BLOCK_IDS:
+                j += 1
+            block, base = self.read(offsets[i], offsets[j]), offsets[i]
+            for a, b in zip(offsets[i:j], offsets[i + 1:j + 1]):
+                yield block[a - base:b - base]
+            i = j
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __del__(self) -> None:  # a Tokens holding the bundle was dropped: close the file quietly
+        fh = getattr(self, "_fh", None)
+        if fh is not None:
+            fh.close()
 
 
 def _read_bundle(path: Path, identity: str) -> Bundle | None:
-    """Read and check a bundle file; None if it is damaged or not one."""
-    size = path.stat().st_size
+    """Open and check a bundle file; None if it is damaged or not one."""
+    fh = open(path, "rb", buffering=0)
+    try:
+        bundle = _check_bundle(fh, identity)
+    except BaseException:
+        fh.close()
+        raise
+    if bundle is None:
+        fh.close()
+    return bundle
+
+
+def _check_bundle(fh, identity: str) -> Bundle | None:
+    fd = fh.fileno()
+    size = os.fstat(fd).st_size
     if size < len(_MAGIC) + _TAIL:
         return None
-    # mapped, not read: no copy (3x faster than a read for a 34 MB bundle), and a bundle larger than
-    # memory still streams; a plain ndarray view, as slicing the memmap subclass is slow
-    mm = np.memmap(path, dtype=np.uint8, mode="r").view(np.ndarray)
-    if bytes(mm[:8]) != _MAGIC or bytes(mm[-8:]) != _MAGIC:
+
+    def pread(n: int, at: int) -> bytes:
+        return os.pread(fd, n, at)
+
+    if pread(8, 0) != _MAGIC or pread(8, size - 8) != _MAGIC:
         return None
-    head_len = int(np.frombuffer(bytes(mm[-16:-8]), dtype="<u8")[0])
+    head_len = int(np.frombuffer(pread(8, size - 16), dtype="<u8")[0])
     if head_len > size - len(_MAGIC) - _TAIL:
         return None
-    header = _loads(bytes(mm[size - _TAIL - head_len:size - _TAIL]))
+    header = _loads(pread(head_len, size - _TAIL - head_len))
     if not (isinstance(header, dict) and header.get("format") == BUNDLE_FORMAT
             and header.get("version") == BUNDLE_VERSION and header.get("identity") == identity):
         return None
@@ -476,18 +527,29 @@ def _read_bundle(path: Path, identity: str) -> Bundle | None:
     offsets_end = ids_end + 8 * (n_docs + 1)
     if offsets_end + vocab_bytes + head_len + _TAIL != size:
         return None
-    body = 0
-    for start in range(8, offsets_end + vocab_bytes, 1 << 26):
-        body = zlib.crc32(mm[start:min(start + (1 << 26), offsets_end + vocab_bytes)], body)
+    # the checksum from plain reads into one reused buffer: the file is not mapped, so checking a
+    # bundle larger than memory adds nothing to this process's resident memory
+    body, buf = 0, bytearray(1 << 22)
+    view = memoryview(buf)
+    at, end = 8, offsets_end + vocab_bytes
+    while at < end:
+        n = os.preadv(fd, [view[:min(len(buf), end - at)]], at) if hasattr(os, "preadv") else None
+        if n is None:  # pragma: no cover - no preadv (not Linux/BSD/macOS)
+            chunk = pread(min(len(buf), end - at), at)
+            n = len(chunk)
+            view[:n] = chunk
+        if n <= 0:
+            return None
+        body = zlib.crc32(view[:n], body)
+        at += n
     if body != crc:
         return None
-    words = _loads(bytes(mm[offsets_end:offsets_end + vocab_bytes]))
-    offsets = np.frombuffer(bytes(mm[ids_end:offsets_end]), dtype="<i8")
+    words = _loads(pread(vocab_bytes, offsets_end))
+    offsets = np.frombuffer(pread(offsets_end - ids_end, ids_end), dtype="<i8")
     if not (isinstance(words, list) and len(words) == header.get("n_words") and offsets[0] == 0
             and offsets[-1] == n_tokens and (np.diff(offsets) >= 0).all()):
         return None
-    ids = mm[8:ids_end].view("<i4")
-    return Bundle(header, words, offsets, ids)
+    return Bundle(header, words, offsets, fh)
 
 
 class BundleWriter:

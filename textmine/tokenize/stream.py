@@ -442,13 +442,21 @@ BUNDLE_MIN_DOCS = 2
 
 def stream(tokenizer: Tokenizer, items: Iterable[Any], store: TokenCache | None, n_jobs: int | None,
            chunk_plan: Callable[[list[int], int], list[list[int]]],
-           errors: list) -> Iterator[tuple[Vocab, np.ndarray]]:
+           errors: list, bundle_sink: dict | None = None) -> Iterator[tuple[Vocab, np.ndarray]]:
     """``(vocabulary, ids)`` of each document in corpus order: from a bundle, the cache or segmenting.
 
     ``items`` that are not a sequence (a generator) with one worker stream
     one document at a time and make no bundle. ``chunk_plan(sizes, workers)``
     cuts the positions into worker tasks. Errors writing the cache (OSError)
     are appended to ``errors`` for the caller to report; the run goes on.
+
+    ``bundle_sink``: a dict told about the corpus bundle, for a caller that
+    would rather re-read the ids from it than keep them: before the first
+    document, ``"bundle"`` is set to ``"pending"`` when a bundle is being
+    written, or to the open :class:`~textmine.tokenize.cache.Bundle` read;
+    once the written bundle is committed, to that bundle, opened and checked.
+    The caller then owns (and closes) the bundle. ``"pending"`` left at the end
+    means no bundle was made.
     """
     sources: Iterable[Source] = plan(tokenizer, items, store)
     if not isinstance(items, Sequence) and _n_workers(n_jobs) == 1:
@@ -461,14 +469,23 @@ def stream(tokenizer: Tokenizer, items: Iterable[Any], store: TokenCache | None,
         if found is not None:
             store.hits += len(sources)
             vocab = Vocab(found.words)
-            for ids in found.docs():
-                yield vocab, ids
+            if bundle_sink is not None:
+                bundle_sink["bundle"] = found
+                yield from ((vocab, ids) for ids in found.docs())
+                return
+            try:
+                for ids in found.docs():
+                    yield vocab, ids
+            finally:
+                found.close()
             return
     vocab, stale = Vocab(), []
     workers = _n_workers(n_jobs)
     local = workers == 1 or local_backend()
     bundle = store.bundle_writer(bundle_id, signature) if bundle_id is not None and not recent else None
     entries = store.writer() if store is not None and not local else None
+    if bundle is not None and bundle_sink is not None:
+        bundle_sink["bundle"] = "pending"
     done = 0
     try:
         for vocab, ids in _merged(tokenizer, sources, store, workers, local, chunk_plan, vocab, entries, errors,
@@ -479,6 +496,10 @@ def stream(tokenizer: Tokenizer, items: Iterable[Any], store: TokenCache | None,
                 if done == len(sources):  # committed before the last document is handed out:
                     _finish(bundle, None if stale else vocab.words, errors)  # a consumer may stop there
                     bundle = None
+                    if bundle_sink is not None and not stale:
+                        made = store.read_bundle(bundle_id, signature, len(sources))
+                        if made is not None:
+                            bundle_sink["bundle"] = made
             yield vocab, ids
     finally:
         if entries is not None:
@@ -497,6 +518,41 @@ def _finish(bundle: BundleWriter, words: list[str] | None, errors: list) -> None
         bundle.abort()
     if bundle.error is not None:
         errors.append(bundle.error)
+
+
+#: Seconds an idle worker of textmine's default (loky) pool waits for the next run before it exits
+#: (loky's own default: 300). Each worker holds its dictionary engine (150-200 MB in all); a
+#: pipeline that goes on to count and score in this process should not carry them along.
+WORKER_IDLE_SECONDS = 10
+
+
+#: A run on textmine's own worker pool that took at least this long shuts the workers down at its
+#: end: their start (about a second) is noise next to such a run, and their memory is not.
+RELEASE_AFTER_SECONDS = 30.0
+
+
+def _release_workers() -> None:
+    """Shut down joblib's reusable loky workers now (the next parallel run starts new ones)."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = getattr(reusable_executor, "_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
+
+
+def _worker_backend() -> Any:
+    """The default loky backend with idle workers exiting after :data:`WORKER_IDLE_SECONDS`; else None.
+
+    None (the active backend as it is) when the caller chose a backend or its
+    idle timeout (``joblib.parallel_config``).
+    """
+    from joblib._parallel_backends import LokyBackend
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    if type(backend) is not LokyBackend or "idle_worker_timeout" in getattr(backend, "backend_kwargs", {}):
+        return None
+    return LokyBackend(idle_worker_timeout=WORKER_IDLE_SECONDS)
 
 
 def local_backend() -> bool:
@@ -520,6 +576,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
     """
     fp = tokenizer.fingerprint
     cache_dir = os.path.abspath(store.directory) if store is not None and local else None  # workers keep their cwd
+    started: float | None = None  # when textmine's own worker pool started on this run
 
     def task(chunk: list[Source]) -> tuple[list[Source], list[bool]]:
         todo = [_resolve(src, local, store, fp) for src in chunk]
@@ -547,7 +604,10 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             run = delayed(_chunk_in_worker) if local else delayed(_chunk_elsewhere)
             extra = {"parent": os.getpid()} if local else {"environment": worker_environment(tokenizer)}
             tasks = (run(tokenizer, *task(c), cache_dir=cache_dir, write=local, **extra) for c in chunks)
-            results = Parallel(n_jobs=workers, batch_size=1, return_as="generator")(tasks)
+            backend = _worker_backend()
+            results = Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks)
+            if backend is not None:
+                started = time.monotonic()
         pairs = zip(chunks, results)
     grown, known = np.zeros(1024, dtype=np.int32), 0  # the serial run's mapping, chunk id -> vocab id
     for chunk, result in pairs:
@@ -590,6 +650,8 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
                         distinct, inverse = np.unique(ids, return_inverse=True)
                         entries.put_ids(key, [result.words[i] for i in distinct.tolist()], inverse)
             yield vocab, mapping[ids]
+    if started is not None and time.monotonic() - started >= RELEASE_AFTER_SECONDS:
+        _release_workers()
 
 
 def _resolve(src: Source, local: bool, store: TokenCache | None, fingerprint: str) -> Source:
@@ -611,8 +673,10 @@ def _resolve(src: Source, local: bool, store: TokenCache | None, fingerprint: st
 
 def id_stream(tokenizer: Tokenizer, corpus_or_texts: Any, *, n_jobs: int | None = None,
               cache: bool | TokenCache | str | os.PathLike = True, progress: bool | None = None,
-              ) -> Iterator[tuple[Vocab, np.ndarray]]:
+              bundle_sink: dict | None = None) -> Iterator[tuple[Vocab, np.ndarray]]:
     """``(vocabulary, int32 ids)`` of each document in corpus order; see :func:`textmine.tokens`.
+
+    ``bundle_sink``: see :func:`stream`.
 
     >>> docs = id_stream(Tokenizer(), ["推进乡村振兴", "优化营商环境"], cache=False)
     >>> [vocab.lists(ids) for vocab, ids in docs]
@@ -625,7 +689,7 @@ def id_stream(tokenizer: Tokenizer, corpus_or_texts: Any, *, n_jobs: int | None 
     bar = _progress_bar(progress, total, "tokenizing")
     errors: list[OSError] = []
     try:
-        for item in stream(tokenizer, corpus_or_texts, store, n_jobs, _chunks, errors):
+        for item in stream(tokenizer, corpus_or_texts, store, n_jobs, _chunks, errors, bundle_sink):
             bar.update(1)
             yield item
     finally:

@@ -8,9 +8,12 @@ corpus → tokens → dfm and of scikit-learn's ``build_analyzer``::
     toks.dtm()                              # counts (scipy CSR) for scikit-learn / gensim
     term_frequency(toks), top_terms(toks), keyness(toks, ...), TopicModel().fit(toks)
 
-A :class:`Tokens` is computed once, on first use, and then kept in memory as
-one vocabulary and int32 token ids (4 bytes a token), so every analysis given
-the same object reuses it without segmenting or reading the cache again.
+A :class:`Tokens` is computed once, on first use, and then kept as one
+vocabulary and int32 token ids (4 bytes a token), so every analysis given the
+same object reuses it without segmenting again. With the cache on, the ids
+stay in the corpus bundle the first pass wrote (or read) and are re-read from
+that open file a block at a time, so a corpus of 100 million tokens costs no
+400 MB of memory; without a bundle they are kept in memory.
 
 >>> toks = tokens(["推进乡村振兴", "优化营商环境,推进乡村振兴"], cache=False)
 >>> list(toks)
@@ -31,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import numpy as np
 
 from ..corpus import Corpus, Document, as_corpus
-from .cache import TokenCache
+from .cache import Bundle, TokenCache
 from .dtm import DocumentTermMatrix, build_dtm
 from .stream import Vocab, corpus_identity, id_stream
 from .tokenizer import Tokenizer
@@ -135,7 +138,9 @@ class Tokens:
     Made by :func:`tokens`. Iterating gives one ``list[str]`` per document in
     corpus order. The tokens are computed on first use (in the first
     iteration, streamed; or by :meth:`dtm`) and kept as one vocabulary and
-    int32 ids, so later uses neither segment nor read the cache again.
+    int32 ids, so later uses do not segment again: in the corpus bundle of
+    the cache, kept open and re-read a block at a time, or, without one
+    (``cache=False``, a plain callable, a bundle that could not be written), in memory.
 
     Attributes
     ----------
@@ -166,6 +171,8 @@ class Tokens:
         self._table: np.ndarray | None = None  # the same words as an object array (for lists sharing str objects)
         self._ids: np.ndarray | None = None    # every document's ids, one after another
         self._offsets: np.ndarray | None = None
+        self._bundle: Bundle | None = None     # or the ids stay in this corpus bundle (an open file)
+        self._no_bundle = False                # a bundle could not be made: keep the ids in memory
         self._fingerprint: str | None = None
 
     # -- the sequence of token lists ---------------------------------------------------
@@ -182,8 +189,9 @@ class Tokens:
         if isinstance(i, str):
             i = self.doc_ids.index(i)
         self._compute()
-        a, b = self._offsets[i], self._offsets[i + 1]
-        return self._table.take(self._ids[a:b]).tolist()
+        a, b = int(self._offsets[i]), int(self._offsets[i + 1])
+        ids = self._bundle.read(a, b) if self._bundle is not None else self._ids[a:b]
+        return self._table.take(ids).tolist()
 
     def __repr__(self) -> str:
         state = f", {int(self._offsets[-1]):,} tokens" if self._offsets is not None else ""
@@ -195,24 +203,43 @@ class Tokens:
         The first full pass computes and keeps the tokens; it streams (a
         document at a time) from the tokenization run.
         """
+        if self._bundle is not None:
+            vocab = Vocab(self._words)
+            for ids in self._bundle.docs():
+                yield vocab, ids
+            return
         if self._ids is not None:
             vocab = Vocab(self._words)
             offsets = self._offsets.tolist()
             for a, b in zip(offsets[:-1], offsets[1:]):
                 yield vocab, self._ids[a:b]
             return
+        sink: dict | None = None if self._no_bundle else {}
         parts, lengths, vocab = [], [0], None
-        for vocab, ids in self._run():
-            parts.append(ids)
-            lengths.append(len(ids))
-            yield vocab, ids
-        if len(lengths) - 1 == len(self.corpus):  # a full pass: keep it
-            self._keep(vocab.words if vocab is not None else [], parts, lengths)
+        full = False
+        try:
+            for vocab, ids in self._run(sink):
+                if not sink:  # no bundle will hold the ids: keep them here
+                    parts.append(ids)
+                lengths.append(len(ids))
+                yield vocab, ids
+            full = len(lengths) - 1 == len(self.corpus)
+        finally:
+            made = sink.get("bundle") if sink else None
+            if full and isinstance(made, Bundle):  # a full pass: the bundle keeps the ids
+                self._use_bundle(made)
+            elif isinstance(made, Bundle):  # stopped early: keep nothing
+                made.close()
+        if full and self._bundle is None:
+            if sink:  # the bundle could not be written (its ids were not kept): the next pass keeps them here
+                self._no_bundle = True
+            else:
+                self._keep(vocab.words if vocab is not None else [], parts, lengths)
 
-    def _run(self) -> Iterator[tuple[Vocab, np.ndarray]]:
+    def _run(self, sink: dict | None = None) -> Iterator[tuple[Vocab, np.ndarray]]:
         if isinstance(self.tokenizer, Tokenizer):
             yield from id_stream(self.tokenizer, self.corpus, n_jobs=self.n_jobs, cache=self.cache,
-                                 progress=self.progress)
+                                 progress=self.progress, bundle_sink=sink)
             return
         vocab = Vocab()  # any str -> list[str] callable: here, one document at a time
         for doc in self.corpus:
@@ -225,8 +252,17 @@ class Tokens:
         self._ids = np.concatenate(parts).astype(np.int32, copy=False) if parts else np.zeros(0, np.int32)
         self._offsets = np.cumsum(lengths, dtype=np.int64)
 
+    def _use_bundle(self, bundle: Bundle) -> None:
+        self._bundle = bundle
+        self._words = bundle.words
+        self._table = np.empty(len(bundle.words), dtype=object)
+        self._table[:] = bundle.words
+        self._offsets = np.asarray(bundle.offsets, dtype=np.int64)
+
     def _compute(self) -> None:
-        if self._ids is None:
+        for _ in range(2):  # a second pass only when the first one's bundle could not be written
+            if self._ids is not None or self._bundle is not None:
+                return
             for _ in self.id_pairs():
                 pass
 
