@@ -42,6 +42,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 import numpy as np
 
 from .._io import FileLoader, distribution_version
+from .._parallel import chunks as plan_chunks, n_workers as _n_workers, watch_parent
 from ..errors import CorpusError, TextmineError
 from .cache import BundleWriter, EntryWriter, TokenCache
 from .tokenizer import Tokenizer
@@ -403,35 +404,6 @@ def _host() -> str:
     return f"{socket.gethostname()} (pid {os.getpid()})"
 
 
-_WATCHING: set[int] = set()
-#: Seconds between two looks at whether the parent process is still there.
-WATCH_SECONDS = 0.5
-
-
-def watch_parent(parent: int) -> bool:
-    """In a child process of ``parent``: exit as soon as ``parent`` is gone (a daemon thread looks every 0.5 s).
-
-    A worker process whose parent was killed (SIGKILL, out of memory) is
-    re-parented; loky's workers would wait minutes for work that never comes,
-    holding their memory. Does nothing (returns False) in ``parent`` itself or
-    in a process that is not its child (threads, a remote Dask worker).
-    """
-    if os.getpid() == parent or os.getppid() != parent or not hasattr(os, "getppid"):
-        return False
-    if parent not in _WATCHING:
-        _WATCHING.add(parent)
-
-        def watch() -> None:
-            while os.getppid() == parent:
-                time.sleep(WATCH_SECONDS)
-            os._exit(1)  # the parent is gone: nobody will read our results
-
-        import threading
-
-        threading.Thread(target=watch, name="textmine-watch-parent", daemon=True).start()
-    return True
-
-
 # ---------------------------------------------------------------------------
 # the run
 
@@ -715,33 +687,13 @@ def as_cache(cache: Any) -> TokenCache | None:
     raise TypeError(f"cache must be True, False, a TokenCache or a directory, not {type(cache).__name__}")
 
 
-def _n_workers(n_jobs: int | None) -> int:
-    """Workers for ``n_jobs`` in scikit-learn's convention (None = 1 unless a joblib context says otherwise)."""
-    from joblib import effective_n_jobs
-
-    return max(1, effective_n_jobs(n_jobs))
-
-
 def _chunks(sizes: list[int], workers: int) -> list[list[int]]:
-    """Split the positions of documents of ``sizes`` into contiguous chunks of similar total size.
-
-    About ``CHUNKS_PER_WORKER`` chunks per worker, each between ``CHUNK_CHARS``
-    bounds: small enough that the last chunks leave no worker idle for long,
-    large enough that sending a chunk costs little.
+    """Contiguous chunks of documents of similar size, :data:`CHUNKS_PER_WORKER` per worker within :data:`CHUNK_CHARS`.
 
     >>> _chunks([60_000, 60_000, 10, 10], 1)
     [[0], [1], [2, 3]]
     """
-    target = min(max(sum(sizes) / (workers * CHUNKS_PER_WORKER), CHUNK_CHARS[0]), CHUNK_CHARS[1])
-    chunks: list[list[int]] = []
-    size = target
-    for i, length in enumerate(sizes):
-        if size >= target:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(i)
-        size += length
-    return chunks
+    return plan_chunks(sizes, workers, per_worker=CHUNKS_PER_WORKER, bounds=CHUNK_CHARS)
 
 
 @lru_cache(maxsize=16)
