@@ -121,8 +121,52 @@ def test_with_a_cache_the_ids_stay_in_the_corpus_bundle_not_in_memory(tmp_path, 
     monkeypatch.setattr(cache_module.Bundle, "BLOCK_IDS", 3)  # several reads, a document never split
     assert list(toks) == EXPECTED and toks[1] == EXPECTED[1] and toks.n_tokens.tolist() == [2, 5, 3]
     assert toks.dtm().to_frame().values.tolist() == tokens(TEXTS, cache=False).dtm().to_frame().values.tolist()
-    tm.clear_cache(tmp_path)  # the open bundle stays readable
+    assert toks._bundle is not None  # still the bundle: nothing was tokenized again
+    tm.clear_cache(tmp_path)
     assert list(toks) == EXPECTED and toks["doc2"] == EXPECTED[2]
+
+
+def test_a_cleared_cache_makes_the_next_use_tokenize_again_with_the_same_tokens(tmp_path):
+    toks = tokens(TEXTS, CountingTokenizer(), cache=tmp_path)
+    assert list(toks) == EXPECTED and len(toks.tokenizer.segmented) == 3
+    tm.clear_cache(tmp_path)
+    assert toks[1] == EXPECTED[1]  # by position: the bundle is gone, so the corpus is tokenized again
+    assert len(toks.tokenizer.segmented) == 6
+    tm.clear_cache(tmp_path)
+    assert list(toks) == EXPECTED and toks.n_tokens.tolist() == [2, 5, 3]  # a whole pass: the same
+    assert len(toks.tokenizer.segmented) == 9
+
+
+def test_a_bundle_replaced_by_another_run_is_not_read_with_the_old_vocabulary(tmp_path):
+    toks = tokens(TEXTS, CountingTokenizer(), cache=tmp_path)
+    assert list(toks) == EXPECTED
+    path = toks._bundle.path
+    replacement = tmp_path / "replacement.tmb"
+    replacement.write_bytes(path.read_bytes())
+    replacement.replace(path)  # same bytes, another file: what a second run committing the bundle does
+    assert list(toks) == EXPECTED and len(toks.tokenizer.segmented) == 3  # read from the new bundle, not segmented
+    assert toks._bundle.path == path
+
+
+def test_keeping_many_bundle_backed_tokens_holds_no_open_file(tmp_path):
+    # each Tokens once kept its bundle open: 250 of them hit a 256 file-descriptor limit with a
+    # misleading error; now no file stays open between passes
+    script = f'''
+import resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (48, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+from textmine.tokenize import tokens
+texts = {TEXTS!r}
+kept = [tokens(texts, cache={str(tmp_path)!r}, n_jobs=1) for _ in range(100)]
+assert all(t.n_tokens.tolist() == [2, 5, 3] and t._bundle is not None for t in kept)
+assert all(t[2] == {EXPECTED[2]!r} for t in kept)
+print("ok")
+'''
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "ok"
 
 
 def test_a_warm_run_reads_the_bundle_without_copying_the_ids(tmp_path):

@@ -54,7 +54,7 @@ import numpy as np
 
 from .._io import atomic_open, write_bytes_atomic
 
-__all__ = ["TokenCache", "EntryWriter", "Bundle", "BundleWriter", "ResultCache", "clear_cache", "default_cache_dir",
+__all__ = ["TokenCache", "EntryWriter", "Bundle", "BundleChanged", "BundleWriter", "ResultCache", "clear_cache", "default_cache_dir",
            "encode_entry", "ENV_VAR"]
 
 #: Environment variable naming the cache directory.
@@ -224,7 +224,6 @@ class TokenCache:
             self.rebuilt += 1
             return None
         if bundle.signature != signature or bundle.n_docs != n_docs:
-            bundle.close()
             return None
         try:
             os.utime(path)  # recently used: pruned last
@@ -422,29 +421,40 @@ _MAGIC = b"TMBUNDL1"
 _TAIL = 16  # header length (uint64) + magic
 
 
+class BundleChanged(OSError):
+    """The corpus bundle a :class:`Bundle` was read from was removed or replaced since (the cache was cleared)."""
+
+
 class Bundle:
     """The token lists of a whole corpus as one vocabulary, int32 ids and document offsets.
 
     The file is laid out as ``magic | ids (int32) | offsets (int64, n_docs + 1)
     | vocabulary (JSON list) | header (JSON) | header length (uint64) | magic``;
     the header holds the identity, the file signature, the sizes and a CRC-32
-    of everything between the magics before it. The ids stay in the file: a
-    bundle keeps it open and reads them a block at a time (plain reads, no
-    memory map), so streaming a bundle larger than memory holds no more than
-    one block, and the pages read stay in the system's file cache, not in this
-    process. The open file keeps the bundle readable even if the cache is
-    cleared or the bundle replaced meanwhile.
+    of everything between the magics before it. The ids stay in the file: each
+    :meth:`read` and each pass of :meth:`docs` opens it, checks it is still the
+    file that was checked (same device, inode and size -- bundles are only
+    replaced by renaming a new file over them -- and the same header, whose
+    checksum covers ids, offsets and vocabulary), and reads
+    the ids a block at a time (plain reads, no memory map), so streaming a
+    bundle larger than memory holds no more than one block, and the pages read
+    stay in the system's file cache, not in this process. No file is held open
+    between passes, so a program may keep any number of bundles; one removed
+    or replaced meanwhile raises :class:`BundleChanged` (an ``OSError``).
     """
 
     #: Token ids read at once by :meth:`docs` (4 bytes each).
     BLOCK_IDS = 1 << 20
 
-    def __init__(self, header: dict, words: list[str], offsets: np.ndarray, fh, ids_start: int = len(_MAGIC)) -> None:
+    def __init__(self, header: dict, words: list[str], offsets: np.ndarray, path: Path, stamp: tuple[int, int, int],
+                 tail: bytes, ids_start: int = len(_MAGIC)) -> None:
         self.signature: str = header["signature"]
         self.n_docs: int = header["n_docs"]
         self.words = words
         self.offsets = offsets
-        self._fh = fh
+        self.path = path
+        self._stamp = stamp  # (device, inode, size) of the file checked
+        self._tail = tail    # its header, header length and closing magic
         self._start = ids_start
 
     def __len__(self) -> int:
@@ -458,49 +468,61 @@ class Bundle:
         """Ids ``a`` to ``b`` (token positions) as a read-only int32 array."""
         if b <= a:
             return np.zeros(0, dtype=np.int32)
-        blob = os.pread(self._fh.fileno(), 4 * (b - a), self._start + 4 * a)
-        if len(blob) != 4 * (b - a):  # pragma: no cover - the file was checked when opened and is never rewritten
-            raise OSError(f"{self._fh.name}: corpus bundle shorter than its header says")
-        return np.frombuffer(blob, dtype="<i4")
+        with self._open() as fh:
+            return self._pread(fh, a, b)
 
     def docs(self) -> Iterator[np.ndarray]:
-        """The ids of each document in order (read-only int32 arrays), read a block of documents at a time."""
-        offsets = self.offsets.tolist()
-        n, i = len(offsets) - 1, 0
-        while i < n:
-            j = i + 1  # documents i .. j-1 in one read: at least one, about BLOCK_IDS ids
-            while j < n and offsets[j + 1] - offsets[i] <= self.BLOCK_IDS:
-                j += 1
-            block, base = self.read(offsets[i], offsets[j]), offsets[i]
-            for a, b in zip(offsets[i:j], offsets[i + 1:j + 1]):
-                yield block[a - base:b - base]
-            i = j
+        """The ids of each document in order (read-only int32 arrays), read a block of documents at a time.
 
-    def close(self) -> None:
-        self._fh.close()
+        The file is opened (and checked) now, before the first document is
+        asked for, and closed when the pass ends or is dropped.
+        """
+        return self._docs(self._open())
 
-    def __del__(self) -> None:  # a Tokens holding the bundle was dropped: close the file quietly
-        fh = getattr(self, "_fh", None)
-        if fh is not None:
+    def _docs(self, fh) -> Iterator[np.ndarray]:
+        with fh:
+            offsets = self.offsets.tolist()
+            n, i = len(offsets) - 1, 0
+            while i < n:
+                j = i + 1  # documents i .. j-1 in one read: at least one, about BLOCK_IDS ids
+                while j < n and offsets[j + 1] - offsets[i] <= self.BLOCK_IDS:
+                    j += 1
+                block, base = self._pread(fh, offsets[i], offsets[j]), offsets[i]
+                for a, b in zip(offsets[i:j], offsets[i + 1:j + 1]):
+                    yield block[a - base:b - base]
+                i = j
+
+    def _open(self):
+        fh = open(self.path, "rb", buffering=0)
+        stamp = _stamp(os.fstat(fh.fileno()))
+        if stamp != self._stamp or os.pread(fh.fileno(), len(self._tail), stamp[2] - len(self._tail)) != self._tail:
             fh.close()
+            raise BundleChanged(f"{self.path}: corpus bundle replaced since it was read")
+        return fh
+
+    def _pread(self, fh, a: int, b: int) -> np.ndarray:
+        blob = os.pread(fh.fileno(), 4 * (b - a), self._start + 4 * a)
+        if len(blob) != 4 * (b - a):  # pragma: no cover - the file was checked when opened and is never rewritten
+            raise OSError(f"{self.path}: corpus bundle shorter than its header says")
+        return np.frombuffer(blob, dtype="<i4")
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int]:
+    """Device, inode and size: with the header, what tells a bundle file from its replacement (not its
+    modification time, which :meth:`TokenCache.read_bundle` bumps to mark the bundle recently used)."""
+    return st.st_dev, st.st_ino, st.st_size
 
 
 def _read_bundle(path: Path, identity: str) -> Bundle | None:
-    """Open and check a bundle file; None if it is damaged or not one."""
-    fh = open(path, "rb", buffering=0)
-    try:
-        bundle = _check_bundle(fh, identity)
-    except BaseException:
-        fh.close()
-        raise
-    if bundle is None:
-        fh.close()
-    return bundle
+    """Check a bundle file; None if it is damaged or not one. The file is closed again."""
+    with open(path, "rb", buffering=0) as fh:
+        return _check_bundle(fh, identity, path)
 
 
-def _check_bundle(fh, identity: str) -> Bundle | None:
+def _check_bundle(fh, identity: str, path: Path) -> Bundle | None:
     fd = fh.fileno()
-    size = os.fstat(fd).st_size
+    st = os.fstat(fd)
+    size = st.st_size
     if size < len(_MAGIC) + _TAIL:
         return None
 
@@ -549,7 +571,7 @@ def _check_bundle(fh, identity: str) -> Bundle | None:
     if not (isinstance(words, list) and len(words) == header.get("n_words") and offsets[0] == 0
             and offsets[-1] == n_tokens and (np.diff(offsets) >= 0).all()):
         return None
-    return Bundle(header, words, offsets, fh)
+    return Bundle(header, words, offsets, path, _stamp(st), pread(head_len + _TAIL, size - _TAIL - head_len))
 
 
 class BundleWriter:

@@ -425,10 +425,9 @@ def stream(tokenizer: Tokenizer, items: Iterable[Any], store: TokenCache | None,
     ``bundle_sink``: a dict told about the corpus bundle, for a caller that
     would rather re-read the ids from it than keep them: before the first
     document, ``"bundle"`` is set to ``"pending"`` when a bundle is being
-    written, or to the open :class:`~textmine.tokenize.cache.Bundle` read;
-    once the written bundle is committed, to that bundle, opened and checked.
-    The caller then owns (and closes) the bundle. ``"pending"`` left at the end
-    means no bundle was made.
+    written, or to the :class:`~textmine.tokenize.cache.Bundle` read; once
+    the written bundle is committed, to that bundle, read back and checked.
+    ``"pending"`` left at the end means no bundle was made.
     """
     sources: Iterable[Source] = plan(tokenizer, items, store)
     if not isinstance(items, Sequence) and _n_workers(n_jobs) == 1:
@@ -443,13 +442,8 @@ def stream(tokenizer: Tokenizer, items: Iterable[Any], store: TokenCache | None,
             vocab = Vocab(found.words)
             if bundle_sink is not None:
                 bundle_sink["bundle"] = found
-                yield from ((vocab, ids) for ids in found.docs())
-                return
-            try:
-                for ids in found.docs():
-                    yield vocab, ids
-            finally:
-                found.close()
+            for ids in found.docs():
+                yield vocab, ids
             return
     vocab, stale = Vocab(), []
     workers = _n_workers(n_jobs)

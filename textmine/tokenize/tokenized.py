@@ -12,8 +12,9 @@ A :class:`Tokens` is computed once, on first use, and then kept as one
 vocabulary and int32 token ids (4 bytes a token), so every analysis given the
 same object reuses it without segmenting again. With the cache on, the ids
 stay in the corpus bundle the first pass wrote (or read) and are re-read from
-that open file a block at a time, so a corpus of 100 million tokens costs no
-400 MB of memory; without a bundle they are kept in memory.
+that file a block at a time, so a corpus of 100 million tokens costs no
+400 MB of memory; without a bundle they are kept in memory. If the cache is
+cleared meanwhile, the next use tokenizes again (and gets the same tokens).
 
 >>> toks = tokens(["推进乡村振兴", "优化营商环境,推进乡村振兴"], cache=False)
 >>> list(toks)
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -46,6 +48,8 @@ __all__ = ["tokens", "Tokens", "as_tokens"]
 
 TokenizerLike = Callable[[str], list]
 CacheLike = "bool | TokenCache | str | os.PathLike"
+
+log = logging.getLogger(__name__)
 
 
 def tokens(corpus_or_texts: Any, tokenizer: TokenizerLike | None = None, *, n_jobs: int | None = None,
@@ -139,7 +143,7 @@ class Tokens:
     corpus order. The tokens are computed on first use (in the first
     iteration, streamed; or by :meth:`dtm`) and kept as one vocabulary and
     int32 ids, so later uses do not segment again: in the corpus bundle of
-    the cache, kept open and re-read a block at a time, or, without one
+    the cache, re-read a block at a time, or, without one
     (``cache=False``, a plain callable, a bundle that could not be written), in memory.
 
     Attributes
@@ -171,7 +175,7 @@ class Tokens:
         self._table: np.ndarray | None = None  # the same words as an object array (for lists sharing str objects)
         self._ids: np.ndarray | None = None    # every document's ids, one after another
         self._offsets: np.ndarray | None = None
-        self._bundle: Bundle | None = None     # or the ids stay in this corpus bundle (an open file)
+        self._bundle: Bundle | None = None     # or the ids stay in this corpus bundle (a file of the cache)
         self._no_bundle = False                # a bundle could not be made: keep the ids in memory
         self._fingerprint: str | None = None
 
@@ -190,8 +194,13 @@ class Tokens:
             i = self.doc_ids.index(i)
         self._compute()
         a, b = int(self._offsets[i]), int(self._offsets[i + 1])
-        ids = self._bundle.read(a, b) if self._bundle is not None else self._ids[a:b]
-        return self._table.take(ids).tolist()
+        if self._bundle is None:
+            return self._table.take(self._ids[a:b]).tolist()
+        try:
+            return self._table.take(self._bundle.read(a, b)).tolist()
+        except OSError as exc:
+            self._drop_bundle(exc)
+            return self[i]
 
     def __repr__(self) -> str:
         state = f", {int(self._offsets[-1]):,} tokens" if self._offsets is not None else ""
@@ -204,10 +213,15 @@ class Tokens:
         document at a time) from the tokenization run.
         """
         if self._bundle is not None:
-            vocab = Vocab(self._words)
-            for ids in self._bundle.docs():
-                yield vocab, ids
-            return
+            try:
+                docs = self._bundle.docs()
+            except OSError as exc:
+                self._drop_bundle(exc)
+            else:
+                vocab = Vocab(self._words)
+                for ids in docs:
+                    yield vocab, ids
+                return
         if self._ids is not None:
             vocab = Vocab(self._words)
             offsets = self._offsets.tolist()
@@ -226,10 +240,8 @@ class Tokens:
             full = len(lengths) - 1 == len(self.corpus)
         finally:
             made = sink.get("bundle") if sink else None
-            if full and isinstance(made, Bundle):  # a full pass: the bundle keeps the ids
+            if full and isinstance(made, Bundle):  # a full pass: the bundle keeps the ids (stopped early: nothing)
                 self._use_bundle(made)
-            elif isinstance(made, Bundle):  # stopped early: keep nothing
-                made.close()
         if full and self._bundle is None:
             if sink:  # the bundle could not be written (its ids were not kept): the next pass keeps them here
                 self._no_bundle = True
@@ -258,6 +270,11 @@ class Tokens:
         self._table = np.empty(len(bundle.words), dtype=object)
         self._table[:] = bundle.words
         self._offsets = np.asarray(bundle.offsets, dtype=np.int64)
+
+    def _drop_bundle(self, exc: OSError) -> None:
+        """The bundle is gone (the cache was cleared) or replaced: forget it, so the next pass tokenizes again."""
+        log.info("%s; tokenizing again", exc)
+        self._bundle = self._words = self._table = self._offsets = None
 
     def _compute(self) -> None:
         for _ in range(2):  # a second pass only when the first one's bundle could not be written
