@@ -609,7 +609,7 @@ def _plain_join(text):
         w = statistics.quantiles(widths, n=4)[2]
         near = sum(1 for x in widths if abs(x - w) <= 0.1 * w)
         width = int(w) if w >= 20 and near >= 0.4 * len(widths) else None
-    joined = C._join_decisions(lines, lambda: width)
+    joined = C._join_decisions(lines, lambda line: width is not None and _plain_width(line) >= 0.85 * width)
     edits = []
     for i, join in enumerate(joined):
         if join:
@@ -696,6 +696,37 @@ def test_lines_ending_sentences_split_the_join_decisions_without_changing_them()
     text = "\n".join(lines)
     assert join_broken_lines(text)[0] == "一、总体要求\n坚持稳中求进,推进高质量发展。\n“新质生产力”\n全年增长5%。\n附件"
     assert join_broken_lines(text) == _plain_join(text)
+
+
+def test_a_full_line_of_a_hard_wrapped_page_takes_085_of_its_width_in_columns():
+    from textmine.cleaning import _full_line_test
+
+    # 22 Chinese characters a line: 44 columns; the length bound (0.85 x 22 = 18.7) must not
+    # decide for lines whose columns it does not count
+    full = _full_line_test(["发" * 22] * 6)
+    assert full("发" * 19) and not full("发" * 18)  # 38 columns >= 0.85 x 44 = 37.4 > 36
+    assert full("A" * 38) and not full("A" * 37)
+    assert full("发" * 18 + "AA") and not full("发" * 17 + "AAA")  # 38 and 37 columns
+    assert not full("A" * 18)                       # short of the length bound as well
+    # ASCII only: lengths are columns, so the bound sits on the rule itself (0.85 x 40 = 34)
+    ascii_page = _full_line_test(["A" * 40] * 6)
+    assert ascii_page("B" * 34) and not ascii_page("B" * 33)
+    # no wrap width: paragraphs of all lengths, or fewer than 5 lines
+    paragraphs = _full_line_test(["甲" * n for n in (10, 80, 35, 150, 60, 5)])
+    assert not any(paragraphs("甲" * n) for n in (10, 150, 300))
+    assert not _full_line_test(["A" * 40] * 4)("A" * 40)
+
+
+def test_a_break_between_two_lines_is_decided_as_in_a_longer_run():
+    from textmine.cleaning import _join_decisions
+
+    never = lambda line: False  # noqa: E731 - no hard-wrapped page
+    cases = [("坚持稳中求进,", "推进高质量发展。", True), ("一、总体要求", "坚持稳中求进。", False),
+             ("“新质", "生产力”", True), ("附件", "目录", False), ("我们", "推进高质量发展。", False)]  # a title stays apart
+    for first, second, joined in cases:
+        assert _join_decisions([first, second], never) == [joined], (first, second)
+        # the same break followed by a line the rules never join to: the fixed-point loop of longer runs
+        assert _join_decisions([first, second, "二、工作安排"], never)[0] == joined, (first, second)
 
 
 # --------------------------------------------------------------------------- furniture at a page's edges

@@ -831,6 +831,30 @@ def _wrap_width(lines: list[str]) -> int | None:
     return int(w) if w >= 20 and near >= 0.4 * len(widths) else None
 
 
+def _full_line_test(lines: list[str]) -> Callable[[str], bool]:
+    """``line -> bool``: whether ``line`` fills a line of the hard-wrapped page ``lines`` come from.
+
+    True when the document has a wrap width (:func:`_wrap_width`) and the line
+    takes at least 0.85 of it. A character is one or two columns wide, so the
+    wrap width is at least the 75th percentile of the lines' *lengths*: a line
+    narrower than 0.85 of that is no full line, told without measuring the
+    document's widths, which happens at most once, for a line the bound cannot tell.
+    """
+    if len(lines) < 5:  # no wrap width
+        return lambda line: False
+    floor = cache(lambda: int(statistics.quantiles([len(x) for x in lines], n=4)[2]))
+    width = cache(lambda: _wrap_width(lines))
+
+    def full(line: str) -> bool:
+        columns = _display_width(line)
+        if columns < 0.85 * floor():
+            return False
+        w = width()
+        return w is not None and columns >= 0.85 * w
+
+    return full
+
+
 def _ends_sentence(line: str) -> bool:
     """Ends with 。！？；：… or their ASCII forms (closing quotes/brackets looked through)."""
     s = line.rstrip().rstrip(_CLOSERS)
@@ -887,11 +911,11 @@ class _Para(NamedTuple):
         return self.chars <= _TITLE_CHARS and not self.punct
 
 
-def _should_join(line: str, cur: _Para, nxt: _Para, width: Callable[[], int | None]) -> bool:
+def _should_join(line: str, cur: _Para, nxt: _Para, full_line: Callable[[str], bool]) -> bool:
     """Whether the break after ``line`` (the last line of ``cur``) is inside a sentence.
 
-    ``width()`` gives the document's wrap width (:func:`_wrap_width`), asked
-    only when the rules get that far.
+    ``full_line(line)`` tells whether the line fills a line of a hard-wrapped
+    page (:func:`_full_line_test`), asked only when the rules get that far.
     """
     if _ends_sentence(line):
         return False
@@ -899,16 +923,13 @@ def _should_join(line: str, cur: _Para, nxt: _Para, width: Callable[[], int | No
         return True  # inside “…” or (…): the sentence goes on
     if cur.is_heading or nxt.is_heading:
         return False
-    w = width()
-    if w is not None and _display_width(line) >= 0.85 * w:
-        return True  # a full line of a hard-wrapped page
-    if cur.is_title or nxt.is_title:
-        return False
-    # prose around the break (a list of short items without 。 stays one item a line)
-    return cur.sentence or nxt.sentence or max(cur.chars, nxt.chars) >= _PROSE_CHARS
+    # prose around the break (a list of short items without 。 stays one item a line), unless a title
+    if not (cur.is_title or nxt.is_title) and (cur.sentence or nxt.sentence or max(cur.chars, nxt.chars) >= _PROSE_CHARS):
+        return True
+    return full_line(line)  # asked last: joined either way when the prose rule holds
 
 
-def _join_decisions(lines: list[str], width: Callable[[], int | None]) -> list[bool]:
+def _join_decisions(lines: list[str], full_line: Callable[[str], bool]) -> list[bool]:
     """For each break between ``lines``, whether to join it.
 
     The rules look at whole (partly joined) paragraphs, so the decisions are
@@ -917,6 +938,8 @@ def _join_decisions(lines: list[str], width: Callable[[], int | None]) -> list[b
     """
     n = len(lines)
     single = [_Para.of(x) for x in lines]
+    if n == 2:  # one break: both sweeps see the same two paragraphs, so one decision is the fixed point
+        return [_should_join(lines[0], single[0], single[1], full_line)]
     joined = [False] * max(n - 1, 0)
     for _ in range(100):  # a safety bound; real texts settle in one or two rounds
         before = list(joined)
@@ -926,7 +949,7 @@ def _join_decisions(lines: list[str], width: Callable[[], int | None]) -> list[b
                 nxt[i] = single[i] + nxt[i + 1]
         cur = single[0] if n else None
         for i in range(n - 1):  # forward sweep: ``cur`` follows this sweep's joins
-            joined[i] = joined[i] or _should_join(lines[i], cur, nxt[i + 1], width)
+            joined[i] = joined[i] or _should_join(lines[i], cur, nxt[i + 1], full_line)
             cur = cur + single[i + 1] if joined[i] else single[i + 1]
         curs = list(single)  # paragraph ending at each line
         for i in range(1, n):
@@ -934,7 +957,7 @@ def _join_decisions(lines: list[str], width: Callable[[], int | None]) -> list[b
                 curs[i] = curs[i - 1] + single[i]
         nx = single[-1] if n else None
         for i in range(n - 2, -1, -1):  # backward sweep: ``nx`` follows this sweep's joins
-            joined[i] = joined[i] or _should_join(lines[i], curs[i], nx, width)
+            joined[i] = joined[i] or _should_join(lines[i], curs[i], nx, full_line)
             nx = single[i] + nx if joined[i] else single[i]
         if joined == before:
             break
@@ -990,9 +1013,9 @@ def join_broken_lines(text: str) -> tuple[str, list[Change]]:
     joined = [False] * max(len(lines) - 1, 0)
     segments = _open_segments(lines)
     if segments:
-        width = cache(lambda: _wrap_width(lines))  # measured only if a rule needs it
+        full_line = _full_line_test(lines)  # the document measured only if a rule needs it
         for a, b in segments:
-            joined[a:b] = _join_decisions(lines[a : b + 1], width)
+            joined[a:b] = _join_decisions(lines[a : b + 1], full_line)
     edits: list[Edit] = []
     for i, join in enumerate(joined):
         if join:
