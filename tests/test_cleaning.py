@@ -421,6 +421,13 @@ def test_bad_furniture_file_names_file_and_line(tmp_path):
         load_furniture(path)
 
 
+def test_furniture_patterns_that_cannot_be_joined_name_the_file(tmp_path):
+    path = tmp_path / "furniture.txt"  # each compiles alone; a flag in the middle of the union does not
+    path.write_text("[line]\n分享到\n(?i)vip\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match=r"furniture\.txt: the patterns cannot be joined"):
+        load_furniture(path)
+
+
 def test_bad_mask_table_names_file(tmp_path):
     path = tmp_path / "masks.csv"
     path.write_text("mask,replacement\nX,党\n", encoding="utf-8")

@@ -308,14 +308,19 @@ class FurnitureRules:
 
 
 def _compile_union(patterns: list[tuple[int, str]], path: Path) -> re.Pattern | None:
+    """One pattern matching what any of ``patterns`` matches; a bad one is named by its line of ``path``."""
     if not patterns:
         return None
-    for lineno, pat in patterns:
+    try:
+        return re.compile("|".join(f"(?:{p})" for _, p in patterns))
+    except re.error:
+        pass
+    for lineno, pat in patterns:  # each alone, only to name the bad one
         try:
             re.compile(pat)
         except re.error as exc:
             raise DictionaryError(f"{path}: line {lineno}: bad regular expression {pat!r} ({exc})") from None
-    return re.compile("|".join(f"(?:{p})" for _, p in patterns))
+    raise DictionaryError(f"{path}: the patterns cannot be joined into one regular expression")
 
 
 @lru_cache(maxsize=8)
@@ -693,26 +698,27 @@ def drop_duplicates(text: str, *, min_chars: int = 20) -> tuple[str, list[Change
     2023年泉州市政府工作报告
     现在,我代表市人民政府向大会报告政府工作,请予审议。
     """
-    spans = _line_spans(text)
     seen: set[str] = set()
     kept: list[str] = []  # whitespace-free text of kept lines
     previous = ""
     edits: list[Edit] = []
-    for s, e in spans:
-        key = "".join(text[s:e].split())  # str.split() splits on what \s matches
-        if not key:
-            continue
-        dup = (len(key) >= min_chars and key in seen) or (len(key) >= 4 and key == previous)
-        if not dup and key[-1] in ".…":
-            body = _strip_ellipsis(key)
-            if body is not None:
-                dup = len(body) >= min_chars and body in "".join(kept)
-        if dup:
-            edits.append((*_removal_span(text, s, e), ""))
-            continue
-        seen.add(key)
-        kept.append(key)
-        previous = key
+    start = 0
+    for line in text.split("\n"):  # the lines of _line_spans, read as they are split
+        key = "".join(line.split())  # str.split() splits on what \s matches
+        end = start + len(line)
+        if key:
+            dup = (len(key) >= min_chars and key in seen) or (len(key) >= 4 and key == previous)
+            if not dup and key[-1] in ".…":
+                body = _strip_ellipsis(key)
+                if body is not None:
+                    dup = len(body) >= min_chars and body in "".join(kept)
+            if dup:
+                edits.append((*_removal_span(text, start, end), ""))
+            else:
+                seen.add(key)
+                kept.append(key)
+                previous = key
+        start = end + 1
     return _apply(text, _dedupe_edits(edits), "duplicates")
 
 
