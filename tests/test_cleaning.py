@@ -414,6 +414,47 @@ def test_looks_truncated(text, truncated):
 # --------------------------------------------------------------------------- data files
 
 
+SOURCE_LINE = "记者 王某 来源：泉州晚报 2021-01-17 09:55"
+
+
+@pytest.mark.parametrize("line, furniture", [
+    ("x" * 60 + "责任编辑" + " " * 100 + "：" + "y" * 40, True),   # 205 characters, most of them spaces
+    ("直通屏山|" * 40, True),                                      # a navigation bar longer than 160
+    (SOURCE_LINE, True),                                           # the source-and-date line, any first character
+    (SOURCE_LINE + "甲" * (160 - len(SOURCE_LINE)), True),         # 160 characters: still one
+    (SOURCE_LINE + "甲" * (161 - len(SOURCE_LINE)), False),        # 161: longer than that pattern allows
+    ("１２页", True), ("٣ 页", True),                              # digits other than 0-9 start \d patterns too
+    ("第 3 页", True), ("来源：解放日报", True), ("我来说两句", True),
+    ("推进高质量发展。", False), ("我们坚持稳中求进，全年增长5%。", False), ("12月", False),
+])
+def test_a_furniture_line_is_told_from_the_patterns_it_can_start_with_as_by_all_of_them(line, furniture):
+    from textmine.cleaning import _line_match
+
+    rules = load_furniture()
+    assert (rules.line.fullmatch(line) is not None) == furniture   # the union itself, worked out by hand
+    assert _line_match(rules)(line) == furniture
+
+
+@pytest.mark.parametrize("pattern, chars, digits, longest", [
+    ("abc", "a", False, 3),
+    (r"(?:ab)?c", "ac", False, 3),
+    (r"【?\s*(打印|关闭)", "【打关", False, float("inf")),   # a stripped line never starts with whitespace
+    (r"(?=.*来源)[•·]?x.{0,9}", "•·x", False, 11),           # a lookahead takes no character
+    (r"\d|x", "x", True, 1),
+    (r"[0-9a-c]{2}", "0123456789abc", False, 2),
+    (r".{0,20}下一页", None, False, 23),
+    (r"[^|]{1,10}\|", None, False, 11),
+    (r"(?i)vip", None, False, 3),                             # case-insensitive: not told
+])
+def test_pattern_shape_is_what_can_start_a_match_and_its_longest_length(pattern, chars, digits, longest):
+    from textmine.cleaning import _pattern_shape
+
+    got_chars, got_digits, got_longest = _pattern_shape(pattern)
+    assert (got_chars if got_chars is None else "".join(sorted(got_chars))) == \
+        (chars if chars is None else "".join(sorted(chars)))
+    assert (got_digits, got_longest) == (digits, longest)
+
+
 def test_bad_furniture_file_names_file_and_line(tmp_path):
     path = tmp_path / "furniture.txt"
     path.write_text("[line]\n分享到\n(unclosed\n", encoding="utf-8")
@@ -651,6 +692,9 @@ def test_fast_steps_give_the_plain_rules_text_and_change_records_on_every_bundle
                 assert C._tail_start(text, spans, rules) == plain_tail, name
                 if rules.inline.search(text) is None:  # the shortcut: then no line has a watermark
                     assert not any(rules.inline.search(text[s:e]) for s, e in spans), name
+                lines = [text[s:e].strip() for s, e in spans if text[s:e].strip()]
+                plain = [rules.line.fullmatch(x) is not None for x in lines]
+                assert [C._line_match(rules)(x) for x in lines] == plain, name
             if step == "join_lines":
                 lines = [x.strip() for x in text.split("\n") if x.strip()]
                 assert C._display_widths(lines) == [_plain_width(x) for x in lines], name

@@ -86,6 +86,7 @@ __all__ = ["Change", "CleanResult", "clean", "clean_many", "looks_truncated", "n
            "MaskRule", "unmask", "STEPS", "DEFAULT_STEPS"]
 
 import csv
+import math
 import re
 import statistics
 import sys
@@ -305,6 +306,7 @@ class FurnitureRules:
     ui: re.Pattern | None = None
     label: re.Pattern | None = None
     caption: re.Pattern | None = None
+    line_patterns: tuple[str, ...] = ()  # the [line] patterns one by one, as ``line`` joins them
 
 
 def _compile_union(patterns: list[tuple[int, str]], path: Path) -> re.Pattern | None:
@@ -357,7 +359,8 @@ def load_furniture(path: str | Path | None = None) -> FurnitureRules:
     ui_words = (_compile_union([(n, f"(?:{p})") for n, p in sorted(ui, key=lambda x: -len(x[1]))], path)
                 if ui else None)
     return FurnitureRules(line, _compile_union(sections["inline"], path), _compile_union(sections["tail"], path),
-                          ui_words, _compile_union(sections["label"], path), _compile_union(sections["caption"], path))
+                          ui_words, _compile_union(sections["label"], path), _compile_union(sections["caption"], path),
+                          tuple(p for _, p in sections["line"]))
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
@@ -492,6 +495,16 @@ def _edge_lines(text: str, spans: list[tuple[int, int]], rules: FurnitureRules) 
     return marked
 
 
+def _sre():
+    """The regular-expression parser's modules: its constants and the parser."""
+    try:
+        from re import _constants as sre_c, _parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_constants as sre_c  # type: ignore[no-redef]
+        import sre_parse  # type: ignore[no-redef]
+    return sre_c, sre_parse
+
+
 def _found_in_whole_text(pattern: re.Pattern) -> bool:
     """Whether a match of ``pattern`` in a line is sure to be found by searching the whole text.
 
@@ -509,11 +522,7 @@ def _found_in_whole_text(pattern: re.Pattern) -> bool:
 
 @lru_cache(maxsize=32)
 def _found_in_whole_text_cached(source: str | bytes, flags: int) -> bool:
-    try:
-        from re import _constants as sre_c, _parser as sre_parse  # Python >= 3.11
-    except ImportError:  # pragma: no cover - Python 3.10
-        import sre_constants as sre_c  # type: ignore[no-redef]
-        import sre_parse  # type: ignore[no-redef]
+    sre_c, sre_parse = _sre()
     forbidden = {sre_c.ASSERT, sre_c.ASSERT_NOT, sre_c.GROUPREF, sre_c.GROUPREF_EXISTS}
     forbidden |= {getattr(sre_c, n) for n in ("GROUPREF_IGNORE", "GROUPREF_LOC_IGNORE", "GROUPREF_UNI_IGNORE")
                   if hasattr(sre_c, n)}
@@ -557,11 +566,7 @@ def _literal_prefixes(pattern: re.Pattern) -> tuple[str, ...] | None:
 def _literal_prefixes_cached(source: str | bytes, flags: int) -> tuple[str, ...] | None:
     if not isinstance(source, str) or flags & (re.IGNORECASE | re.VERBOSE):
         return None
-    try:
-        from re import _constants as sre_c, _parser as sre_parse  # Python >= 3.11
-    except ImportError:  # pragma: no cover - Python 3.10
-        import sre_constants as sre_c  # type: ignore[no-redef]
-        import sre_parse  # type: ignore[no-redef]
+    sre_c, sre_parse = _sre()
 
     def alternatives(items: list) -> list[list] | None:
         """The alternatives a sequence of parsed items starts with (a branch or groups around one)."""
@@ -596,6 +601,126 @@ def _literal_prefixes_cached(source: str | bytes, flags: int) -> tuple[str, ...]
     return found if all(len(x) >= 2 for x in found) else None
 
 
+def _pattern_shape(source: str) -> tuple[frozenset[str] | None, bool, float]:
+    """How a match of ``source`` on a stripped line starts, and its length bound.
+
+    ``(chars, digits, longest)``: a match's first character is one of
+    ``chars`` or, if ``digits``, a decimal digit (what ``\\d`` matches); ``chars``
+    is None when any character can start it (or it cannot be told). A line
+    given to the pattern is stripped, so a whitespace-only item can only be
+    skipped over, never start it. ``longest``: the most characters a match
+    holds (``math.inf`` if unbounded).
+
+    >>> chars, digits, longest = _pattern_shape(r"【?\\s*(打印|关闭)")
+    >>> sorted(chars), digits, longest
+    (['【', '关', '打'], False, inf)
+    >>> _pattern_shape(r"\\d+页"), _pattern_shape(r".{0,20}下一页")
+    ((frozenset(), True, inf), (None, False, 23))
+    """
+    sre_c, sre_parse = _sre()
+    parsed = sre_parse.parse(source)
+    longest = parsed.getwidth()[1]
+    longest = math.inf if longest >= sre_c.MAXREPEAT else longest
+    if parsed.state.flags & re.IGNORECASE:
+        return None, False, longest
+    digits = {sre_c.CATEGORY_DIGIT, sre_c.CATEGORY_UNI_DIGIT}
+    spaces = {sre_c.CATEGORY_SPACE, sre_c.CATEGORY_UNI_SPACE}
+    repeats = {sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", sre_c.MAX_REPEAT)}
+    found: set[str] = set()
+    digit = False
+
+    def char_class(items) -> bool:
+        """Add what a class can start with; False if any character can."""
+        nonlocal digit
+        for op, av in items:
+            if op == sre_c.LITERAL:
+                found.add(chr(av))
+            elif op == sre_c.RANGE and av[1] - av[0] < 256:
+                found.update(map(chr, range(av[0], av[1] + 1)))
+            elif op == sre_c.CATEGORY and av in digits | spaces:
+                digit = digit or av in digits
+            else:
+                return False
+        return True
+
+    def first(items) -> bool | None:
+        """Add what the sequence can start with; whether it can match nothing (None: any character can start it)."""
+        for op, av in items:
+            if op == sre_c.LITERAL:
+                found.add(chr(av))
+                return False
+            if op == sre_c.IN:
+                if not char_class(av):
+                    return None
+                if not all(o == sre_c.CATEGORY and a in spaces for o, a in av):
+                    return False  # a whitespace-only class is skipped over on a stripped line
+                continue
+            if op in repeats:
+                empty = first(av[2])
+            elif op == sre_c.SUBPATTERN and not av[1] & re.IGNORECASE:
+                empty = first(av[3])
+            elif op == getattr(sre_c, "ATOMIC_GROUP", None):
+                empty = first(av)
+            elif op == sre_c.BRANCH:
+                empties = [first(alt) for alt in av[1]]
+                empty = None if None in empties else any(empties)
+            elif op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
+                continue  # zero-width: the next item starts the match
+            else:
+                return None
+            if empty is None:
+                return None
+            if not empty and not (op in repeats and av[0] == 0):
+                return False
+        return True
+
+    try:
+        told = first(parsed) is not None
+    except Exception:  # pragma: no cover - a parser of another Python version
+        told = False
+    return (frozenset(found) if told else None), digit, longest
+
+
+class _LineMatch:
+    """``bool(line_pattern.fullmatch(line))`` for a stripped non-empty line, trying fewer patterns.
+
+    A ``[line]`` pattern can only match a line that starts with one of its
+    first characters (:func:`_pattern_shape`) and is no longer than its
+    longest match. A line starting otherwise -- most lines of a report --
+    is tried only against the patterns that can start with any character,
+    and, when it is longer than all their bounded ones, only against the
+    unbounded ones; any other line against the whole union.
+    """
+
+    def __init__(self, line: re.Pattern, patterns: Sequence[str]) -> None:
+        shapes = [_pattern_shape(p) for p in patterns]
+        self._full = line.fullmatch
+        self._chars = frozenset().union(*(c for c, _, _ in shapes if c is not None))
+        self._digits = any(d for _, d, _ in shapes)
+        anywhere = [(p, longest) for p, (c, _, longest) in zip(patterns, shapes) if c is None]
+        self._bound = max((n for _, n in anywhere if n != math.inf), default=0)
+        self._any_start = self._union([p for p, _ in anywhere])
+        self._long = self._union([p for p, n in anywhere if n == math.inf])
+
+    @staticmethod
+    def _union(patterns: list[str]) -> Callable[[str], re.Match | None]:
+        return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)").fullmatch
+
+    def __call__(self, line: str) -> bool:
+        c = line[0]
+        if c in self._chars or (self._digits and c.isdecimal()):
+            return self._full(line) is not None
+        return (self._long if len(line) > self._bound else self._any_start)(line) is not None
+
+
+@lru_cache(maxsize=8)
+def _line_match(rules: FurnitureRules) -> Callable[[str], bool]:
+    """Whether a stripped non-empty line is a furniture line of ``rules`` (``rules.line.fullmatch``)."""
+    if rules.line_patterns:
+        return _LineMatch(rules.line, rules.line_patterns)
+    return lambda line: rules.line.fullmatch(line) is not None
+
+
 def _may_match(pattern: re.Pattern, text: str) -> bool:
     """False only if ``pattern`` has no match in ``text``: its literal prefixes are absent, else the search says."""
     literals = _literal_prefixes(pattern)
@@ -627,7 +752,7 @@ def remove_furniture(text: str, *, rules: FurnitureRules | None = None) -> tuple
     inline = rules.inline
     if inline is not None and _found_in_whole_text(inline) and not _may_match(inline, text):
         inline = None  # no watermark anywhere: no line to search
-    whole_line = rules.line.fullmatch
+    whole_line = _line_match(rules)
     for s, e in spans:
         line = text[s:e]
         rest = line.strip()
