@@ -720,6 +720,22 @@ def test_spaces_at_both_ends_and_in_runs_worked_out_by_hand():
     ])
 
 
+@pytest.mark.parametrize("text, runs", [
+    ("甲\n乙\n丙", []),                          # lone newlines: no run
+    ("甲\n\n乙", [(1, 3)]),                     # only newlines, two in a row
+    ("甲\t乙", [(1, 2)]), ("甲 乙", [(1, 2)]),
+    ("甲\n \n乙", [(1, 4)]),                    # the run starts before the space found in it
+    ("甲\n\n\t \n乙 丙\n丁", [(1, 6), (7, 8)]),
+    ("A  B\n\nC\nD \t", [(1, 3), (4, 6)]),      # up to ``end`` (9): the trailing " \t" is not scanned
+])
+def test_space_runs_found_with_str_find_are_the_regex_runs(text, runs):
+    from textmine.cleaning import _WS_RUN, _ws_runs
+
+    end = len(text.rstrip())
+    assert [m.span() for m in _ws_runs(text, 0, end)] == runs   # worked out by hand
+    assert [m.span() for m in _WS_RUN.finditer(text, 0, end)] == runs
+
+
 def test_normalize_carriage_returns_and_runs_worked_out_by_hand():
     # "\r" alone and "\r\n" each become "\n"; a run of full-width letter and ideographic spaces is one change
     assert normalize("a\r\r\nＡ\u3000\u3000b") == ("a\n\nA  b", [
