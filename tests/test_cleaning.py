@@ -907,10 +907,13 @@ def test_detect_script_with_remembered_characters_gives_the_plain_count():
     texts += [to_traditional(t) for t in texts[:6]]
     # around the threshold: 1 traditional character in 20 Chinese ones (5%) and just under it
     texts += ["經" + "经" * 19, "經" + "经" * 20, "", "GDP 5%", "乾" * 3 + "经济" * 40]
+    # characters beyond the BMP (CJK extension B, an emoji) and a lone surrogate count as not Chinese
+    texts += ["經" + "经" * 19 + "\U00020000" * 30, "\U00020000\U0001F600", "\ud800經"]
     got = [detect_script(t) for t in texts]
     assert got == [_plain_detect_script(t) for t in texts]
-    assert got[-5:] == ["traditional", "simplified", "unknown", "unknown", "simplified"]
-    assert "traditional" in got[:-5]
+    assert got[-8:] == ["traditional", "simplified", "unknown", "unknown", "simplified", "traditional", "unknown",
+                        "traditional"]
+    assert "traditional" in got[:-8]
 
 
 def test_the_normalize_scan_table_marks_exactly_the_characters_a_normalize_match_starts_with():

@@ -1268,9 +1268,9 @@ def detect_script(text: str) -> str:
     import numpy as np
 
     sample = text[:_SCRIPT_SAMPLE]
-    codes = np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    counts = np.bincount(_t2s_table()[codes], minlength=3)  # 0: not Chinese, 1: kept by t2s, 2: changed
-    chinese, changed = int(counts[1] + counts[2]), int(counts[2])
+    # UTF-16 code units: a character beyond the BMP is two surrogates, neither of them Chinese
+    kinds = _t2s_table()[np.frombuffer(sample.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)]
+    chinese, changed = np.count_nonzero(kinds), np.count_nonzero(kinds == 2)
     if not chinese:
         return "unknown"
     return "traditional" if changed >= TRADITIONAL_SHARE * chinese else "simplified"
@@ -1278,7 +1278,7 @@ def detect_script(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _t2s_table():
-    """By code point (uint8): 1 for a Chinese character (``_HAN``) OpenCC t2s keeps, 2 for one it changes, else 0.
+    """By BMP code point (uint8): 1 for a Chinese character (``_HAN``, all in the BMP) OpenCC t2s keeps, 2 for one it changes, else 0.
 
     Built once per process from all 28,160 code points of the ranges, each
     converted alone (one a line: no phrase spans two lines), so
@@ -1291,7 +1291,7 @@ def _t2s_table():
     converted = _opencc().convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):  # pragma: no cover - t2s keeps line breaks
         converted = [_opencc().convert(c) for c in chars]
-    table = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
+    table = np.zeros(0x10000, dtype=np.uint8)
     table[np.fromiter(map(ord, chars), dtype=np.int64, count=len(chars))] = np.fromiter(
         (1 if c == t else 2 for c, t in zip(chars, converted)), dtype=np.uint8, count=len(chars))
     return table
