@@ -1055,7 +1055,8 @@ def _should_join(line: str, cur: _Para, nxt: _Para, full_line: Callable[[str], b
     if cur.is_heading or nxt.is_heading:
         return False
     # prose around the break (a list of short items without 。 stays one item a line), unless a title
-    if not (cur.is_title or nxt.is_title) and (cur.sentence or nxt.sentence or max(cur.chars, nxt.chars) >= _PROSE_CHARS):
+    prose = cur.sentence or nxt.sentence or max(cur.chars, nxt.chars) >= _PROSE_CHARS
+    if prose and not (cur.is_title or nxt.is_title):
         return True
     return full_line(line)  # asked last: joined either way when the prose rule holds
 
@@ -1278,7 +1279,7 @@ def detect_script(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _t2s_table():
-    """By BMP code point (uint8): 1 for a Chinese character (``_HAN``, all in the BMP) OpenCC t2s keeps, 2 for one it changes, else 0.
+    """By BMP code point: 1 for a Chinese character (``_HAN``, all in the BMP) t2s keeps, 2 for one it changes, else 0.
 
     Built once per process from all 28,160 code points of the ranges, each
     converted alone (one a line: no phrase spans two lines), so
