@@ -414,10 +414,58 @@ def test_looks_truncated(text, truncated):
 # --------------------------------------------------------------------------- data files
 
 
+SOURCE_LINE = "记者 王某 来源：泉州晚报 2021-01-17 09:55"
+
+
+@pytest.mark.parametrize("line, furniture", [
+    ("x" * 60 + "责任编辑" + " " * 100 + "：" + "y" * 40, True),   # 205 characters, most of them spaces
+    ("直通屏山|" * 40, True),                                      # a navigation bar longer than 160
+    (SOURCE_LINE, True),                                           # the source-and-date line, any first character
+    (SOURCE_LINE + "甲" * (160 - len(SOURCE_LINE)), True),         # 160 characters: still one
+    (SOURCE_LINE + "甲" * (161 - len(SOURCE_LINE)), False),        # 161: longer than that pattern allows
+    ("１２页", True), ("٣ 页", True),                              # digits other than 0-9 start \d patterns too
+    ("第 3 页", True), ("来源：解放日报", True), ("我来说两句", True),
+    ("推进高质量发展。", False), ("我们坚持稳中求进，全年增长5%。", False), ("12月", False),
+])
+def test_a_furniture_line_is_told_from_the_patterns_it_can_start_with_as_by_all_of_them(line, furniture):
+    from textmine.cleaning import _line_match
+
+    rules = load_furniture()
+    assert (rules.line.fullmatch(line) is not None) == furniture   # the union itself, worked out by hand
+    assert _line_match(rules)(line) == furniture
+
+
+@pytest.mark.parametrize("pattern, chars, digits, longest", [
+    ("abc", "a", False, 3),
+    (r"(?:ab)?c", "ac", False, 3),
+    (r"【?\s*(打印|关闭)", "【打关", False, float("inf")),   # a stripped line never starts with whitespace
+    (r"(?=.*来源)[•·]?x.{0,9}", "•·x", False, 11),           # a lookahead takes no character
+    (r"\d|x", "x", True, 1),
+    (r"[0-9a-c]{2}", "0123456789abc", False, 2),
+    (r".{0,20}下一页", None, False, 23),
+    (r"[^|]{1,10}\|", None, False, 11),
+    (r"(?i)vip", None, False, 3),                             # case-insensitive: not told
+])
+def test_pattern_shape_is_what_can_start_a_match_and_its_longest_length(pattern, chars, digits, longest):
+    from textmine.cleaning import _pattern_shape
+
+    got_chars, got_digits, got_longest = _pattern_shape(pattern)
+    assert (got_chars if got_chars is None else "".join(sorted(got_chars))) == \
+        (chars if chars is None else "".join(sorted(chars)))
+    assert (got_digits, got_longest) == (digits, longest)
+
+
 def test_bad_furniture_file_names_file_and_line(tmp_path):
     path = tmp_path / "furniture.txt"
     path.write_text("[line]\n分享到\n(unclosed\n", encoding="utf-8")
     with pytest.raises(DictionaryError, match=r"furniture\.txt: line 3"):
+        load_furniture(path)
+
+
+def test_furniture_patterns_that_cannot_be_joined_name_the_file(tmp_path):
+    path = tmp_path / "furniture.txt"  # each compiles alone; a flag in the middle of the union does not
+    path.write_text("[line]\n分享到\n(?i)vip\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match=r"furniture\.txt: the patterns cannot be joined"):
         load_furniture(path)
 
 
@@ -609,7 +657,7 @@ def _plain_join(text):
         w = statistics.quantiles(widths, n=4)[2]
         near = sum(1 for x in widths if abs(x - w) <= 0.1 * w)
         width = int(w) if w >= 20 and near >= 0.4 * len(widths) else None
-    joined = C._join_decisions(lines, lambda: width)
+    joined = C._join_decisions(lines, lambda line: width is not None and _plain_width(line) >= 0.85 * width)
     edits = []
     for i, join in enumerate(joined):
         if join:
@@ -644,6 +692,9 @@ def test_fast_steps_give_the_plain_rules_text_and_change_records_on_every_bundle
                 assert C._tail_start(text, spans, rules) == plain_tail, name
                 if rules.inline.search(text) is None:  # the shortcut: then no line has a watermark
                     assert not any(rules.inline.search(text[s:e]) for s, e in spans), name
+                lines = [text[s:e].strip() for s, e in spans if text[s:e].strip()]
+                plain = [rules.line.fullmatch(x) is not None for x in lines]
+                assert [C._line_match(rules)(x) for x in lines] == plain, name
             if step == "join_lines":
                 lines = [x.strip() for x in text.split("\n") if x.strip()]
                 assert C._display_widths(lines) == [_plain_width(x) for x in lines], name
@@ -667,6 +718,22 @@ def test_spaces_at_both_ends_and_in_runs_worked_out_by_hand():
         Change("spaces", "removed", " ", "", 7),
         Change("spaces", "rewritten", "\n ", "\n", 9),
     ])
+
+
+@pytest.mark.parametrize("text, runs", [
+    ("甲\n乙\n丙", []),                          # lone newlines: no run
+    ("甲\n\n乙", [(1, 3)]),                     # only newlines, two in a row
+    ("甲\t乙", [(1, 2)]), ("甲 乙", [(1, 2)]),
+    ("甲\n \n乙", [(1, 4)]),                    # the run starts before the space found in it
+    ("甲\n\n\t \n乙 丙\n丁", [(1, 6), (7, 8)]),
+    ("A  B\n\nC\nD \t", [(1, 3), (4, 6)]),      # up to ``end`` (9): the trailing " \t" is not scanned
+])
+def test_space_runs_found_with_str_find_are_the_regex_runs(text, runs):
+    from textmine.cleaning import _WS_RUN, _ws_runs
+
+    end = len(text.rstrip())
+    assert [m.span() for m in _ws_runs(text, 0, end)] == runs   # worked out by hand
+    assert [m.span() for m in _WS_RUN.finditer(text, 0, end)] == runs
 
 
 def test_normalize_carriage_returns_and_runs_worked_out_by_hand():
@@ -696,6 +763,37 @@ def test_lines_ending_sentences_split_the_join_decisions_without_changing_them()
     text = "\n".join(lines)
     assert join_broken_lines(text)[0] == "一、总体要求\n坚持稳中求进,推进高质量发展。\n“新质生产力”\n全年增长5%。\n附件"
     assert join_broken_lines(text) == _plain_join(text)
+
+
+def test_a_full_line_of_a_hard_wrapped_page_takes_085_of_its_width_in_columns():
+    from textmine.cleaning import _full_line_test
+
+    # 22 Chinese characters a line: 44 columns; the length bound (0.85 x 22 = 18.7) must not
+    # decide for lines whose columns it does not count
+    full = _full_line_test(["发" * 22] * 6)
+    assert full("发" * 19) and not full("发" * 18)  # 38 columns >= 0.85 x 44 = 37.4 > 36
+    assert full("A" * 38) and not full("A" * 37)
+    assert full("发" * 18 + "AA") and not full("发" * 17 + "AAA")  # 38 and 37 columns
+    assert not full("A" * 18)                       # short of the length bound as well
+    # ASCII only: lengths are columns, so the bound sits on the rule itself (0.85 x 40 = 34)
+    ascii_page = _full_line_test(["A" * 40] * 6)
+    assert ascii_page("B" * 34) and not ascii_page("B" * 33)
+    # no wrap width: paragraphs of all lengths, or fewer than 5 lines
+    paragraphs = _full_line_test(["甲" * n for n in (10, 80, 35, 150, 60, 5)])
+    assert not any(paragraphs("甲" * n) for n in (10, 150, 300))
+    assert not _full_line_test(["A" * 40] * 4)("A" * 40)
+
+
+def test_a_break_between_two_lines_is_decided_as_in_a_longer_run():
+    from textmine.cleaning import _join_decisions
+
+    never = lambda line: False  # noqa: E731 - no hard-wrapped page
+    cases = [("坚持稳中求进,", "推进高质量发展。", True), ("一、总体要求", "坚持稳中求进。", False),
+             ("“新质", "生产力”", True), ("附件", "目录", False), ("我们", "推进高质量发展。", False)]  # a title stays apart
+    for first, second, joined in cases:
+        assert _join_decisions([first, second], never) == [joined], (first, second)
+        # the same break followed by a line the rules never join to: the fixed-point loop of longer runs
+        assert _join_decisions([first, second, "二、工作安排"], never)[0] == joined, (first, second)
 
 
 # --------------------------------------------------------------------------- furniture at a page's edges
@@ -809,10 +907,13 @@ def test_detect_script_with_remembered_characters_gives_the_plain_count():
     texts += [to_traditional(t) for t in texts[:6]]
     # around the threshold: 1 traditional character in 20 Chinese ones (5%) and just under it
     texts += ["經" + "经" * 19, "經" + "经" * 20, "", "GDP 5%", "乾" * 3 + "经济" * 40]
+    # characters beyond the BMP (CJK extension B, an emoji) and a lone surrogate count as not Chinese
+    texts += ["經" + "经" * 19 + "\U00020000" * 30, "\U00020000\U0001F600", "\ud800經"]
     got = [detect_script(t) for t in texts]
     assert got == [_plain_detect_script(t) for t in texts]
-    assert got[-5:] == ["traditional", "simplified", "unknown", "unknown", "simplified"]
-    assert "traditional" in got[:-5]
+    assert got[-8:] == ["traditional", "simplified", "unknown", "unknown", "simplified", "traditional", "unknown",
+                        "traditional"]
+    assert "traditional" in got[:-8]
 
 
 def test_the_normalize_scan_table_marks_exactly_the_characters_a_normalize_match_starts_with():
