@@ -33,7 +33,6 @@ import os
 import sys
 import time
 import warnings
-from array import array
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
@@ -86,6 +85,8 @@ class Chunk(NamedTuple):
     lengths: np.ndarray   # tokens per document
     error: str | None     # the first error writing cache entries (then the rest were not written)
     rebuilt: int          # damaged cache entries found (and removed)
+    session: str | None = None  # the worker vocabulary ``words`` continues (None: the chunk's own, ids into ``words``)
+    base: int = 0         # the position of ``words[0]`` in that vocabulary (ids count from its start)
 
 
 class Vocab:
@@ -116,13 +117,16 @@ class Vocab:
     def add(self, words: Iterable[str]) -> np.ndarray:
         """Ids of ``words`` (new words get the next ids)."""
         index, new = self.index, []
-        out = array("i")
-        for w in words:
-            j = index.get(w)
+        words = words if isinstance(words, list) else list(words)
+        # the look-ups run in C (map + fromiter); only words not seen yet come back to Python
+        out = np.fromiter(map(index.get, words, repeat(-1)), dtype=np.int32, count=len(words))
+        for i in np.flatnonzero(out < 0).tolist():
+            w = words[i]
+            j = index.get(w)  # added already if it came earlier in ``words``
             if j is None:
                 j = index[w] = self.n + len(new)
                 new.append(w)
-            out.append(j)
+            out[i] = j
         if new:
             end = self.n + len(new)
             if end > len(self._words):
@@ -131,11 +135,44 @@ class Vocab:
                 self._words = grown
             self._words[self.n:end] = new
             self.n = end
-        return np.frombuffer(out, dtype=np.int32) if out else np.zeros(0, dtype=np.int32)
+        return out
 
     def lists(self, ids: np.ndarray) -> list[str]:
         """The words of ``ids``: a list sharing the vocabulary's str objects."""
         return self._words.take(ids).tolist()
+
+
+class IdMap:
+    """The ids in a run's :class:`Vocab` of the words of one worker vocabulary, which arrive a chunk at a time.
+
+    >>> vocab, m = Vocab(["改革"]), IdMap()
+    >>> m.extend(vocab, ["发展", "改革"], 0).tolist(), m.extend(vocab, ["创新"], 2).tolist()
+    ([1, 0], [1, 0, 2])
+    """
+
+    def __init__(self) -> None:
+        self._ids = np.zeros(1024, dtype=np.int32)
+        self.n = 0
+
+    def extend(self, vocab: Vocab, words: list[str], base: int) -> np.ndarray:
+        """The mapping once ``words`` (the worker's words from position ``base`` on) are known.
+
+        ``words`` may repeat words known already (a serial run sends its whole
+        growing list); none may be missing before ``base``.
+        """
+        if base > self.n:
+            raise RuntimeError(f"a worker vocabulary arrived out of order: words from {base}, {self.n} known")
+        new = words[self.n - base:]
+        if new:
+            added = vocab.add(new)
+            end = self.n + len(added)
+            if end > len(self._ids):  # capacity doubles: no copy per chunk
+                grown = np.zeros(max(end, 2 * len(self._ids)), dtype=np.int32)
+                grown[:self.n] = self._ids[:self.n]
+                self._ids = grown
+            self._ids[self.n:end] = added
+            self.n = end
+        return self._ids[:self.n]
 
 
 # ---------------------------------------------------------------------------
@@ -343,10 +380,39 @@ def process_chunk(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bo
 
 
 def _chunk_in_worker(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bool] = (),
-                     cache_dir: str | None = None, write: bool = False, *, parent: int) -> Chunk:
-    """:func:`process_chunk` in a worker process of this machine, which exits when ``parent`` dies."""
+                     cache_dir: str | None = None, write: bool = False, *, parent: int, run: str) -> Chunk:
+    """:func:`process_chunk` in a worker process of this machine, which exits when ``parent`` dies.
+
+    The worker keeps one vocabulary for the chunks of ``run`` (:func:`_session`):
+    each raw token is learned (filtered, given an id) once per worker and run,
+    not once per chunk, and a chunk sends back only the words new since the
+    worker's previous chunk.
+    """
     watch_parent(parent)
-    return process_chunk(tokenizer, sources, skip, cache_dir=cache_dir, write=write)
+    name, ids = _session(tokenizer, run)
+    base = len(ids.words)
+    chunk = process_chunk(tokenizer, sources, skip, cache_dir=cache_dir, write=write, ids=ids)
+    return chunk._replace(words=chunk.words[base:], session=name, base=base)
+
+
+#: A worker vocabulary holding this many raw tokens (kept and dropped ones) is not extended: the next
+#: chunk starts a new one (bounds a worker's memory on a corpus with millions of distinct tokens).
+SESSION_TOKENS = 1 << 18
+#: Runs whose worker vocabularies a worker keeps (a consumer may interleave the runs of two corpora).
+SESSION_RUNS = 2
+_SESSIONS: dict[str, tuple[str, ChunkIds]] = {}
+_SESSION_COUNT = [0]
+
+
+def _session(tokenizer: Tokenizer, run: str) -> tuple[str, ChunkIds]:
+    """This process's vocabulary for ``run``: ``(name, ChunkIds)``; a new name whenever a new one starts."""
+    found = _SESSIONS.get(run)
+    if found is None or len(found[1].codes) >= SESSION_TOKENS:
+        _SESSION_COUNT[0] += 1
+        found = _SESSIONS[run] = (f"{os.getpid()}:{_SESSION_COUNT[0]}", ChunkIds(tokenizer))
+        while len(_SESSIONS) > SESSION_RUNS:
+            del _SESSIONS[next(iter(_SESSIONS))]
+    return found
 
 
 def worker_environment(tokenizer: Tokenizer) -> dict[str, Any]:
@@ -549,12 +615,11 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
         skip = [not local and store is not None and s.key is not None and s.key in store for s in todo]
         return [s._replace(data=None) if k else s for s, k in zip(todo, skip)], skip
 
-    serial: ChunkIds | None = None
     if workers == 1:  # one document at a time, with one ChunkIds throughout: each token is learned once
         serial = ChunkIds(tokenizer)
         pairs: Iterable[tuple[list[Source], Chunk]] = (
-            ([src], process_chunk(tokenizer, *task([src]), cache_dir=cache_dir, write=True, ids=serial))
-            for src in sources)
+            ([src], process_chunk(tokenizer, *task([src]), cache_dir=cache_dir, write=True, ids=serial)
+             ._replace(session="serial")) for src in sources)
     else:
         sources = list(sources)
         chunks = [[sources[i] for i in c] for c in chunk_plan([s.size for s in sources], workers)]
@@ -568,29 +633,24 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             # a worker whose parent is killed exits instead of lingering (loky waits minutes for work)
             # elsewhere (Dask), each worker first checks that it is installed like this process
             run = delayed(_chunk_in_worker) if local else delayed(_chunk_elsewhere)
-            extra = {"parent": os.getpid()} if local else {"environment": worker_environment(tokenizer)}
+            extra = ({"parent": os.getpid(), "run": os.urandom(8).hex()} if local
+                     else {"environment": worker_environment(tokenizer)})
             tasks = (run(tokenizer, *task(c), cache_dir=cache_dir, write=local, **extra) for c in chunks)
             backend = _worker_backend()
             results = Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks)
             if backend is not None:
                 started = time.monotonic()
         pairs = zip(chunks, results)
-    grown, known = np.zeros(1024, dtype=np.int32), 0  # the serial run's mapping, chunk id -> vocab id
+    maps: dict[str, IdMap] = {}  # worker vocabulary (or the serial run's) -> its ids in ``vocab``
     for chunk, result in pairs:
         if store is not None:
             store.rebuilt += result.rebuilt
             if result.error is not None and not errors:
                 errors.append(OSError(result.error))
-        if serial is not None:  # the words learned since the last document join the mapping
-            if len(result.words) > known:
-                added = vocab.add(result.words[known:])
-                if known + len(added) > len(grown):  # capacity doubles: no copy per document
-                    grown = np.concatenate([grown[:known], np.zeros(max(len(added), known), np.int32)])
-                grown[known:known + len(added)] = added
-                known += len(added)
-            mapping = grown[:known]
-        else:
+        if result.session is None:
             mapping = vocab.add(result.words)
+        else:  # the words new to this worker's vocabulary join its mapping
+            mapping = maps.setdefault(result.session, IdMap()).extend(vocab, result.words, result.base)
         ends = np.cumsum(result.lengths).tolist()
         for j, src in enumerate(chunk):
             start = ends[j - 1] if j else 0
