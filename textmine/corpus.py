@@ -483,16 +483,16 @@ def _expand(item: _PathLike) -> list[Path]:
 
 def _files_in(folder: Path, suffixes: Sequence[str], allow_outside: bool) -> list[Path]:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes and not p.name.startswith("."))
+    root = folder.resolve()
     for p in files:
-        _check_inside(folder, p, where=str(p), allow_outside=allow_outside)
+        _check_inside(root, p, where=str(p), allow_outside=allow_outside)
     return [p for p in files if p.is_file()]
 
 
-def _check_inside(folder: Path, target: Path, *, where: str, allow_outside: bool) -> None:
-    """A CorpusError unless ``target`` lies inside ``folder`` once symlinks and ``..`` are resolved."""
+def _check_inside(root: Path, target: Path, *, where: str, allow_outside: bool) -> None:
+    """A CorpusError unless ``target`` lies inside the folder ``root`` (resolved) once symlinks and ``..`` are resolved."""
     if allow_outside:
         return
-    root = folder.resolve()
     real = target.resolve()
     if real != root and root not in real.parents:
         raise CorpusError(f"{where}: resolves to {real}, outside the corpus folder {root}; a corpus reads only "
@@ -603,13 +603,14 @@ def _build(folder: Path, meta_path: Path, rows: list[tuple[int, dict[str, Any]]]
     docs: list[Document] = []
     missing: list[dict[str, Any]] = []
     by_file: dict[str, list[tuple[int, dict]]] = {}
+    root = folder.resolve()
     for n, row in rows:
         name = row.get("file") or ""
         name = str(name).strip()
         if not name:
             raise CorpusError(f"{meta_path} row {n}: empty 'file'")
         row["file"] = name
-        _check_inside(folder, folder / name, where=f"{meta_path} row {n}: file {name!r}", allow_outside=allow_outside)
+        _check_inside(root, folder / name, where=f"{meta_path} row {n}: file {name!r}", allow_outside=allow_outside)
         if not (folder / name).is_file():
             raise CorpusError(f"{meta_path} row {n}: file {name!r} does not exist in {folder}")
         referenced.add(name)
