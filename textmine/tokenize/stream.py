@@ -11,9 +11,11 @@ This is the machinery behind :func:`textmine.tokens` (:func:`id_stream`). One ru
 3. Otherwise the documents go in chunks to :func:`process_chunk`, here
    (``n_jobs=1``) or in joblib workers. A worker reads the file itself, looks
    up the document's cache entry, else cleans and segments the text and
-   writes the entry, and sends the chunk's tokens back compactly: a chunk
-   vocabulary and int32 ids, not a pickled list of strings per document.
-4. Here the chunk ids are mapped to one corpus vocabulary (:class:`Vocab`),
+   writes the entry, and sends the chunk's tokens back compactly: ids into
+   the worker's vocabulary of this run (kept across its chunks, so a raw
+   token is filtered once per worker) and the words new to it since its
+   last chunk, not a pickled list of strings per document.
+4. Here the worker ids are mapped to one corpus vocabulary (:class:`Vocab`, :class:`IdMap`),
    each document's token list is yielded in corpus order, and the ids are
    streamed into a new bundle, committed when the last document is handed out
    (not when a run stops early, nor when a file changed just before it).
@@ -46,7 +48,7 @@ from ..errors import CorpusError, TextmineError
 from .cache import BundleWriter, EntryWriter, TokenCache
 from .tokenizer import Tokenizer
 
-__all__ = ["id_stream", "as_cache", "Vocab", "process_chunk", "CHUNKS_PER_WORKER", "CHUNK_CHARS"]
+__all__ = ["id_stream", "as_cache", "Vocab", "IdMap", "process_chunk", "CHUNKS_PER_WORKER", "CHUNK_CHARS"]
 
 #: Chunks of documents per worker in a parallel run (more chunks: less idle time at the end).
 CHUNKS_PER_WORKER = 16
