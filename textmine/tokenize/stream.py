@@ -30,11 +30,14 @@ is installed like this process (:func:`worker_environment`).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import sys
+import threading
 import time
 import warnings
+from collections import OrderedDict
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
@@ -409,21 +412,34 @@ def _chunk_in_worker(tokenizer: Tokenizer, sources: list[Source], skip: Sequence
 #: A worker vocabulary holding this many raw tokens (kept and dropped ones) is not extended: the next
 #: chunk starts a new one (bounds a worker's memory on a corpus with millions of distinct tokens).
 SESSION_TOKENS = 1 << 18
-#: Runs whose worker vocabularies a worker keeps (a consumer may interleave the runs of two corpora).
-SESSION_RUNS = 2
-_SESSIONS: dict[str, tuple[str, ChunkIds]] = {}
-_SESSION_COUNT = [0]
+#: Worker vocabularies a process keeps (one per run and thread: a consumer may interleave two runs).
+SESSIONS_KEPT = 8
+_SESSIONS: OrderedDict[tuple[str, int], tuple[str, ChunkIds]] = OrderedDict()
+_SESSIONS_LOCK = threading.Lock()
+_SESSION_COUNT = itertools.count(1)
 
 
 def _session(tokenizer: Tokenizer, run: str) -> tuple[str, ChunkIds]:
-    """This process's vocabulary for ``run``: ``(name, ChunkIds)``; a new name whenever a new one starts."""
-    found = _SESSIONS.get(run)
-    if found is None or len(found[1].codes) >= SESSION_TOKENS:
-        _SESSION_COUNT[0] += 1
-        found = _SESSIONS[run] = (f"{os.getpid()}:{_SESSION_COUNT[0]}", ChunkIds(tokenizer))
-        while len(_SESSIONS) > SESSION_RUNS:
-            del _SESSIONS[next(iter(_SESSIONS))]
-    return found
+    """This thread's vocabulary for ``run``: ``(name, ChunkIds)``; a new name whenever a new one starts.
+
+    Per thread as well as per process: a threading backend runs the chunks in
+    threads of one process, and a ChunkIds is not to be shared between them.
+    """
+    key = (run, threading.get_ident())
+    with _SESSIONS_LOCK:
+        found = _SESSIONS.get(key)
+        if found is None or len(found[1].codes) >= SESSION_TOKENS:
+            found = _SESSIONS[key] = (f"{os.getpid()}:{key[1]}:{next(_SESSION_COUNT)}", ChunkIds(tokenizer))
+            while len(_SESSIONS) > SESSIONS_KEPT:
+                _SESSIONS.popitem(last=False)
+        return found
+
+
+def _drop_sessions(run: str) -> None:
+    """Forget this process's vocabularies of ``run`` (kept only when its chunks ran here: threads, sequential)."""
+    with _SESSIONS_LOCK:
+        for key in [k for k in _SESSIONS if k[0] == run]:
+            del _SESSIONS[key]
 
 
 def worker_environment(tokenizer: Tokenizer) -> dict[str, Any]:
@@ -620,6 +636,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
     fp = tokenizer.fingerprint
     cache_dir = os.path.abspath(store.directory) if store is not None and local else None  # workers keep their cwd
     started: float | None = None  # when textmine's own worker pool started on this run
+    run_id = os.urandom(8).hex()  # names this run's vocabularies in the workers
 
     def task(chunk: list[Source]) -> tuple[list[Source], list[bool]]:
         todo = [_resolve(src, local, store, fp) for src in chunk]
@@ -644,8 +661,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             # a worker whose parent is killed exits instead of lingering (loky waits minutes for work)
             # elsewhere (Dask), each worker first checks that it is installed like this process
             run = delayed(_chunk_in_worker) if local else delayed(_chunk_elsewhere)
-            extra = ({"parent": os.getpid(), "run": os.urandom(8).hex()} if local
-                     else {"environment": worker_environment(tokenizer)})
+            extra = ({"parent": os.getpid(), "run": run_id} if local else {"environment": worker_environment(tokenizer)})
             tasks = (run(tokenizer, *task(c), cache_dir=cache_dir, write=local, **extra) for c in chunks)
             backend = _worker_backend()
             results = Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks)
@@ -687,6 +703,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
                         distinct, inverse = np.unique(ids, return_inverse=True)
                         entries.put_ids(key, [result.words[i] for i in distinct.tolist()], inverse)
             yield vocab, mapping[ids]
+    _drop_sessions(run_id)
     if started is not None and time.monotonic() - started >= RELEASE_AFTER_SECONDS:
         _release_workers()
 
