@@ -26,6 +26,9 @@ A timed run does what a user's script does and nothing more: the tokens are
 checked in separate, untimed verification runs of the same calls, which
 then hash every token (before 2026-12-03 every timed run hashed its tokens
 before exiting, about 0.3 s of the warm run's wall time and of every row's).
+Children run with bytecode caching on, as a user's Python does
+(:func:`child_env`), and the warm-up run waits until a just-built corpus is
+two seconds old, so that it leaves a bundle for the warm rows to read.
 Rounds alternate the runs (jieba, textmine, textmine without cleaning, ...),
 so a busy period of the shared machine hits all of them alike; the table
 gives medians and the ratios of medians, and the load average is recorded
