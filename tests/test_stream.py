@@ -239,3 +239,27 @@ def test_chunks_run_in_threads_keep_a_vocabulary_per_thread_and_give_the_serial_
     with joblib.parallel_backend("threading", n_jobs=2):
         assert list(tokens(texts, n_jobs=2, cache=False)) == serial
     assert set(stream._SESSIONS) == before  # the run's vocabularies, kept in this process's threads, are dropped
+
+
+def test_a_full_worker_vocabulary_makes_way_for_a_new_one_with_the_same_tokens(monkeypatch):
+    import joblib
+
+    import textmine.tokenize.stream as stream
+    from textmine import tokens
+
+    monkeypatch.setattr(stream, "CHUNK_CHARS", (1, 40))
+    monkeypatch.setattr(stream, "SESSION_TOKENS", 1)  # every chunk starts a new vocabulary
+    names = []
+    chunk_in_worker = stream._chunk_in_worker
+
+    def recording(*args, **kwargs):
+        result = chunk_in_worker(*args, **kwargs)
+        names.append(result.session)
+        return result
+
+    monkeypatch.setattr(stream, "_chunk_in_worker", recording)
+    texts = [f"第{i}项：推进乡村振兴，优化营商环境{i % 5}。" for i in range(20)]
+    serial = list(tokens(texts, n_jobs=1, cache=False))
+    with joblib.parallel_backend("threading", n_jobs=2):
+        assert list(tokens(texts, n_jobs=2, cache=False)) == serial
+    assert len(names) > 1 and len(set(names)) == len(names)
