@@ -22,6 +22,13 @@ from launch to exit (wall), with the CPU time of the process and of every
 worker it waited for (``os.wait4``), and the peak of the summed resident
 memory of the process tree (sampled every 50 ms). The process also reports
 the in-process time of its main call, the figure ``benchmarks/run.py`` gives.
+A timed run does what a user's script does and nothing more: the tokens are
+checked in separate, untimed verification runs of the same calls, which
+then hash every token (before 2026-12-03 every timed run hashed its tokens
+before exiting, about 0.3 s of the warm run's wall time and of every row's).
+Children run with bytecode caching on, as a user's Python does
+(:func:`child_env`), and the warm-up run waits until a just-built corpus is
+two seconds old, so that it leaves a bundle for the warm rows to read.
 Rounds alternate the runs (jieba, textmine, textmine without cleaning, ...),
 so a busy period of the shared machine hits all of them alike; the table
 gives medians and the ratios of medians, and the load average is recorded
@@ -146,30 +153,40 @@ def corpus_files(folder: Path) -> list[Path]:
 # children: what a user's script does; the result as JSON on the last line of stdout
 
 
-def child_jieba(data: str) -> dict:
-    import hashlib
-
+def child_jieba(data: str, verify: bool = False) -> dict:
+    """The jieba loop; ``verify``: also the digest of every token (a verification run, not timed)."""
     from run import child_jieba as loop
 
-    out = loop(data, 0)
-    out["digest"] = hashlib.sha256("".join(out.pop("digests")).encode()).hexdigest()[:16]
+    out = loop(data, 0, digests=verify)
+    if verify:
+        out["digest"] = corpus_digest(out.pop("digests"))
     return out
 
 
-def child_textmine(data: str, clean: bool, cache: bool) -> dict:
-    import hashlib
-
+def child_textmine(data: str, clean: bool, cache: bool, verify: bool = False) -> dict:
+    """What a user's script does; ``verify``: also the digest of every token (a verification run, not timed)."""
     import textmine as tm
 
     start = time.perf_counter()
     corpus = tm.load_corpus(data, lazy=True, clean=clean)
     tokens = list(tm.tokens(corpus, n_jobs=-1, cache=cache))
     seconds = time.perf_counter() - start
-    from run import _shutdown_workers, digest
+    from textmine.tokenize.stream import _release_workers
 
-    _shutdown_workers()  # wait for the workers, so their CPU time counts in this process's rusage
-    return {"seconds": seconds, "n_docs": len(tokens), "n_tokens": sum(map(len, tokens)),
-            "digest": hashlib.sha256("".join(digest(t) for t in tokens).encode()).hexdigest()[:16]}
+    _release_workers()  # wait for the workers, so their CPU time counts in this process's rusage
+    out = {"seconds": seconds, "n_docs": len(tokens), "n_tokens": sum(map(len, tokens))}
+    if verify:
+        from run import digest
+
+        out["digest"] = corpus_digest([digest(t) for t in tokens])
+    return out
+
+
+def corpus_digest(digests: list[str]) -> str:
+    """One digest of the per-document token digests, in corpus order."""
+    import hashlib
+
+    return hashlib.sha256("".join(digests).encode()).hexdigest()[:16]
 
 
 def child_clean_rate(data: str) -> dict:
@@ -217,13 +234,33 @@ def _tree_rss_kb(pid: int) -> int:
     return _rss_kb(pid) + sum(_rss_kb(p) for p in _descendants(pid))
 
 
-def run_process(child: str, env: dict[str, str] | None = None, **kwargs: Any) -> dict:
-    """Launch ``CHILDREN[child](**kwargs)`` in a fresh interpreter: wall, CPU (with waited-for workers), peak tree RSS."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", child, json.dumps(kwargs)]
+#: Where the children keep their compiled bytecode (``PYTHONPYCACHEPREFIX``), outside the source trees.
+PYCACHE = DATA / ".pycache"
+
+
+def child_env(extra: dict[str, str] | None) -> dict[str, str]:
+    """This environment plus ``extra``, with bytecode caching on as in a user's Python.
+
+    ``PYTHONDONTWRITEBYTECODE`` (set on some build machines) would make every
+    child compile textmine's modules from source again, about 0.1 s of CPU a
+    run that an installed package does not spend.
+    """
+    env = {**os.environ, **(extra or {}), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def run_process(child: str, env: dict[str, str] | None = None, script: Path | None = None, **kwargs: Any) -> dict:
+    """Launch ``CHILDREN[child](**kwargs)`` of ``script`` (default: this file) in a fresh interpreter.
+
+    Returns wall, CPU (with waited-for workers), peak tree RSS, the load
+    average at launch, and what the child printed as JSON.
+    """
+    cmd = [sys.executable, str(script or Path(__file__).resolve()), "--child", child, json.dumps(kwargs)]
     load = os.getloadavg()[0]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env={**os.environ, **(env or {})})
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env=child_env(env))
         peak, done = [0], threading.Event()
 
         def sample() -> None:
@@ -256,6 +293,13 @@ def median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
+#: The timed runs of a round, in order: (row, child, its arguments).
+ROWS = (("jieba", "jieba", {}),
+        ("textmine", "textmine", {"clean": True, "cache": False}),
+        ("textmine_noclean", "textmine", {"clean": False, "cache": False}),
+        ("textmine_warm", "textmine", {"clean": True, "cache": True}))
+
+
 def bench_corpus(name: str, folder: Path, args: argparse.Namespace, log) -> dict:
     info = json.loads((folder / "corpus.json").read_text())
     log(f"{name}: {folder.relative_to(ROOT)}, {info['n_docs']} files, {info['bytes'] / 1e6:.1f} MB")
@@ -263,21 +307,25 @@ def bench_corpus(name: str, folder: Path, args: argparse.Namespace, log) -> dict
     scratch = Path(tempfile.mkdtemp(prefix="textmine-wall-"))
     try:
         warm_cache = scratch / "warm"
+        from textmine.tokenize.stream import RECENT_SECONDS
+
+        age = time.time() - (folder / "corpus.json").stat().st_mtime  # written last, when the corpus was built
+        time.sleep(max(0.0, RECENT_SECONDS + 0.1 - age))  # files changed just now get no bundle: no warm run
         run_process("textmine", env={"TEXTMINE_CACHE_DIR": str(warm_cache)}, data=str(folder), clean=True,
                     cache=True)  # fills the cache of the warm rows
         for r in range(args.repeat):
             env = {"TEXTMINE_CACHE_DIR": str(scratch / f"engines{r}")}  # engine tables only (cache=False)
-            for key, child, kwargs in (
-                ("jieba", "jieba", {}),
-                ("textmine", "textmine", {"clean": True, "cache": False}),
-                ("textmine_noclean", "textmine", {"clean": False, "cache": False}),
-                ("textmine_warm", "textmine", {"clean": True, "cache": True}),
-            ):
+            for key, child, kwargs in ROWS:
                 e = {"TEXTMINE_CACHE_DIR": str(warm_cache)} if key == "textmine_warm" else env
                 runs[key].append(run_process(child, env=e, data=str(folder), **kwargs))
                 x = runs[key][-1]
                 log(f"  round {r + 1} {key}: wall {x['wall']:.2f}s, CPU {x['cpu']:.1f}s, "
                     f"in-process {x['seconds']:.2f}s, peak {x['peak_tree_mb']:.0f} MB (load {x['load']:.1f})")
+        digests = {}  # untimed verification runs: the same calls, then a digest of every token
+        for key, child, kwargs in ROWS:
+            e = {"TEXTMINE_CACHE_DIR": str(warm_cache if key == "textmine_warm" else scratch / "verify")}
+            digests[key] = run_process(child, env=e, data=str(folder), verify=True, **kwargs)["digest"]
+        log(f"  token digests (verification runs): {digests}")
         clean_rate = run_process("clean_rate", data=str(folder))
         log(f"  clean(): {clean_rate['mb_per_s']} MB/s on one core")
     finally:
@@ -292,9 +340,10 @@ def bench_corpus(name: str, folder: Path, args: argparse.Namespace, log) -> dict
                      "ratio_vs_jieba_cpu": round(median(runs["jieba"], "cpu") / median(rs, "cpu"), 1),
                      "ratio_vs_jieba_in_process": round(median(runs["jieba"], "seconds") / median(rs, "seconds"), 1),
                      "runs": rs}
-    same = {x["digest"] for x in runs["jieba"] + runs["textmine_noclean"]}
     return {"folder": str(folder.relative_to(ROOT)), "mb": info["bytes"] / 1e6, "n_docs": info["n_docs"],
-            "rows": rows, "identical_tokens_noclean_vs_jieba": len(same) == 1, "clean_rate": clean_rate}
+            "rows": rows, "digests": digests,
+            "identical_tokens_noclean_vs_jieba": digests["jieba"] == digests["textmine_noclean"],
+            "identical_tokens_cold_vs_warm": digests["textmine"] == digests["textmine_warm"], "clean_rate": clean_rate}
 
 
 def summary(result: dict) -> str:
@@ -318,7 +367,9 @@ def summary(result: dict) -> str:
             lines.append(f"| {names[key]} | {row['wall_median']:.2f} s | **{row['ratio_vs_jieba_wall']}x** | "
                          f"{row['cpu_median']:.1f} s | {row['ratio_vs_jieba_cpu']}x | {row['in_process_median']:.2f} s | "
                          f"{row['ratio_vs_jieba_in_process']}x | {row['peak_tree_mb_max']:.0f} MB |")
-        lines += ["", f"Identical tokens, `clean=False` vs jieba loop: **{c['identical_tokens_noclean_vs_jieba']}**. "
+        lines += ["", f"Identical tokens (untimed verification runs), `clean=False` vs jieba loop: "
+                  f"**{c['identical_tokens_noclean_vs_jieba']}**; cleaning on, cold vs warm cache: "
+                  f"**{c['identical_tokens_cold_vs_warm']}**. "
                   f"`clean()` on one core: **{c['clean_rate']['mb_per_s']} MB/s** "
                   f"({c['clean_rate']['mb']:.1f} MB in {c['clean_rate']['cpu_seconds']:.2f} s CPU).", ""]
     e = result["engine_load"]
@@ -373,7 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     write_text_atomic(RESULTS / f"{stem}.json", json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     write_text_atomic(RESULTS / f"{stem}.md", summary(result))
     log(f"written {RESULTS / (stem + '.md')}")
-    return 0 if all(c["identical_tokens_noclean_vs_jieba"] for c in result["corpora"].values()) else 1
+    return 0 if all(c["identical_tokens_noclean_vs_jieba"] and c["identical_tokens_cold_vs_warm"]
+                    for c in result["corpora"].values()) else 1
 
 
 if __name__ == "__main__":

@@ -431,3 +431,17 @@ def test_eager_cleaning_in_workers_gives_the_texts_and_records_of_one_process(tm
     for a, b in zip(serial, parallel):
         assert (b.text, b.cleaning.changes, b.meta) == (a.text, a.cleaning.changes, a.meta)
         assert not b.lazy
+
+
+def test_a_lazy_folder_loads_and_tokenizes_without_pandas(tmp_path):
+    """import pandas takes a third of a second: a script that only reads token lists does without it."""
+    import subprocess
+    import sys
+
+    (tmp_path / "a.txt").write_text("推进乡村振兴。", encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text("file,place,year\na.txt,济南,2024\n", encoding="utf-8")
+    code = ("import sys, textmine as tm\n"
+            f"corpus = tm.load_corpus({str(tmp_path)!r}, lazy=True)\n"
+            "print(corpus[0]['province'], list(tm.tokens(corpus, cache=False)), 'pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "山东省 [['乡村振兴']] False", out.stderr

@@ -182,3 +182,35 @@ def test_a_broken_pdf_is_a_corpus_error_naming_it(tmp_path):
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4 broken")
     with pytest.raises(CorpusError, match="x.pdf"):
         read_document(tmp_path / "x.pdf")
+
+
+@pytest.mark.parametrize("text", [
+    'file,place,year\na.txt, 济南 ,2024\n"b,c.txt",福州,\n',              # quoted comma, padded and blank values
+    'file,notes\na.txt,"第一行\n第二行"\nb.txt,"说""引号"""\n',            # a record over two lines, doubled quotes
+    "file,place\na.txt,济南\n\nb.txt,福州\n",                              # a blank line: pandas skips it
+    "file,place\na.txt,济南\n   \nb.txt,福州\n",                           # a line of spaces
+    "file,place,year\na.txt,济南\nb.txt,福州,2024\n",                      # a row shorter than the header
+    "file,place\n,\nb.txt,福州\n",                                         # a row of blank fields
+])
+def test_read_records_gives_the_rows_read_table_gives(tmp_path, text):
+    from textmine.readers import read_records
+
+    path = tmp_path / "metadata.csv"
+    path.write_text(text, encoding="utf-8")
+    table = read_table(path)
+    columns, rows, numbers = read_records(path)
+    assert columns == list(table.frame.columns)
+    assert numbers == table.rows
+    assert repr(rows) == repr(table.frame.to_dict("records"))  # repr: NaN for a missing field compares equal too
+
+
+def test_read_records_reads_a_regular_table_without_pandas(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "metadata.csv"
+    path.write_text("file,place\na.txt,济南\n", encoding="utf-8")
+    code = ("import sys\nfrom textmine.readers import read_records\n"
+            f"print(read_records({str(path)!r}), 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "(['file', 'place'], [{'file': 'a.txt', 'place': '济南'}], [2]) False", out.stderr

@@ -195,3 +195,71 @@ def test_a_long_run_shuts_its_worker_processes_down_at_its_end(monkeypatch):
     monkeypatch.setattr(stream, "RELEASE_AFTER_SECONDS", 0.0)  # every run counts as long
     assert list(tokens(texts, n_jobs=2, cache=False)) == expected
     assert _loky_workers() == []
+
+
+def test_a_worker_keeps_one_vocabulary_per_run_and_sends_only_the_words_new_to_it():
+    from textmine.tokenize import Tokenizer
+    from textmine.tokenize.stream import Source, _chunk_in_worker, _drop_sessions
+
+    tok = Tokenizer()
+    first = _chunk_in_worker(tok, [Source("text", "推进乡村振兴，优化营商环境", None, None, 13)], parent=-1, run="r1")
+    again = _chunk_in_worker(tok, [Source("text", "优化营商环境，发展新质生产力", None, None, 14)], parent=-1, run="r1")
+    other = _chunk_in_worker(tok, [Source("text", "优化营商环境", None, None, 6)], parent=-1, run="r2")
+    assert (first.base, first.words) == (0, ["乡村振兴", "营商环境"])
+    assert (again.session, again.base) == (first.session, 2)
+    assert again.words == ["发展", "新质生产力"]  # 营商环境 was sent with the first chunk
+    assert again.ids.tolist() == [1, 2, 3]        # ids count from the start of the worker's vocabulary
+    assert other.session != first.session and (other.base, other.words, other.ids.tolist()) == (0, ["营商环境"], [0])
+    _drop_sessions("r1")
+    _drop_sessions("r2")
+
+
+def test_the_run_maps_worker_vocabularies_in_arrival_order_and_refuses_a_gap():
+    from textmine.tokenize.stream import IdMap, Vocab
+
+    vocab, m = Vocab(), IdMap()
+    assert vocab.add(["发展", "改革", "发展"]).tolist() == [0, 1, 0]
+    assert m.extend(vocab, ["改革", "创新"], 0).tolist() == [1, 2]
+    assert m.extend(vocab, ["改革", "创新", "开放"], 0).tolist() == [1, 2, 3]  # a serial run resends its whole list
+    with pytest.raises(RuntimeError, match="out of order"):
+        m.extend(vocab, ["协调"], 5)
+    assert vocab.words == ["发展", "改革", "创新", "开放"]
+
+
+def test_chunks_run_in_threads_keep_a_vocabulary_per_thread_and_give_the_serial_tokens(monkeypatch):
+    import joblib
+
+    import textmine.tokenize.stream as stream
+    from textmine import tokens
+
+    monkeypatch.setattr(stream, "CHUNK_CHARS", (1, 40))  # many small chunks
+    texts = [f"第{i}项：推进乡村振兴，优化营商环境，发展新质生产力{i % 7}。" for i in range(40)]
+    serial = list(tokens(texts, n_jobs=1, cache=False))
+    before = set(stream._SESSIONS)
+    with joblib.parallel_backend("threading", n_jobs=2):
+        assert list(tokens(texts, n_jobs=2, cache=False)) == serial
+    assert set(stream._SESSIONS) == before  # the run's vocabularies, kept in this process's threads, are dropped
+
+
+def test_a_full_worker_vocabulary_makes_way_for_a_new_one_with_the_same_tokens(monkeypatch):
+    import joblib
+
+    import textmine.tokenize.stream as stream
+    from textmine import tokens
+
+    monkeypatch.setattr(stream, "CHUNK_CHARS", (1, 40))
+    monkeypatch.setattr(stream, "SESSION_TOKENS", 1)  # every chunk starts a new vocabulary
+    names = []
+    chunk_in_worker = stream._chunk_in_worker
+
+    def recording(*args, **kwargs):
+        result = chunk_in_worker(*args, **kwargs)
+        names.append(result.session)
+        return result
+
+    monkeypatch.setattr(stream, "_chunk_in_worker", recording)
+    texts = [f"第{i}项：推进乡村振兴，优化营商环境{i % 5}。" for i in range(20)]
+    serial = list(tokens(texts, n_jobs=1, cache=False))
+    with joblib.parallel_backend("threading", n_jobs=2):
+        assert list(tokens(texts, n_jobs=2, cache=False)) == serial
+    assert len(names) > 1 and len(set(names)) == len(names)

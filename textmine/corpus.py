@@ -31,16 +31,17 @@ import glob
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ._io import FileLoader, check_plausible
 from ._text import n_chars
 from .errors import CorpusError
-from .readers import DOCUMENT_SUFFIXES, TABLE_SUFFIXES, guess_text_column, read_document, read_table
+from .readers import DOCUMENT_SUFFIXES, TABLE_SUFFIXES, guess_text_column, read_document, read_records, read_table
 from .schema import META_COLUMNS, YEAR_RANGE, validate_meta
 from .split import split_collection
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd  # imported where a frame is made: loading a lazy corpus and reading its tokens need none
 
 _PathLike = str | os.PathLike
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -191,6 +192,7 @@ class Corpus(Sequence[Document]):
 
         A keyword value that is a list, tuple or set matches any of its members.
 
+        >>> import pandas as pd
         >>> c = Corpus.from_dataframe(pd.DataFrame({"text": ["甲", "乙"], "year": [2023, 2024]}))
         >>> c.filter(year=2024).ids, c.filter(year=[2023, 2024]).ids
         (['doc1'], ['doc0', 'doc1'])
@@ -207,11 +209,13 @@ class Corpus(Sequence[Document]):
 
         return Corpus((d for d in self._docs if keep(d)), self.missing)
 
-    def meta_frame(self) -> pd.DataFrame:
+    def meta_frame(self) -> "pd.DataFrame":
         """One row per document: the metadata columns (shared names first, then any others).
 
         Reads no text, so it is cheap even for a lazy corpus.
         """
+        import pandas as pd
+
         extra: list[str] = []
         for doc in self._docs:
             extra += [k for k in doc.meta if k not in META_COLUMNS and k not in extra]
@@ -220,14 +224,18 @@ class Corpus(Sequence[Document]):
         frame["year"] = frame["year"].astype("Int64")
         return frame
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> "pd.DataFrame":
         """One row per document: the metadata columns (shared names first) and ``n_chars``."""
+        import pandas as pd
+
         frame = self.meta_frame()
         frame["n_chars"] = pd.Series([doc.n_chars for doc in self._docs], dtype="int64")
         return frame
 
-    def cleaning_changes(self) -> pd.DataFrame:
+    def cleaning_changes(self) -> "pd.DataFrame":
         """Every change cleaning made, one row per change, with the ``doc_id`` it belongs to."""
+        import pandas as pd
+
         frames = []
         for doc in self._docs:
             result = doc.cleaning
@@ -252,7 +260,7 @@ class Corpus(Sequence[Document]):
     @classmethod
     def from_dataframe(
         cls,
-        df: pd.DataFrame,
+        df: "pd.DataFrame",
         text: str = "text",
         id: str = "doc_id",
         *,
@@ -268,6 +276,7 @@ class Corpus(Sequence[Document]):
         ``infer=True`` fills metadata from the gazetteer as :func:`load_corpus` does
         (off by default here: a DataFrame usually carries what its author wants).
 
+        >>> import pandas as pd
         >>> df = pd.DataFrame({"text": ["各位代表：……"], "place": ["济南"], "year": [2024]})
         >>> Corpus.from_dataframe(df, infer=True)[0]["province"]
         '山东省'
@@ -474,16 +483,16 @@ def _expand(item: _PathLike) -> list[Path]:
 
 def _files_in(folder: Path, suffixes: Sequence[str], allow_outside: bool) -> list[Path]:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes and not p.name.startswith("."))
+    root = folder.resolve()
     for p in files:
-        _check_inside(folder, p, where=str(p), allow_outside=allow_outside)
+        _check_inside(root, p, where=str(p), allow_outside=allow_outside)
     return [p for p in files if p.is_file()]
 
 
-def _check_inside(folder: Path, target: Path, *, where: str, allow_outside: bool) -> None:
-    """A CorpusError unless ``target`` lies inside ``folder`` once symlinks and ``..`` are resolved."""
+def _check_inside(root: Path, target: Path, *, where: str, allow_outside: bool) -> None:
+    """A CorpusError unless ``target`` lies inside the folder ``root`` (resolved) once symlinks and ``..`` are resolved."""
     if allow_outside:
         return
-    root = folder.resolve()
     real = target.resolve()
     if real != root and root not in real.parents:
         raise CorpusError(f"{where}: resolves to {real}, outside the corpus folder {root}; a corpus reads only "
@@ -568,18 +577,21 @@ def _load_folder(folder: Path, meta_path: Path, *, text: str | None, id: str | N
         raise CorpusError(f"{folder}: not a folder")
     if not meta_path.is_file():
         raise CorpusError(f"{folder}: no metadata table {meta_path.name}; pass metadata='…csv'")
-    table = read_table(meta_path) if meta_path.suffix.lower() in TABLE_SUFFIXES else _read_metadata_csv(meta_path)
-    if "file" not in table.frame.columns:
-        raise CorpusError(f"{meta_path}: metadata table needs a 'file' column (has: {', '.join(map(str, table.frame.columns))})")
-    rows = [(n, {k: v for k, v in row.items()}) for n, row in zip(table.rows, table.frame.to_dict("records"))]
+    columns, records, numbers = _read_metadata(meta_path)
+    if "file" not in columns:
+        raise CorpusError(f"{meta_path}: metadata table needs a 'file' column (has: {', '.join(map(str, columns))})")
+    rows = list(zip(numbers, records))
     return _build(folder, meta_path, rows, clean=clean, unmask=unmask, to_simplified=to_simplified, lazy=lazy,
                   defaults=defaults, infer=infer, allow_outside=allow_outside, year_range=year_range)
 
 
-def _read_metadata_csv(path: Path):
-    from .readers import _read_delimited
-
-    return _read_delimited(path, ",")
+def _read_metadata(path: Path) -> tuple[list, list[dict[str, Any]], list[int]]:
+    """A metadata table's columns, rows (dicts) and row numbers; CSV (any other name too) and TSV without pandas."""
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES and suffix not in (".csv", ".tsv"):
+        table = read_table(path)
+        return list(table.frame.columns), table.frame.to_dict("records"), table.rows
+    return read_records(path, "\t" if suffix == ".tsv" else ",")
 
 
 def _build(folder: Path, meta_path: Path, rows: list[tuple[int, dict[str, Any]]], *, clean: bool,
@@ -591,13 +603,14 @@ def _build(folder: Path, meta_path: Path, rows: list[tuple[int, dict[str, Any]]]
     docs: list[Document] = []
     missing: list[dict[str, Any]] = []
     by_file: dict[str, list[tuple[int, dict]]] = {}
+    root = folder.resolve()
     for n, row in rows:
         name = row.get("file") or ""
         name = str(name).strip()
         if not name:
             raise CorpusError(f"{meta_path} row {n}: empty 'file'")
         row["file"] = name
-        _check_inside(folder, folder / name, where=f"{meta_path} row {n}: file {name!r}", allow_outside=allow_outside)
+        _check_inside(root, folder / name, where=f"{meta_path} row {n}: file {name!r}", allow_outside=allow_outside)
         if not (folder / name).is_file():
             raise CorpusError(f"{meta_path} row {n}: file {name!r} does not exist in {folder}")
         referenced.add(name)

@@ -267,10 +267,16 @@ def candidates(place: str, province: str | None = None, parent: str | None = Non
     >>> candidates("襄樊")[0].name, candidates("襄樊市")[0].matched
     ('襄阳市', 'former')
     """
+    return list(_candidates(place, province, parent))
+
+
+@lru_cache(maxsize=4096)
+def _candidates(place: str, province: str | None, parent: str | None) -> tuple[Place, ...]:
+    """:func:`candidates`, kept: a corpus names the same few places in every row (Place is frozen)."""
     t = _tables()
     name = _clean_name(place)
     if not name:
-        return []
+        return ()
     codes, how = _raw_matches(name)
     for scope, what in ((province, "province"), (parent, "parent")):
         allowed = _resolve_scope(scope, what)
@@ -280,11 +286,7 @@ def candidates(place: str, province: str | None = None, parent: str | None = Non
         top = [c for c in codes if t.places[c].level == "省级"]
         if len(top) == 1:
             codes = top
-    out = []
-    for c in sorted(codes):
-        p = t.places[c]
-        out.append(p if how == "name" else _with_match(p, how))
-    return out
+    return tuple(t.places[c] if how == "name" else _with_match(t.places[c], how) for c in sorted(codes))
 
 
 def _with_match(p: Place, how: str) -> Place:

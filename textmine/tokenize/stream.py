@@ -11,9 +11,11 @@ This is the machinery behind :func:`textmine.tokens` (:func:`id_stream`). One ru
 3. Otherwise the documents go in chunks to :func:`process_chunk`, here
    (``n_jobs=1``) or in joblib workers. A worker reads the file itself, looks
    up the document's cache entry, else cleans and segments the text and
-   writes the entry, and sends the chunk's tokens back compactly: a chunk
-   vocabulary and int32 ids, not a pickled list of strings per document.
-4. Here the chunk ids are mapped to one corpus vocabulary (:class:`Vocab`),
+   writes the entry, and sends the chunk's tokens back compactly: ids into
+   the worker's vocabulary of this run (kept across its chunks, so a raw
+   token is filtered once per worker) and the words new to it since its
+   last chunk, not a pickled list of strings per document.
+4. Here the worker ids are mapped to one corpus vocabulary (:class:`Vocab`, :class:`IdMap`),
    each document's token list is yielded in corpus order, and the ids are
    streamed into a new bundle, committed when the last document is handed out
    (not when a run stops early, nor when a file changed just before it).
@@ -28,12 +30,14 @@ is installed like this process (:func:`worker_environment`).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import sys
+import threading
 import time
 import warnings
-from array import array
+from collections import OrderedDict
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
@@ -47,7 +51,7 @@ from ..errors import CorpusError, TextmineError
 from .cache import BundleWriter, EntryWriter, TokenCache
 from .tokenizer import Tokenizer
 
-__all__ = ["id_stream", "as_cache", "Vocab", "process_chunk", "CHUNKS_PER_WORKER", "CHUNK_CHARS"]
+__all__ = ["id_stream", "as_cache", "Vocab", "IdMap", "process_chunk", "CHUNKS_PER_WORKER", "CHUNK_CHARS"]
 
 #: Chunks of documents per worker in a parallel run (more chunks: less idle time at the end).
 CHUNKS_PER_WORKER = 16
@@ -86,6 +90,8 @@ class Chunk(NamedTuple):
     lengths: np.ndarray   # tokens per document
     error: str | None     # the first error writing cache entries (then the rest were not written)
     rebuilt: int          # damaged cache entries found (and removed)
+    session: str | None = None  # the worker vocabulary ``words`` continues (None: the chunk's own, ids into ``words``)
+    base: int = 0         # the position of ``words[0]`` in that vocabulary (ids count from its start)
 
 
 class Vocab:
@@ -116,13 +122,16 @@ class Vocab:
     def add(self, words: Iterable[str]) -> np.ndarray:
         """Ids of ``words`` (new words get the next ids)."""
         index, new = self.index, []
-        out = array("i")
-        for w in words:
-            j = index.get(w)
+        words = words if isinstance(words, list) else list(words)
+        # the look-ups run in C (map + fromiter); only words not seen yet come back to Python
+        out = np.fromiter(map(index.get, words, repeat(-1)), dtype=np.int32, count=len(words))
+        for i in np.flatnonzero(out < 0).tolist():
+            w = words[i]
+            j = index.get(w)  # added already if it came earlier in ``words``
             if j is None:
                 j = index[w] = self.n + len(new)
                 new.append(w)
-            out.append(j)
+            out[i] = j
         if new:
             end = self.n + len(new)
             if end > len(self._words):
@@ -131,11 +140,44 @@ class Vocab:
                 self._words = grown
             self._words[self.n:end] = new
             self.n = end
-        return np.frombuffer(out, dtype=np.int32) if out else np.zeros(0, dtype=np.int32)
+        return out
 
     def lists(self, ids: np.ndarray) -> list[str]:
         """The words of ``ids``: a list sharing the vocabulary's str objects."""
         return self._words.take(ids).tolist()
+
+
+class IdMap:
+    """The ids in a run's :class:`Vocab` of the words of one worker vocabulary, which arrive a chunk at a time.
+
+    >>> vocab, m = Vocab(["改革"]), IdMap()
+    >>> m.extend(vocab, ["发展", "改革"], 0).tolist(), m.extend(vocab, ["创新"], 2).tolist()
+    ([1, 0], [1, 0, 2])
+    """
+
+    def __init__(self) -> None:
+        self._ids = np.zeros(1024, dtype=np.int32)
+        self.n = 0
+
+    def extend(self, vocab: Vocab, words: list[str], base: int) -> np.ndarray:
+        """The mapping once ``words`` (the worker's words from position ``base`` on) are known.
+
+        ``words`` may repeat words known already (a serial run sends its whole
+        growing list); none may be missing before ``base``.
+        """
+        if base > self.n:
+            raise RuntimeError(f"a worker vocabulary arrived out of order: words from {base}, {self.n} known")
+        new = words[self.n - base:]
+        if new:
+            added = vocab.add(new)
+            end = self.n + len(added)
+            if end > len(self._ids):  # capacity doubles: no copy per chunk
+                grown = np.zeros(max(end, 2 * len(self._ids)), dtype=np.int32)
+                grown[:self.n] = self._ids[:self.n]
+                self._ids = grown
+            self._ids[self.n:end] = added
+            self.n = end
+        return self._ids[:self.n]
 
 
 # ---------------------------------------------------------------------------
@@ -242,6 +284,15 @@ def payload_text(payload: Any) -> str:
     return clean(raw, **opts).text
 
 
+class _Codes(dict):
+    """A dict that gives -2 for a missing key: a look-up without a default argument (a fifth faster)."""
+
+    __slots__ = ()
+
+    def __missing__(self, key: str) -> int:
+        return -2
+
+
 class ChunkIds:
     """Filtered tokens as ids into a chunk vocabulary: one dict look-up per raw token.
 
@@ -255,7 +306,7 @@ class ChunkIds:
 
     def __init__(self, tokenizer: Tokenizer) -> None:
         self.tokenizer = tokenizer
-        self.codes: dict[str, int] = {}  # raw token -> id, -1 if the filters drop it
+        self.codes: dict[str, int] = _Codes()  # raw token -> id, -1 if the filters drop it, -2 if not seen yet
         self.words: list[str] = []
         cls = type(tokenizer)  # a subclass redefining the call or the filter is called as it is
         self._direct = cls.__call__ is Tokenizer.__call__ and cls.filter is Tokenizer.filter
@@ -267,7 +318,7 @@ class ChunkIds:
             return np.array([j if (j := get(t, -1)) >= 0 else add(t) for t in tokens], dtype=np.int32)
         raw = self.tokenizer.cut(text)
         # the look-ups run in C (map + fromiter); only tokens new to this chunk come back to Python
-        codes = np.fromiter(map(self.codes.get, raw, repeat(-2)), dtype=np.int32, count=len(raw))
+        codes = np.fromiter(map(self.codes.__getitem__, raw), dtype=np.int32, count=len(raw))
         new = np.flatnonzero(codes == -2)
         if len(new):
             get, learn = self.codes.get, self._learn
@@ -343,10 +394,52 @@ def process_chunk(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bo
 
 
 def _chunk_in_worker(tokenizer: Tokenizer, sources: list[Source], skip: Sequence[bool] = (),
-                     cache_dir: str | None = None, write: bool = False, *, parent: int) -> Chunk:
-    """:func:`process_chunk` in a worker process of this machine, which exits when ``parent`` dies."""
+                     cache_dir: str | None = None, write: bool = False, *, parent: int, run: str) -> Chunk:
+    """:func:`process_chunk` in a worker process of this machine, which exits when ``parent`` dies.
+
+    The worker keeps one vocabulary for the chunks of ``run`` (:func:`_session`):
+    each raw token is learned (filtered, given an id) once per worker and run,
+    not once per chunk, and a chunk sends back only the words new since the
+    worker's previous chunk.
+    """
     watch_parent(parent)
-    return process_chunk(tokenizer, sources, skip, cache_dir=cache_dir, write=write)
+    name, ids = _session(tokenizer, run)
+    base = len(ids.words)
+    chunk = process_chunk(tokenizer, sources, skip, cache_dir=cache_dir, write=write, ids=ids)
+    return chunk._replace(words=chunk.words[base:], session=name, base=base)
+
+
+#: A worker vocabulary holding this many raw tokens (kept and dropped ones) is not extended: the next
+#: chunk starts a new one (bounds a worker's memory on a corpus with millions of distinct tokens).
+SESSION_TOKENS = 1 << 18
+#: Worker vocabularies a process keeps (one per run and thread: a consumer may interleave two runs).
+SESSIONS_KEPT = 8
+_SESSIONS: OrderedDict[tuple[str, int], tuple[str, ChunkIds]] = OrderedDict()
+_SESSIONS_LOCK = threading.Lock()
+_SESSION_COUNT = itertools.count(1)
+
+
+def _session(tokenizer: Tokenizer, run: str) -> tuple[str, ChunkIds]:
+    """This thread's vocabulary for ``run``: ``(name, ChunkIds)``; a new name whenever a new one starts.
+
+    Per thread as well as per process: a threading backend runs the chunks in
+    threads of one process, and a ChunkIds is not to be shared between them.
+    """
+    key = (run, threading.get_ident())
+    with _SESSIONS_LOCK:
+        found = _SESSIONS.get(key)
+        if found is None or len(found[1].codes) >= SESSION_TOKENS:
+            found = _SESSIONS[key] = (f"{os.getpid()}:{key[1]}:{next(_SESSION_COUNT)}", ChunkIds(tokenizer))
+            while len(_SESSIONS) > SESSIONS_KEPT:
+                _SESSIONS.popitem(last=False)
+        return found
+
+
+def _drop_sessions(run: str) -> None:
+    """Forget this process's vocabularies of ``run`` (kept only when its chunks ran here: threads, sequential)."""
+    with _SESSIONS_LOCK:
+        for key in [k for k in _SESSIONS if k[0] == run]:
+            del _SESSIONS[key]
 
 
 def worker_environment(tokenizer: Tokenizer) -> dict[str, Any]:
@@ -543,18 +636,18 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
     fp = tokenizer.fingerprint
     cache_dir = os.path.abspath(store.directory) if store is not None and local else None  # workers keep their cwd
     started: float | None = None  # when textmine's own worker pool started on this run
+    run_id = os.urandom(8).hex()  # names this run's vocabularies in the workers
 
     def task(chunk: list[Source]) -> tuple[list[Source], list[bool]]:
         todo = [_resolve(src, local, store, fp) for src in chunk]
         skip = [not local and store is not None and s.key is not None and s.key in store for s in todo]
         return [s._replace(data=None) if k else s for s, k in zip(todo, skip)], skip
 
-    serial: ChunkIds | None = None
     if workers == 1:  # one document at a time, with one ChunkIds throughout: each token is learned once
         serial = ChunkIds(tokenizer)
         pairs: Iterable[tuple[list[Source], Chunk]] = (
-            ([src], process_chunk(tokenizer, *task([src]), cache_dir=cache_dir, write=True, ids=serial))
-            for src in sources)
+            ([src], process_chunk(tokenizer, *task([src]), cache_dir=cache_dir, write=True, ids=serial)
+             ._replace(session="serial")) for src in sources)
     else:
         sources = list(sources)
         chunks = [[sources[i] for i in c] for c in chunk_plan([s.size for s in sources], workers)]
@@ -568,29 +661,23 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             # a worker whose parent is killed exits instead of lingering (loky waits minutes for work)
             # elsewhere (Dask), each worker first checks that it is installed like this process
             run = delayed(_chunk_in_worker) if local else delayed(_chunk_elsewhere)
-            extra = {"parent": os.getpid()} if local else {"environment": worker_environment(tokenizer)}
+            extra = ({"parent": os.getpid(), "run": run_id} if local else {"environment": worker_environment(tokenizer)})
             tasks = (run(tokenizer, *task(c), cache_dir=cache_dir, write=local, **extra) for c in chunks)
             backend = _worker_backend()
             results = Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks)
             if backend is not None:
                 started = time.monotonic()
         pairs = zip(chunks, results)
-    grown, known = np.zeros(1024, dtype=np.int32), 0  # the serial run's mapping, chunk id -> vocab id
+    maps: dict[str, IdMap] = {}  # worker vocabulary (or the serial run's) -> its ids in ``vocab``
     for chunk, result in pairs:
         if store is not None:
             store.rebuilt += result.rebuilt
             if result.error is not None and not errors:
                 errors.append(OSError(result.error))
-        if serial is not None:  # the words learned since the last document join the mapping
-            if len(result.words) > known:
-                added = vocab.add(result.words[known:])
-                if known + len(added) > len(grown):  # capacity doubles: no copy per document
-                    grown = np.concatenate([grown[:known], np.zeros(max(len(added), known), np.int32)])
-                grown[known:known + len(added)] = added
-                known += len(added)
-            mapping = grown[:known]
-        else:
+        if result.session is None:
             mapping = vocab.add(result.words)
+        else:  # the words new to this worker's vocabulary join its mapping
+            mapping = maps.setdefault(result.session, IdMap()).extend(vocab, result.words, result.base)
         ends = np.cumsum(result.lengths).tolist()
         for j, src in enumerate(chunk):
             start = ends[j - 1] if j else 0
@@ -616,6 +703,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
                         distinct, inverse = np.unique(ids, return_inverse=True)
                         entries.put_ids(key, [result.words[i] for i in distinct.tolist()], inverse)
             yield vocab, mapping[ids]
+    _drop_sessions(run_id)
     if started is not None and time.monotonic() - started >= RELEASE_AFTER_SECONDS:
         _release_workers()
 

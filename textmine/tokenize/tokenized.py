@@ -37,12 +37,13 @@ import numpy as np
 
 from ..corpus import Corpus, Document, as_corpus
 from .cache import Bundle, TokenCache
-from .dtm import DocumentTermMatrix, build_dtm
 from .stream import Vocab, corpus_identity, id_stream
 from .tokenizer import Tokenizer
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from .dtm import DocumentTermMatrix
 
 __all__ = ["tokens", "Tokens", "as_tokens"]
 
@@ -318,6 +319,8 @@ class Tokens:
         >>> tokens(["发展 改革 发展"], str.split).dtm().to_frame().values.tolist()
         [['doc0', '发展', 2], ['doc0', '改革', 1]]
         """
+        from .dtm import build_dtm  # scipy and pandas: not loaded by a run that only reads token lists
+
         return build_dtm(self.id_pairs(), self.doc_ids, min_df=min_df, vocabulary=vocabulary)
 
     @property
