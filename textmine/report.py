@@ -421,11 +421,15 @@ def _cached_tables(cache: ResultCache, key: str) -> _Plot | None:
 
 
 def _cache_tables(cache: ResultCache, key: str, plot: _Plot) -> None:
-    """Keep ``plot``'s tables under ``key``, if they read back exactly (same values, dtypes, index)."""
+    """Keep ``plot``'s tables under ``key``, if they read back exactly (same values, dtypes, index).
+
+    Tables Parquet cannot hold (a column of mixed types), or all of them without pyarrow
+    (textmine's ``[formats]`` extra), are not cached: the figure is computed again next time.
+    """
     try:
         parts = _encode_tables(plot)
         same = _same(_decode_tables(parts), plot)
-    except ImportError:  # no pyarrow (textmine's [formats] extra): tables are not cached
+    except (ImportError, ValueError, TypeError, NotImplementedError):
         return
     if same:
         cache.put(key, parts)
