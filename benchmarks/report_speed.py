@@ -1,15 +1,19 @@
 """How fast does ``python -m textmine.report`` draw? (issue #19, item 5: "the report draws fast")
 
 Every run is a fresh process on the provincial corpus (``--corpus provinces2026``),
-with its own cache folder (``TEXTMINE_CACHE_DIR``). Four report runs, in this order:
+with its own cache folder (``TEXTMINE_CACHE_DIR``). Five report runs, in this order:
 
 - **cold**: empty cache folder, new ``--out``: tokenizes, computes every table, fits
   the topic model, draws and writes every figure and the explorer;
-- **figures, tokens warm**: the token cache of the cold run is kept, the figure cache
-  (``results/`` in the cache folder) is emptied, new ``--out``: what a run costs after a
-  change to textmine's code (every figure key digests textmine's files), i.e. the
-  tables are computed again (slogans, TF-IDF, keyness, LDA fit, topic effects) from
-  cached tokens and every figure is drawn. The report keeps no table cache of its own;
+- **figures, tokens warm**: the token cache of the cold run is kept, the result cache
+  (``results/`` in the cache folder: figures and their tables) is emptied, new ``--out``:
+  what a run costs after a change to textmine's analysis code, i.e. the tables are
+  computed again (slogans, TF-IDF, keyness, LDA fit, topic effects) from cached tokens
+  and every figure is drawn;
+- **figures from cached tables**: the cached figures are removed from ``results/``, the
+  cached tables kept (entries with a ``plot`` part), new ``--out``: what a run costs after
+  a change to the drawing code only (``plots.py``) or with the figure entries pruned.
+  A tree that keeps no tables (the code before it) computes everything again here;
 - **warm, new --out**: everything cached, new ``--out``: nothing is computed or drawn,
   the cached bytes are copied;
 - **warm, same --out**: the same again into the folder of the previous run (nothing written).
@@ -51,8 +55,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 CORPUS = "provinces2026"
-RUNS = ("cold", "figures_tokens_warm", "warm_new_out", "warm_same_out")
-LABELS = {"cold": "cold (empty cache)", "figures_tokens_warm": "figures, tokens warm (figure cache emptied)",
+RUNS = ("cold", "figures_tokens_warm", "figures_from_tables", "warm_new_out", "warm_same_out")
+LABELS = {"cold": "cold (empty cache)", "figures_tokens_warm": "figures, tokens warm (result cache emptied)",
+          "figures_from_tables": "figures from cached tables (figure entries removed)",
           "warm_new_out": "warm, new --out", "warm_same_out": "warm, same --out"}
 
 #: Run in a fresh interpreter with the tree to measure first on sys.path: per-figure draw and save times.
@@ -124,14 +129,27 @@ def run_report(tree: Path, cache: Path, out: Path) -> dict:
             "maxrss_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
+def remove_figure_entries(cache: Path) -> int:
+    """Remove the cached figures from ``results/``, keep the cached tables (a ``plot`` part); how many went."""
+    removed = 0
+    for path in (cache / "results").glob("*.res"):
+        head = json.loads(path.read_bytes().split(b"\n", 1)[0])
+        if "plot" not in [part[0] for part in head["parts"]]:
+            path.unlink()
+            removed += 1
+    return removed
+
+
 def report_runs(tree: Path, scratch: Path) -> dict:
-    """The four report runs of one tree, in order, in a cache folder of their own."""
+    """The five report runs of one tree, in order, in a cache folder of their own."""
     cache, outs = scratch / "cache", scratch / "out"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     result = {"cold": run_report(tree, cache, outs / "cold")}
-    shutil.rmtree(cache / "results")  # the figures; the token cache stays
+    shutil.rmtree(cache / "results")  # the figures and their tables; the token cache stays
     result["figures_tokens_warm"] = run_report(tree, cache, outs / "tokens_warm")
+    remove_figure_entries(cache)
+    result["figures_from_tables"] = run_report(tree, cache, outs / "from_tables")
     result["warm_new_out"] = run_report(tree, cache, outs / "warm")
     result["warm_same_out"] = run_report(tree, cache, outs / "warm")
     return result

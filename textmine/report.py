@@ -49,14 +49,20 @@ Choices the report makes for you (all from the corpus's metadata):
   attention by year and level, slogan adoption (more than one year), echo and
   target escalation (only where some document's parent level is in the corpus).
 
-**Drawn once.** Every figure has a key: a sha256 of what decides its files -- its
-table (slogan figures), or the tokens' fingerprint and the analysis settings
-(TF-IDF, keyness, topics), the plotting options, textmine's own files and the
-versions of the libraries that draw. A drawn figure's PNG and CSV are kept under
-its key in textmine's cache folder (:class:`textmine.tokenize.cache.ResultCache`;
-``textmine.clear_cache()`` empties it), so a run whose inputs did not change
-computes and draws nothing: it copies the bytes (``unchanged`` in the log when
-the files are already there). ``--force`` draws everything again.
+**Drawn once, computed once.** Every figure's tables (the DataFrames it is drawn
+from) have a key: a sha256 of what decides them -- the tokens' fingerprint, the
+metadata, the analysis settings and plotting options, textmine's files except those
+that only draw (``plots.py``, ``fonts.py``, ``panels/figures.py``, ``explorer.py``)
+and the versions of the libraries that compute. The tables are kept under that key
+in textmine's cache folder (:class:`textmine.tokenize.cache.ResultCache`: JSON and
+Parquet, never pickle; kept only if they read back exactly; an entry that does not
+decode as the report's tables is computed again), and the drawn figure's files
+under that key plus the drawing code, library versions, resolution and formats.
+So a run whose inputs did not change computes and draws nothing: it copies the
+bytes (``unchanged`` in the log when the files are already there); after a change
+to the drawing code only, every figure is drawn again from its cached tables
+without computing an analysis. ``textmine.clear_cache()`` empties the cache;
+``--force`` computes and draws everything again.
 
 The output folder is checked before any work (a folder, or one that can be
 created, writable); an error is one line on stderr and exit code 1; Ctrl-C or
