@@ -325,6 +325,25 @@ def test_a_table_parquet_cannot_hold_exactly_is_not_cached(tmp_path):
     assert cache.get(key) is None
 
 
+def test_a_table_that_reads_back_different_is_not_cached(tmp_path, monkeypatch):
+    from textmine.tokenize.cache import ResultCache
+
+    cache, key = ResultCache(tmp_path), "cd" * 32
+    table = pd.DataFrame({"doc_id": ["a", "b"], "n_chars": [3, 4]})
+    decode = report._decode_tables
+
+    def one_value_off(parts):
+        plot = decode(parts)
+        return report._Plot(plot.module, plot.name, (plot.args[0].assign(n_chars=[3, 5]),))
+
+    monkeypatch.setattr(report, "_decode_tables", one_value_off)
+    report._cache_tables(cache, key, report._Plot("plots", "corpus_overview", (table,)))
+    assert cache.get(key) is None
+    monkeypatch.setattr(report, "_decode_tables", decode)
+    report._cache_tables(cache, key, report._Plot("plots", "corpus_overview", (table,)))
+    assert cache.get(key) is not None
+
+
 FOREIGN = {"module": "os", "name": "system", "args": {"list": [{"value": "echo owned"}]}}
 
 
