@@ -312,7 +312,8 @@ def test_a_cached_table_reads_back_exactly_what_was_drawn():
     back = report._decode_tables(report._encode_tables(plot))
     pd.testing.assert_frame_equal(back.args[0], frame, check_exact=True, check_index_type=True)
     pd.testing.assert_series_equal(back.kwargs["labels"], labels, check_exact=True, check_index_type=True)
-    assert back.args[1] == ("新质生产力", "营商环境") and back.kwargs["title"] == "LDA" and back.kwargs["n"] == 10
+    assert back.args[1] == ("新质生产力", "营商环境")
+    assert back.kwargs["title"] == "LDA" and back.kwargs["n"] == 10
     assert back.args[0]["feature"].tolist() == ["新质", None]
 
 

@@ -382,7 +382,7 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
 
 def _produce(fig: _Figure, out: Path, cache: ResultCache, force: bool, log: Log,
              formats: Sequence[str] = ("png",)) -> Output | None:
-    """The figure's bytes from the cache, or drawn now from its tables (cached or computed); files written where changed."""
+    """The figure's bytes from the cache, or drawn from its tables (cached or computed); files written if changed."""
     key = _key(fig.key, list(formats))
     files = None if force else cache.get(key)
     status = "cached"
@@ -678,7 +678,8 @@ def _topic_figures(toks: Tokens, log: Log, *, k: int, seed: int) -> list[_Figure
     return [
         _Figure("topic_effects", "Topic shares by region (or level, rank): difference to the largest group with "
                 "95% intervals (stm's method of composition, clustered by report); the title says when the corpus "
-                "is too small for them to mean much.", _table_key("topic_effects", toks.fingerprint, settings), effects),
+                "is too small for them to mean much.", _table_key("topic_effects", toks.fingerprint, settings),
+                effects),
         _Figure("topic_terms", f"Top words of each of the {k} LDA topics (fitted on {unit}s).",
                 _table_key("topic_terms", toks.fingerprint, settings), terms),
         _Figure("topic_prevalence", "Share of each document's words per LDA topic.",
