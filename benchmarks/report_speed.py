@@ -1,15 +1,19 @@
 """How fast does ``python -m textmine.report`` draw? (issue #19, item 5: "the report draws fast")
 
 Every run is a fresh process on the provincial corpus (``--corpus provinces2026``),
-with its own cache folder (``TEXTMINE_CACHE_DIR``). Four report runs, in this order:
+with its own cache folder (``TEXTMINE_CACHE_DIR``). Five report runs, in this order:
 
 - **cold**: empty cache folder, new ``--out``: tokenizes, computes every table, fits
   the topic model, draws and writes every figure and the explorer;
-- **figures, tokens warm**: the token cache of the cold run is kept, the figure cache
-  (``results/`` in the cache folder) is emptied, new ``--out``: what a run costs after a
-  change to textmine's code (every figure key digests textmine's files), i.e. the
-  tables are computed again (slogans, TF-IDF, keyness, LDA fit, topic effects) from
-  cached tokens and every figure is drawn. The report keeps no table cache of its own;
+- **figures, tokens warm**: the token cache of the cold run is kept, the result cache
+  (``results/`` in the cache folder: figures and their tables) is emptied, new ``--out``:
+  what a run costs after a change to textmine's analysis code, i.e. the tables are
+  computed again (slogans, TF-IDF, keyness, LDA fit, topic effects) from cached tokens
+  and every figure is drawn;
+- **figures from cached tables**: the cached figures are removed from ``results/``, the
+  cached tables kept (entries with a ``plot`` part), new ``--out``: what a run costs after
+  a change to the drawing code only (``plots.py``) or with the figure entries pruned.
+  A tree that keeps no tables (the code before it) computes everything again here;
 - **warm, new --out**: everything cached, new ``--out``: nothing is computed or drawn,
   the cached bytes are copied;
 - **warm, same --out**: the same again into the folder of the previous run (nothing written).
@@ -22,6 +26,12 @@ the table gives the fastest per figure over the processes (CPU seconds), its pix
 and its number of text artists (visible, non-empty / all). The live objects are frozen
 (``gc.freeze``) before and garbage collected between the timed figures, so that a full
 collection of the report's heap does not land on whichever figure happens to trigger it.
+
+Plus **where the time goes** (``--breakdown``, this tree only): the cold, tokens-warm and
+from-tables runs again, each in a fresh process that runs the report with a timer (CPU and
+wall) around each step: imports, loading the corpus, each analysis (slogans, TF-IDF with the
+tokenizing of the documents, keyness, the LDA fit split into preparing the units and the
+engine, topic effects), building each figure, saving the PNGs, the table cache, the explorer.
 
 ``--base DIR`` runs everything also with the textmine of another source tree (e.g. a
 ``git worktree`` of the commit before), alternating the two trees run by run, so that
@@ -51,8 +61,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 CORPUS = "provinces2026"
-RUNS = ("cold", "figures_tokens_warm", "warm_new_out", "warm_same_out")
-LABELS = {"cold": "cold (empty cache)", "figures_tokens_warm": "figures, tokens warm (figure cache emptied)",
+RUNS = ("cold", "figures_tokens_warm", "figures_from_tables", "warm_new_out", "warm_same_out")
+LABELS = {"cold": "cold (empty cache)", "figures_tokens_warm": "figures, tokens warm (result cache emptied)",
+          "figures_from_tables": "figures from cached tables (figure entries removed)",
           "warm_new_out": "warm, new --out", "warm_same_out": "warm, same --out"}
 
 #: Run in a fresh interpreter with the tree to measure first on sys.path: per-figure draw and save times.
@@ -105,6 +116,52 @@ print(json.dumps({"textmine": textmine.__file__, "figures": rows}))
 """
 
 
+#: Run in a fresh interpreter: ``python -m textmine.report ARGS`` with timers around its steps (CPU, wall).
+BREAKDOWN_CHILD = r"""
+import functools, json, os, sys, time
+os.environ.setdefault("MPLBACKEND", "Agg")
+wall0, steps = time.perf_counter(), {}
+
+def add(label, cpu, wall):
+    step = steps.setdefault(label, [0, 0.0, 0.0])
+    step[0] += 1; step[1] += cpu; step[2] += wall
+
+def timed(owner, name, label):
+    func = getattr(owner, name)
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            add(label, time.process_time() - cpu, time.perf_counter() - wall)
+    setattr(owner, name, wrapper)
+
+import textmine.report as report
+add("python start, import textmine.report", time.process_time(), time.perf_counter() - wall0)
+cpu, wall = time.process_time(), time.perf_counter()
+import textmine.plots as plots, textmine.keywords as keywords, textmine.topics as topics
+import textmine.frequency as frequency, textmine.explorer as explorer
+add("import plots, keywords, topics (matplotlib, scikit-learn, ...)", time.process_time() - cpu,
+    time.perf_counter() - wall)
+timed(report, "load_corpus", "load_corpus")
+timed(frequency, "slogan_frequency", "slogan_frequency")
+timed(keywords, "top_terms", "top_terms (tokenizing the documents + TF-IDF)")
+timed(keywords, "keyness", "keyness")
+timed(topics, "_prepare", "LDA: units tokenized, vocabulary")
+timed(topics, "_fit_engine", "LDA: engine (Gibbs sampling)")
+timed(report, "_topic_effects", "topic effects")
+timed(report, "_cached_tables", "tables read from the cache")
+timed(report, "_cache_tables", "tables written to the cache")
+timed(report._Plot, "draw", "figures built (textmine.plots)")
+timed(plots, "figure_bytes", "figures saved (layout, render, PNG)")
+timed(explorer, "write_explorer", "explorer page")
+code = report.main(sys.argv[1:])
+add("whole process", time.process_time(), time.perf_counter() - wall0)
+print(json.dumps({"code": code, "steps": steps}))
+"""
+
+
 def _env(tree: Path, cache: Path) -> dict:
     return {**os.environ, "TEXTMINE_CACHE_DIR": str(cache), "MPLBACKEND": "Agg", "PYTHONPATH": str(tree)}
 
@@ -124,14 +181,27 @@ def run_report(tree: Path, cache: Path, out: Path) -> dict:
             "maxrss_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
+def remove_figure_entries(cache: Path) -> int:
+    """Remove the cached figures from ``results/``, keep the cached tables (a ``plot`` part); how many went."""
+    removed = 0
+    for path in (cache / "results").glob("*.res"):
+        head = json.loads(path.read_bytes().split(b"\n", 1)[0])
+        if "plot" not in [part[0] for part in head["parts"]]:
+            path.unlink()
+            removed += 1
+    return removed
+
+
 def report_runs(tree: Path, scratch: Path) -> dict:
-    """The four report runs of one tree, in order, in a cache folder of their own."""
+    """The five report runs of one tree, in order, in a cache folder of their own."""
     cache, outs = scratch / "cache", scratch / "out"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     result = {"cold": run_report(tree, cache, outs / "cold")}
-    shutil.rmtree(cache / "results")  # the figures; the token cache stays
+    shutil.rmtree(cache / "results")  # the figures and their tables; the token cache stays
     result["figures_tokens_warm"] = run_report(tree, cache, outs / "tokens_warm")
+    remove_figure_entries(cache)
+    result["figures_from_tables"] = run_report(tree, cache, outs / "from_tables")
     result["warm_new_out"] = run_report(tree, cache, outs / "warm")
     result["warm_same_out"] = run_report(tree, cache, outs / "warm")
     return result
@@ -148,6 +218,24 @@ def drawing(tree: Path, scratch: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def breakdown(tree: Path, scratch: Path) -> dict:
+    """CPU and wall seconds per step of the cold, tokens-warm and from-tables runs of ``tree``."""
+    cache, outs, result = scratch / "breakdown-cache", scratch / "breakdown-out", {}
+    shutil.rmtree(cache, ignore_errors=True)
+    for run in ("cold", "figures_tokens_warm", "figures_from_tables"):
+        if run == "figures_tokens_warm":
+            shutil.rmtree(cache / "results")
+        elif run == "figures_from_tables":
+            remove_figure_entries(cache)
+        proc = subprocess.run([sys.executable, "-c", BREAKDOWN_CHILD, "--corpus", CORPUS, "--out", str(outs / run)],
+                              cwd=tree, env=_env(tree, cache), capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"breakdown ({tree}) failed:\n{proc.stderr[-3000:]}")
+        result[run] = json.loads(proc.stdout.strip().splitlines()[-1])["steps"]
+    shutil.rmtree(cache, ignore_errors=True)
+    return result
+
+
 def git_head(tree: Path) -> str:
     proc = subprocess.run(["git", "-C", str(tree), "log", "-1", "--format=%h %s"], capture_output=True, text=True)
     return proc.stdout.strip()[:100]
@@ -158,6 +246,8 @@ def main() -> int:
     parser.add_argument("--base", type=Path, help="another source tree of textmine to compare with (A/B)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of report runs per tree (default 3)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave benchmarks/results alone")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="only the time per step of this tree (kept with the runs in benchmarks/results)")
     parser.add_argument("--drawing-only", action="store_true",
                         help="measure the drawing again, keep the report runs of benchmarks/results/report_speed.json")
     args = parser.parse_args()
@@ -171,6 +261,17 @@ def main() -> int:
     if args.drawing_only:
         previous = json.loads((RESULTS / "report_speed.json").read_text())
         result.update({k: previous[k] for k in ("repeat", "runs", "load_before")}, drawing={k: [] for k in trees})
+    if args.breakdown:
+        previous = json.loads((RESULTS / "report_speed.json").read_text())
+        scratch.mkdir(exist_ok=True)
+        result = {**previous, "breakdown": breakdown(ROOT, scratch),
+                  "breakdown_load": [round(os.getloadavg()[0], 2)]}
+        shutil.rmtree(scratch, ignore_errors=True)
+        if not args.no_write:
+            (RESULTS / "report_speed.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+            (RESULTS / "report_speed.md").write_text(markdown(result))
+        print(markdown(result))
+        return 0
     try:
         for i in range(0 if args.drawing_only else args.repeat):
             order = list(trees) if i % 2 == 0 else list(trees)[::-1]
@@ -255,7 +356,23 @@ def markdown(result: dict) -> str:
                  + " |")
     lines += ["", "draw: building the Figure (the `textmine.plots` function); save: `plots.figure_bytes(fig, "
               "\"png\", dpi=200)` (layout, render, PNG compression)."]
+    if "breakdown" in result:
+        lines += _breakdown_markdown(result["breakdown"], result["breakdown_load"][0])
     return "\n".join(lines) + "\n"
+
+
+def _breakdown_markdown(steps: dict, load: float) -> list[str]:
+    runs = list(steps)
+    labels = list(dict.fromkeys(label for run in runs for label in steps[run]))
+    lines = ["", f"## Where the time goes (new tree, one run each, load {load:.1f}; CPU / wall seconds)", "",
+             "| step | " + " | ".join(LABELS[r] for r in runs) + " |", "|---|" + "---:|" * len(runs)]
+    for label in labels:
+        cells = [f"{steps[r][label][1]:.2f} / {steps[r][label][2]:.2f}" if label in steps[r] else "" for r in runs]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ["", "No step runs inside another; the rest of the whole process is what no timer covers (keys, CSVs, "
+              "files, the fit's bookkeeping); imports inside a step (scikit-learn in TF-IDF, statsmodels in topic "
+              "effects, matplotlib's on first use) count in it."]
+    return lines
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ one tokenized corpus for every figure, clear errors, and a run that always ends.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -257,6 +258,122 @@ def test_clear_cache_empties_the_figure_cache_too(copy_of_bundled, tmp_path, mon
     assert code == 0 and list((tmp_path / "own-cache" / "results").iterdir())
     assert textmine.clear_cache() > 0
     assert not [p for p in (tmp_path / "own-cache").rglob("*") if p.is_file()]
+
+
+def _table_entries(cache: Path) -> dict[str, dict]:
+    """The cached tables in ``cache`` (entries of results/ with a "plot" part): key -> JSON header."""
+    entries = {}
+    for path in (cache / "results").glob("*.res"):
+        head = json.loads(path.read_bytes().split(b"\n", 1)[0])
+        if "plot" in [name for name, _, _ in head["parts"]]:
+            entries[path.stem] = head
+    return entries
+
+
+@pytest.fixture
+def drawing_code_changed(bundled, tmp_path, monkeypatch) -> Path:
+    """A copy of the bundled run's cache, as after an edit of plots.py only: the figure keys change,
+    the table keys do not."""
+    cache = Path(shutil.copytree(os.environ["TEXTMINE_CACHE_DIR"], tmp_path / "cache"))
+    monkeypatch.setenv("TEXTMINE_CACHE_DIR", str(cache))
+    code = report._code
+    monkeypatch.setattr(report, "_code", lambda tables=False: code(True) if tables else {**code(), "plots": "edited"})
+    return cache
+
+
+def _analyses_fail(monkeypatch) -> None:
+    import textmine.frequency
+    import textmine.keywords
+    import textmine.topics
+
+    def fail(*args, **kwargs):
+        raise AssertionError("an analysis ran")
+
+    for module, name in ((textmine.frequency, "slogan_frequency"), (textmine.keywords, "top_terms"),
+                         (textmine.keywords, "keyness"), (textmine.topics.TopicModel, "fit")):
+        monkeypatch.setattr(module, name, fail)
+
+
+def test_after_a_change_in_drawing_code_every_figure_is_drawn_from_its_cached_tables(bundled, drawing_code_changed,
+                                                                                      tmp_path, monkeypatch):
+    _analyses_fail(monkeypatch)
+    corpus = load_corpus()
+    outputs = report.build_report(corpus, tmp_path / "again", drop_places=True, log=lambda message: None)
+    assert [o.stem for o in outputs] == EXPECTED and {o.status for o in outputs} == {"drawn"}
+    assert _files(tmp_path / "again") == _files(bundled[1])  # the same pixels, to the byte
+
+
+def test_a_cached_table_reads_back_exactly_what_was_drawn():
+    frame = pd.DataFrame({"doc_id": ["a", "b"], "feature": pd.Series(["新质", None], dtype=object),
+                          "year": pd.array([2024, None], dtype="Int64"), "rate": [0.1, float("nan")]}).set_axis([3, 7])
+    labels = pd.Series(["甲·乙", "丙·丁"], name="label", index=pd.Index([0, 1], name="topic"))
+    plot = report._Plot("plots", "topic_terms_grid", (frame, ("新质生产力", "营商环境")),
+                        {"labels": labels, "title": "LDA", "n": 10})
+    back = report._decode_tables(report._encode_tables(plot))
+    pd.testing.assert_frame_equal(back.args[0], frame, check_exact=True, check_index_type=True)
+    pd.testing.assert_series_equal(back.kwargs["labels"], labels, check_exact=True, check_index_type=True)
+    assert back.args[1] == ("新质生产力", "营商环境")
+    assert back.kwargs["title"] == "LDA" and back.kwargs["n"] == 10
+    assert back.args[0]["feature"].tolist() == ["新质", None]
+
+
+def test_a_table_parquet_cannot_hold_exactly_is_not_cached(tmp_path):
+    from textmine.tokenize.cache import ResultCache
+
+    cache, key = ResultCache(tmp_path), "ab" * 32
+    mixed = pd.DataFrame({"value": pd.Series([1, "一"], dtype=object)})
+    report._cache_tables(cache, key, report._Plot("plots", "corpus_overview", (mixed,)))
+    assert cache.get(key) is None
+
+
+def test_a_table_that_reads_back_different_is_not_cached(tmp_path, monkeypatch):
+    from textmine.tokenize.cache import ResultCache
+
+    cache, key = ResultCache(tmp_path), "cd" * 32
+    table = pd.DataFrame({"doc_id": ["a", "b"], "n_chars": [3, 4]})
+    decode = report._decode_tables
+
+    def one_value_off(parts):
+        plot = decode(parts)
+        return report._Plot(plot.module, plot.name, (plot.args[0].assign(n_chars=[3, 5]),))
+
+    monkeypatch.setattr(report, "_decode_tables", one_value_off)
+    report._cache_tables(cache, key, report._Plot("plots", "corpus_overview", (table,)))
+    assert cache.get(key) is None
+    monkeypatch.setattr(report, "_decode_tables", decode)
+    report._cache_tables(cache, key, report._Plot("plots", "corpus_overview", (table,)))
+    assert cache.get(key) is not None
+
+
+FOREIGN = {"module": "os", "name": "system", "args": {"list": [{"value": "echo owned"}]}}
+
+
+@pytest.mark.parametrize("damage", ["truncated", "names another function", "table is not Parquet"])
+def test_a_damaged_or_foreign_table_entry_is_computed_again(bundled, drawing_code_changed, tmp_path, monkeypatch,
+                                                             damage):
+    from textmine.tokenize.cache import ResultCache
+
+    results = ResultCache()
+    for key, head in _table_entries(drawing_code_changed).items():
+        path = results.path(key)
+        if damage == "truncated":
+            path.write_bytes(path.read_bytes()[:-10])
+            continue
+        parts = results.get(key)
+        plot = json.loads(parts["plot"])
+        if damage == "names another function":
+            results.put(key, {"plot": json.dumps({**plot, **FOREIGN}).encode()})
+        else:
+            results.put(key, {**parts, **{name: b"PAR1 not a table" for name in parts if name != "plot"}})
+    written, cache_tables = [], report._cache_tables
+    monkeypatch.setattr(report, "_cache_tables", lambda cache, key, plot: (written.append(key),
+                                                                            cache_tables(cache, key, plot)))
+    code, log = _run(["--out", str(tmp_path / "again")])
+    assert code == 0, log
+    assert "counting slogans" in log and "fitting LDA" in log and "owned" not in log
+    assert _files(tmp_path / "again") == _files(bundled[1])
+    assert len(set(written)) == len(EXPECTED)  # every figure's tables computed again, and now read back
+    assert all(report._cached_tables(results, key) is not None for key in written)
 
 
 # --- errors -----------------------------------------------------------------------------

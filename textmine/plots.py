@@ -23,8 +23,8 @@ Figures are built without pyplot (no global figure state, no GUI backend needed)
 from __future__ import annotations
 
 __all__ = ["slogan_heatmap", "slogans_by_place", "slogans_by_group", "place_over_time", "top_terms_grid",
-           "keyness_chart", "topic_terms_grid", "topic_prevalence_heatmap", "corpus_overview", "save_figure",
-           "figure_bytes", "figure_data"]
+           "keyness_chart", "topic_terms_grid", "topic_prevalence_heatmap", "topic_effects_chart",
+           "k_selection_chart", "corpus_overview", "save_figure", "figure_bytes", "figure_data"]
 
 import io
 import os

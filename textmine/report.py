@@ -49,14 +49,20 @@ Choices the report makes for you (all from the corpus's metadata):
   attention by year and level, slogan adoption (more than one year), echo and
   target escalation (only where some document's parent level is in the corpus).
 
-**Drawn once.** Every figure has a key: a sha256 of what decides its files -- its
-table (slogan figures), or the tokens' fingerprint and the analysis settings
-(TF-IDF, keyness, topics), the plotting options, textmine's own files and the
-versions of the libraries that draw. A drawn figure's PNG and CSV are kept under
-its key in textmine's cache folder (:class:`textmine.tokenize.cache.ResultCache`;
-``textmine.clear_cache()`` empties it), so a run whose inputs did not change
-computes and draws nothing: it copies the bytes (``unchanged`` in the log when
-the files are already there). ``--force`` draws everything again.
+**Drawn once, computed once.** Every figure's tables (the DataFrames it is drawn
+from) have a key: a sha256 of what decides them -- the tokens' fingerprint, the
+metadata, the analysis settings and plotting options, textmine's files except those
+that only draw (``plots.py``, ``fonts.py``, ``panels/figures.py``, ``explorer.py``)
+and the versions of the libraries that compute. The tables are kept under that key
+in textmine's cache folder (:class:`textmine.tokenize.cache.ResultCache`: JSON and
+Parquet, never pickle; kept only if they read back exactly; an entry that does not
+decode as the report's tables is computed again), and the drawn figure's files
+under that key plus the drawing code, library versions, resolution and formats.
+So a run whose inputs did not change computes and draws nothing: it copies the
+bytes (``unchanged`` in the log when the files are already there); after a change
+to the drawing code only, every figure is drawn again from its cached tables
+without computing an analysis. ``textmine.clear_cache()`` empties the cache;
+``--force`` computes and draws everything again.
 
 The output folder is checked before any work (a folder, or one that can be
 created, writable); an error is one line on stderr and exit code 1; Ctrl-C or
@@ -68,14 +74,16 @@ from __future__ import annotations
 __all__ = ["build_report", "check_out", "main", "Output", "KEY_SLOGANS", "DEFAULT_TOPICS", "DPI", "FORMATS"]
 
 import argparse
+import functools
 import hashlib
+import importlib
+import io
 import json
 import os
 import signal
 import sys
 import time
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -103,6 +111,16 @@ CSV_FLOAT_FORMAT = "%.8g"
 #: Libraries whose versions decide a figure's bytes.
 _DRAWING_PACKAGES = ("matplotlib", "numpy", "pandas", "pillow", "noto-cjk-sans-otc", "scikit-learn", "scipy",
                      "gensim", "tomotopy", "statsmodels", "patsy")
+#: textmine's files that only draw: a change in them draws the figures again from their cached tables.
+_DRAWING_FILES = ("plots.py", "fonts.py", "panels/figures.py", "explorer.py")
+#: Libraries that only draw (their versions are not part of a table's key).
+_DRAWING_ONLY = ("matplotlib", "pillow", "noto-cjk-sans-otc")
+#: Modules whose figure functions a cached table may name (``textmine.<module>``).
+_PLOT_MODULES = ("plots", "panels.figures")
+#: Functions of those modules that are not figures.
+_NOT_FIGURES = ("save_figure", "figure_bytes", "figure_data")
+#: Format tag of a cached table entry (``results/`` in the cache folder).
+_TABLES_FORMAT = "textmine-report-tables/1"
 #: Metadata columns the topic-effects figure compares: the first with two or more groups.
 EFFECT_COVARIATES = ("region", "level", "rank")
 
@@ -128,13 +146,31 @@ class Output:
 
 
 @dataclass(frozen=True)
+class _Plot:
+    """A figure drawn from its tables: ``textmine.<module>.<name>(*args, **kwargs)``."""
+
+    module: str
+    name: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+    def draw(self) -> Any:
+        """The matplotlib Figure."""
+        return getattr(importlib.import_module(f"textmine.{self.module}"), self.name)(*self.args, **self.kwargs)
+
+
+@dataclass(frozen=True)
 class _Figure:
-    """A figure to make: ``draw()`` computes its table and returns a matplotlib Figure (None: skipped)."""
+    """A figure to make: ``tables()`` computes what it is drawn from (None: skipped).
+
+    ``key`` names everything the tables depend on (not the drawing code): the
+    tables are cached under it, the drawn files under it plus the drawing code.
+    """
 
     stem: str
     caption: str
     key: str
-    draw: Callable[[], Any]
+    tables: Callable[[], _Plot | None]
 
 
 # ---------------------------------------------------------------------------
@@ -327,7 +363,7 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     toks = tokens(corpus, tokenizer)
     # Section by section: a section's tables (the slogan table alone is ~240 MB at 5,000
     # documents) are released once its figures are written, before the next one computes.
-    sections = (lambda: _corpus_figures(frame), lambda: _slogan_figures(corpus, frame, log),
+    sections = (lambda: _corpus_figures(frame), lambda: _slogan_figures(corpus, toks, frame, log),
                 lambda: _keyword_figures(toks, groups, log), lambda: _topic_figures(toks, log, k=topics, seed=seed),
                 lambda: _panel_figures(corpus, toks, frame, log))
     cache = ResultCache()
@@ -346,14 +382,18 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
 
 def _produce(fig: _Figure, out: Path, cache: ResultCache, force: bool, log: Log,
              formats: Sequence[str] = ("png",)) -> Output | None:
-    """The figure's bytes from the cache, or drawn now (and cached); its files written where changed."""
-    key = _key(fig.key, list(formats)) if tuple(formats) != ("png",) else fig.key
+    """The figure's bytes from the cache, or drawn from its tables (cached or computed); files written if changed."""
+    key = _key(fig.key, list(formats))
     files = None if force else cache.get(key)
     status = "cached"
     if files is None:
-        drawn = fig.draw()
-        if drawn is None:
-            return None
+        plot = None if force else _cached_tables(cache, fig.key)
+        if plot is None:
+            plot = fig.tables()
+            if plot is None:
+                return None
+            _cache_tables(cache, fig.key, plot)
+        drawn = plot.draw()
         from . import plots
 
         files = {fmt: plots.figure_bytes(drawn, fmt, dpi=DPI) for fmt in formats}
@@ -373,6 +413,112 @@ def _produce(fig: _Figure, out: Path, cache: ResultCache, force: bool, log: Log,
     note = files.get("note", b"").decode("utf-8")
     caption = f"{fig.caption} {note[0].upper()}{note[1:]}." if note else fig.caption
     return Output(fig.stem, caption, images[0], out / f"{fig.stem}.csv", status, images)
+
+
+def _cached_tables(cache: ResultCache, key: str) -> _Plot | None:
+    """The figure's tables cached under ``key``, or None (absent, damaged or not what the report wrote)."""
+    parts = cache.get(key)
+    if parts is None:
+        return None
+    try:
+        return _decode_tables(parts)
+    except Exception:  # a foreign or damaged entry, whatever its error: computed again, never trusted
+        return None
+
+
+def _cache_tables(cache: ResultCache, key: str, plot: _Plot) -> None:
+    """Keep ``plot``'s tables under ``key``, if they read back exactly (same values, dtypes, index).
+
+    Tables Parquet cannot hold (a column of mixed types), or all of them without pyarrow
+    (textmine's ``[formats]`` extra), are not cached: the figure is computed again next time.
+    """
+    try:
+        parts = _encode_tables(plot)
+        same = _same(_decode_tables(parts), plot)
+    except (ImportError, ValueError, TypeError, NotImplementedError):
+        return
+    if same:
+        cache.put(key, parts)
+
+
+def _encode_tables(plot: _Plot) -> dict[str, bytes]:
+    """JSON naming the figure function and its arguments, each table (DataFrame, Series) as Parquet."""
+    tables: list[bytes] = []
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, (pd.DataFrame, pd.Series)):
+            frame = value.to_frame() if isinstance(value, pd.Series) else value
+            buf = io.BytesIO()
+            frame.to_parquet(buf, engine="pyarrow")  # a RangeIndex as metadata, any other as a column
+            tables.append(buf.getvalue())
+            objects = [str(c) for c, t in frame.dtypes.items() if t == object]  # Parquet reads them back as str
+            return {"series" if isinstance(value, pd.Series) else "frame": len(tables) - 1, "object": objects}
+        if isinstance(value, (tuple, list)):
+            return {type(value).__name__: [encode(v) for v in value]}
+        if isinstance(value, dict):
+            return {"dict": [[encode(k), encode(v)] for k, v in value.items()]}
+        if value is None or isinstance(value, (str, bool, int, float)):
+            return {"value": value}
+        raise TypeError(f"cannot cache a {type(value).__name__} as a figure's table")
+
+    head = {"format": _TABLES_FORMAT, "module": plot.module, "name": plot.name, "args": encode(list(plot.args)),
+            "kwargs": encode(plot.kwargs)}
+    return {"plot": json.dumps(head, ensure_ascii=False).encode("utf-8"),
+            **{f"table{i}": data for i, data in enumerate(tables)}}
+
+
+def _decode_tables(parts: dict[str, bytes]) -> _Plot:
+    """The :class:`_Plot` of :func:`_encode_tables`; a ValueError if it names anything but a figure function."""
+    head = json.loads(parts["plot"].decode("utf-8"))
+    if head["format"] != _TABLES_FORMAT or head["module"] not in _PLOT_MODULES:
+        raise ValueError("not a table entry of the report")
+    module = importlib.import_module(f"textmine.{head['module']}")
+    if head["name"] not in module.__all__ or head["name"] in _NOT_FIGURES:
+        raise ValueError(f"{head['name']!r} is not a figure function")
+
+    def decode(node: dict) -> Any:
+        objects = node.pop("object", [])
+        (kind, value), = node.items()
+        if kind in ("frame", "series"):
+            frame = pd.read_parquet(io.BytesIO(parts[f"table{int(value)}"]), engine="pyarrow")
+            for column in objects:
+                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+            return frame.iloc[:, 0] if kind == "series" else frame
+        if kind in ("list", "tuple"):
+            items = [decode(v) for v in value]
+            return tuple(items) if kind == "tuple" else items
+        if kind == "dict":
+            return {decode(k): decode(v) for k, v in value}
+        if kind == "value" and (value is None or isinstance(value, (str, bool, int, float))):
+            return value
+        raise ValueError(f"unknown node {kind!r}")
+
+    args, kwargs = decode(head["args"]), decode(head["kwargs"])
+    if not (isinstance(args, list) and isinstance(kwargs, dict) and all(isinstance(k, str) for k in kwargs)):
+        raise ValueError("malformed arguments")
+    return _Plot(head["module"], head["name"], tuple(args), kwargs)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are the same arguments: tables equal in every value, dtype, name and index."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, _Plot):
+        return (a.module, a.name) == (b.module, b.name) and _same(a.args, b.args) and _same(a.kwargs, b.kwargs)
+    if isinstance(a, pd.DataFrame):
+        return (_same_index(a.columns, b.columns) and _same_index(a.index, b.index)
+                and list(a.dtypes) == list(b.dtypes) and a.equals(b))
+    if isinstance(a, pd.Series):
+        return a.name == b.name and _same_index(a.index, b.index) and a.dtype == b.dtype and a.equals(b)
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    return a == b or (a != a and b != b)  # NaN equals NaN
+
+
+def _same_index(a: pd.Index, b: pd.Index) -> bool:
+    return type(a) is type(b) and a.dtype == b.dtype and list(a.names) == list(b.names) and a.equals(b)
 
 
 def _replace_if_changed(path: Path, data: bytes) -> bool:
@@ -406,82 +552,80 @@ class _step:
 # the figures
 
 
-def _plotted(plot: str, *args: Any, **kwargs: Any) -> Callable[[], Any]:
-    """``draw()`` for a figure of tables computed already: ``textmine.plots.<plot>(*args, **kwargs)``."""
-    def draw() -> Any:
-        from . import plots
-
-        return getattr(plots, plot)(*args, **kwargs)
-
-    return draw
-
-
-def _table_figure(stem: str, caption: str, plot: str, *args: Any, **kwargs: Any) -> _Figure:
-    """A figure drawn from tables at hand: its key digests them."""
-    return _Figure(stem, caption, _key(stem, plot, args, kwargs), _plotted(plot, *args, **kwargs))
-
-
 def _corpus_figures(frame: pd.DataFrame) -> list[_Figure]:
-    return [_table_figure("corpus_overview", "Length of each document after cleaning, by document type "
-                          "(truncated ones hatched).", "corpus_overview", frame)]
+    plot = _Plot("plots", "corpus_overview", (frame,))
+    return [_Figure("corpus_overview", "Length of each document after cleaning, by document type (truncated ones "
+                    "hatched).", _table_key("corpus_overview", frame), lambda: plot)]
 
 
-def _slogan_figures(corpus: Corpus, frame: pd.DataFrame, log: Log) -> list[_Figure]:
-    from .frequency import slogan_frequency
-
-    with _step(log, "counting slogans"):
-        freq = slogan_frequency(corpus)
+def _slogan_figures(corpus: Corpus, toks: Tokens, frame: pd.DataFrame, log: Log) -> list[_Figure]:
+    """Slogan figures; the slogans are counted only if a figure's tables are not in the cache."""
     year = _most_common(frame["year"])
-    same_year = freq if year is None else freq[freq["year"] == year]
+
+    @functools.cache
+    def freq() -> pd.DataFrame:
+        from .frequency import slogan_frequency
+
+        with _step(log, "counting slogans"):
+            return slogan_frequency(corpus)
+
+    def same_year() -> pd.DataFrame:
+        return freq() if year is None else freq()[freq()["year"] == year]
+
+    def figure(stem: str, caption: str, plot: str, table: Callable[[], pd.DataFrame], *args: Any,
+               **kwargs: Any) -> _Figure:
+        key = _table_key(stem, plot, toks.fingerprint, frame, year, args, kwargs)
+        return _Figure(stem, caption, key, lambda: _Plot("plots", plot, (table(), *args), kwargs))
+
     figures = [
-        _table_figure("slogan_heatmap", "Slogan mentions per 10,000 characters, slogan × document.",
-                      "slogan_heatmap", freq),
-        _table_figure("key_slogans_by_place", f"{'、'.join(KEY_SLOGANS)} per 10,000 characters in each document, "
-                      "coloured by administrative level.", "slogans_by_place", freq, KEY_SLOGANS),
+        figure("slogan_heatmap", "Slogan mentions per 10,000 characters, slogan × document.", "slogan_heatmap", freq),
+        figure("key_slogans_by_place", f"{'、'.join(KEY_SLOGANS)} per 10,000 characters in each document, "
+               "coloured by administrative level.", "slogans_by_place", freq, KEY_SLOGANS),
     ]
-    problem = group_problem(same_year, "rank")
+    # every document has a row per slogan: its rank groups are those of the slogan table
+    problem = group_problem(frame if year is None else frame[frame["year"] == year], "rank")
     if problem is not None:
         log(f"skipped key_slogans_by_rank: {problem}")
     else:
-        figures.append(_table_figure(
+        figures.append(figure(
             "key_slogans_by_rank", f"The same slogans compared by rank{f' ({year} documents)' if year else ''}: "
             "every document a point, the group mean a line, n documents per group; a document is counted in "
             "every rank group it belongs to (a 副省级城市 that is also a 省会 is in both).",
-            "slogans_by_group", rank_groups(same_year), KEY_SLOGANS, group="rank"))
+            "slogans_by_group", lambda: rank_groups(same_year()), KEY_SLOGANS, group="rank"))
     place = _place_with_most_years(frame)
     if place is None:
         log("skipped place_over_time: no place has documents from more than one year")
     else:
-        figures.append(_table_figure("place_over_time", f"{place}: slogan rates in each of its documents, by year "
-                                     "and document type.", "place_over_time", freq, place))
+        figures.append(figure("place_over_time", f"{place}: slogan rates in each of its documents, by year "
+                              "and document type.", "place_over_time", freq, place))
     return figures
 
 
 def _keyword_figures(toks: Tokens, groups: Any, log: Log) -> list[_Figure]:
     from .keywords import keyness, top_terms
 
-    def terms() -> Any:
+    def terms() -> _Plot:
         with _step(log, "tokenizing and TF-IDF"):
             table = top_terms(toks, n=10)
-        return _plotted("top_terms_grid", table, n=10)()
+        return _Plot("plots", "top_terms_grid", (table,), {"n": 10})
 
     figures = [_Figure("top_terms", "The 10 highest-TF-IDF terms of each document.",
-                       _key("top_terms", "top_terms_grid", toks.fingerprint, "top_terms(toks, n=10)", {"n": 10}),
-                       terms)]
+                       _table_key("top_terms", "top_terms_grid", toks.fingerprint, "top_terms(toks, n=10)",
+                                  {"n": 10}), terms)]
     if groups is None:
         log("skipped keyness: the corpus has no two groups to contrast")
         return figures
     target_ids, reference_ids, target_label, reference_label = groups
     labels = {"target_label": target_label, "reference_label": reference_label}
 
-    def contrast() -> Any:
+    def contrast() -> _Plot:
         with _step(log, f"keyness: {target_label} vs {reference_label}"):
             table = keyness(toks, target_ids, reference_ids)
-        return _plotted("keyness_chart", table, **labels)()
+        return _Plot("plots", "keyness_chart", (table,), labels)
 
     figures.append(_Figure("keyness", f"Terms distinctive of {target_label} against {reference_label} (signed G²).",
-                           _key("keyness", "keyness_chart", toks.fingerprint, target_ids, reference_ids, labels),
-                           contrast))
+                           _table_key("keyness", "keyness_chart", toks.fingerprint, target_ids, reference_ids,
+                                      labels), contrast))
     return figures
 
 
@@ -503,21 +647,21 @@ def _topic_figures(toks: Tokens, log: Log, *, k: int, seed: int) -> list[_Figure
                 fitted.append(None)
         return fitted[0]
 
-    def terms() -> Any:
+    def terms() -> _Plot | None:
         m = fit()
         if m is None:
             return None
         title = f"LDA topics (K = {m.k_}, fitted on {len(m.units_):,} {m.unit_}s): top 10 words"
-        return _plotted("topic_terms_grid", m.topic_terms(10), labels=m.labels(), title=title)()
+        return _Plot("plots", "topic_terms_grid", (m.topic_terms(10),), {"labels": m.labels(), "title": title})
 
-    def prevalence() -> Any:
+    def prevalence() -> _Plot | None:
         m = fit()
         if m is None:
             return None
         by = [c for c in ("doc_id", "place", "level", "rank", "year", "doctype") if c in m.units_.columns]
-        return _plotted("topic_prevalence_heatmap", m.prevalence(by=by), labels=m.labels())()
+        return _Plot("plots", "topic_prevalence_heatmap", (m.prevalence(by=by),), {"labels": m.labels()})
 
-    def effects() -> Any:
+    def effects() -> _Plot | None:
         m = fit()
         if m is None:
             return None
@@ -525,7 +669,7 @@ def _topic_figures(toks: Tokens, log: Log, *, k: int, seed: int) -> list[_Figure
         if fx is None:
             log("skipped topic_effects: no metadata column (region, level, rank) with two or more groups")
             return None
-        return _plotted("topic_effects_chart", fx)()
+        return _Plot("plots", "topic_effects_chart", (fx,))
 
     settings = {name: getattr(model, name) for name in ("k", "engine", "seed", "unit", "min_chars", "no_below",
                                                         "min_docs", "no_above", "keep_n", "min_tokens", "passes",
@@ -534,11 +678,12 @@ def _topic_figures(toks: Tokens, log: Log, *, k: int, seed: int) -> list[_Figure
     return [
         _Figure("topic_effects", "Topic shares by region (or level, rank): difference to the largest group with "
                 "95% intervals (stm's method of composition, clustered by report); the title says when the corpus "
-                "is too small for them to mean much.", _key("topic_effects", toks.fingerprint, settings), effects),
+                "is too small for them to mean much.", _table_key("topic_effects", toks.fingerprint, settings),
+                effects),
         _Figure("topic_terms", f"Top words of each of the {k} LDA topics (fitted on {unit}s).",
-                _key("topic_terms", toks.fingerprint, settings), terms),
+                _table_key("topic_terms", toks.fingerprint, settings), terms),
         _Figure("topic_prevalence", "Share of each document's words per LDA topic.",
-                _key("topic_prevalence", toks.fingerprint, settings), prevalence),
+                _table_key("topic_prevalence", toks.fingerprint, settings), prevalence),
     ]
 
 
@@ -552,33 +697,29 @@ def _panel_figures(corpus: Corpus, toks: Tokens, frame: pd.DataFrame, log: Log) 
         return []
     from .panels.parents import parent_documents
 
-    def attention_chart() -> Any:
+    def attention_chart() -> _Plot:
         from .panels.attention import attention_by_year
 
         with _step(log, "panels: dictionary attention by year and level"):
             rates = attention_by_year(toks, by="level")
-        from .panels.figures import attention_by_year_chart
-
-        return attention_by_year_chart(rates)
+        return _Plot("panels.figures", "attention_by_year_chart", (rates,))
 
     figures = [_Figure("panel_attention", "Policy-category attention (share of tokens in each category of the "
                        "shipped dictionary) by year and level, with exact Poisson intervals.",
-                       _key("panel_attention", "attention_by_year_chart", toks.fingerprint, frame, "by=level"),
+                       _table_key("panel_attention", "attention_by_year_chart", toks.fingerprint, frame, "by=level"),
                        attention_chart)]
     if n_years > 1:
-        def adoption_chart() -> Any:
+        def adoption_chart() -> _Plot:
             from .panels.diffusion import adoption_curve
 
             with _step(log, "panels: slogan adoption"):
                 curve = adoption_curve(corpus, KEY_SLOGANS)
-            from .panels.figures import adoption_curve_chart
-
-            return adoption_curve_chart(curve)
+            return _Plot("panels.figures", "adoption_curve_chart", (curve,))
 
         figures.append(_Figure("panel_adoption", f"{'、'.join(KEY_SLOGANS)}: cumulative share of places that have "
                                "used each slogan, by first observed year.",
-                               _key("panel_adoption", "adoption_curve_chart", toks.fingerprint, frame, KEY_SLOGANS),
-                               adoption_chart))
+                               _table_key("panel_adoption", "adoption_curve_chart", toks.fingerprint, frame,
+                                          KEY_SLOGANS), adoption_chart))
     else:
         log("skipped panel_adoption: the corpus has one year")
     parents = parent_documents(corpus)
@@ -587,16 +728,14 @@ def _panel_figures(corpus: Corpus, toks: Tokens, frame: pd.DataFrame, log: Log) 
             "national report) is in the corpus")
         return figures
 
-    def echo_chart() -> Any:
+    def echo_chart() -> _Plot:
         from .panels.echo import echo
 
         with _step(log, "panels: echo of the parent level"):
             found = echo(corpus)
-        from .panels.figures import echo_chart as chart
+        return _Plot("panels.figures", "echo_chart", (found.documents,))
 
-        return chart(found.documents)
-
-    def escalation_chart() -> Any:
+    def escalation_chart() -> _Plot | None:
         from .panels.escalation import target_escalation
 
         with _step(log, "panels: target escalation"):
@@ -604,18 +743,16 @@ def _panel_figures(corpus: Corpus, toks: Tokens, frame: pd.DataFrame, log: Log) 
         if not (table["status"] == "compared").any():
             log("skipped panel_escalation: no document and its parent both state a growth target")
             return None
-        from .panels.figures import escalation_chart as chart
-
-        return chart(table)
+        return _Plot("panels.figures", "escalation_chart", (table,))
 
     figures += [
         _Figure("panel_echo", "Share of each document's sentences that near-duplicate a sentence of its parent "
                 "level's document (same or previous year).",
-                _key("panel_echo", "echo_chart", toks.fingerprint, frame, "echo(corpus)"), echo_chart),
+                _table_key("panel_echo", "echo_chart", toks.fingerprint, frame, "echo(corpus)"), echo_chart),
         _Figure("panel_escalation", "GDP growth target of each document against its parent level's target of "
                 "the same year (gap in percentage points; marker = qualifier).",
-                _key("panel_escalation", "escalation_chart", toks.fingerprint, frame, "target_escalation(corpus)"),
-                escalation_chart),
+                _table_key("panel_escalation", "escalation_chart", toks.fingerprint, frame,
+                           "target_escalation(corpus)"), escalation_chart),
     ]
     return figures
 
@@ -639,9 +776,17 @@ def _topic_effects(model: Any) -> pd.DataFrame | None:
 
 
 def _key(*parts: Any) -> str:
-    """sha256 of ``parts`` (tables by their every value), the resolution and the code that draws."""
-    blob = json.dumps([DPI, _code(), *parts], sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=_canonical)
+    """sha256 of ``parts`` (tables by their every value), the resolution and all the code (drawing too)."""
+    return _digest([DPI, _code(), *parts])
+
+
+def _table_key(*parts: Any) -> str:
+    """sha256 of ``parts`` and the code that computes tables (not the files and libraries that only draw)."""
+    return _digest(["tables", _code(tables=True), *parts])
+
+
+def _digest(parts: list) -> str:
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_canonical)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -662,21 +807,30 @@ def _canonical(value: Any) -> Any:
     raise TypeError(f"cannot digest a {type(value).__name__}")
 
 
-@lru_cache(maxsize=1)
-def _code() -> dict:
-    """What draws a figure besides its data: textmine's files, library versions, matplotlibrc files, Python."""
+@functools.lru_cache(maxsize=2)
+def _code(tables: bool = False) -> dict:
+    """What makes a figure besides its data: textmine's files, library versions, matplotlibrc files, Python.
+
+    ``tables=True``: what makes its tables, i.e. without the files and libraries that only draw.
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     package = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".csv", ".txt")):
-        h.update(str(path.relative_to(package)).encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+        name = path.relative_to(package).as_posix()
+        if not (tables and name in _DRAWING_FILES):
+            h.update(name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     versions = {}
-    for name in _DRAWING_PACKAGES:
+    for name in (*_DRAWING_PACKAGES, "pyarrow"):
+        if tables and name in _DRAWING_ONLY:
+            continue
         try:
             versions[name] = version(name)
         except PackageNotFoundError:
             versions[name] = None
+    if tables:
+        return {"textmine": h.hexdigest(), "python": list(sys.version_info[:2]), "packages": versions}
     config = Path(os.environ.get("MPLCONFIGDIR") or Path(os.environ.get("XDG_CONFIG_HOME") or
                                                          Path.home() / ".config") / "matplotlib")
     rc = [Path.cwd() / "matplotlibrc", config / "matplotlibrc"]
