@@ -965,3 +965,9 @@ def test_literal_prefixes_are_texts_every_match_starts_with(pattern, literals):
             text = "".join(rng.choice("abcdexyzuvw") for _ in range(rng.randint(0, 12)))
             if not any(x in text for x in literals):
                 assert compiled.search(text) is None, text
+
+
+def test_a_text_whose_every_prose_line_repeats_earlier_text_is_cleaned_not_crashed():
+    text = "甲。\n" + "甲。" * 15
+    out = clean(text)
+    assert out.text.count("甲。") == text.count("甲。")  # nothing of it is furniture: kept whole

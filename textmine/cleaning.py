@@ -445,7 +445,8 @@ def _edge_lines(text: str, spans: list[tuple[int, int]], rules: FurnitureRules) 
         c = compact[i]
         return len(c) >= 8 and whole.find(c) < offsets[i]
 
-    last = next(i for i in range(n - 1, -1, -1) if prose(i) and not repeat(i))
+    # every prose line after the first may repeat earlier text: the first then ends the body as well
+    last = next((i for i in range(n - 1, -1, -1) if prose(i) and not repeat(i)), first)
     zones = [(range(0, first), True), (range(last + 1, n), False)]
 
     def ui_line(i: int) -> bool:
