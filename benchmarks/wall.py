@@ -79,7 +79,6 @@ RESULTS = ROOT / "benchmarks" / "results"
 DOC_CHARS = (5_000, 60_000)
 BUNDLED_PROVINCES = ROOT / "seeds" / "provinces2026"
 SHARED_PROVINCES = Path("/work/shared/corpora/provinces2026")
-MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 
 
 # ---------------------------------------------------------------------------
@@ -103,6 +102,7 @@ def province_lines(source: Path) -> list[tuple[str, list[str]]]:
 def build_provinces(mb: float, seed: int, source: Path) -> Path:
     """``benchmarks/data/provinces_<mb>mb_seed<seed>/``: reshuffled raw lines of the provincial reports."""
     from textmine._io import write_csv_atomic, write_text_atomic
+    from textmine.gazetteer import lookup as lookup_place  # rank 自治区 for the five regions
 
     folder = DATA / f"provinces_{mb:g}mb_seed{seed}"
     stamp = folder / "corpus.json"
@@ -127,7 +127,7 @@ def build_provinces(mb: float, seed: int, source: Path) -> Path:
         name = f"p{len(rows):06d}.txt"
         write_text_atomic(folder / name, text)
         rows.append({"file": name, "doc_id": name[:-4], "place": province, "province": province, "level": "省级",
-                     "rank": "直辖市" if province in MUNICIPALITIES else "省", "year": rng.randint(2001, 2026),
+                     "rank": lookup_place(province).rank, "year": rng.randint(2001, 2026),
                      "doctype": "report", "source": "synthetic: reshuffled lines of the 2026 provincial reports",
                      "notes": ""})
         total += len(text.encode("utf-8"))
