@@ -701,7 +701,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
                     store.misses += 1
                     if entries is not None:  # segmented by a worker that does not write the cache: store here
                         distinct, inverse = np.unique(ids, return_inverse=True)
-                        entries.put_ids(key, [result.words[i] for i in distinct.tolist()], inverse)
+                        entries.put_ids(key, vocab.lists(mapping[distinct]), inverse)  # right for any vocabulary
             yield vocab, mapping[ids]
     _drop_sessions(run_id)
     if started is not None and time.monotonic() - started >= RELEASE_AFTER_SECONDS:
