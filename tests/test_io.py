@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from textmine._decode import check_plausible
 from textmine._io import atomic_open, read_text, write_csv_atomic, write_text_atomic
 from textmine.errors import CorpusError
 
@@ -56,6 +57,20 @@ def test_text_with_implausible_characters_is_an_error_naming_the_file(tmp_path, 
     with pytest.raises(CorpusError, match="odd.txt") as info:
         read_text(path)
     assert what in str(info.value)
+
+
+@pytest.mark.parametrize("char", ["\ue000", "\uf8ff", "\U000f0000", "\U0010fffd", "\ufffd", "\x00", "\x08", "\x0b",
+                                  "\x0e", "\x1f", "\x7f"])
+def test_every_never_kept_character_is_caught_to_the_edges_of_its_range(char):
+    with pytest.raises(CorpusError, match="x.txt: decodes to 1 "):
+        check_plausible("政府工作报告" + char + "。", where="x.txt")
+
+
+@pytest.mark.parametrize("char", ["\u0370", "\u03ff", "\u0400", "\u04ff", "\u2500", "\u257f", "\uff61", "\uff9f"])
+def test_every_wrong_script_is_caught_to_the_edges_of_its_range(char):
+    with pytest.raises(CorpusError, match="3 of 5 characters"):
+        check_plausible("政府" + char * 3, where="x.txt")
+    check_plausible("政府工作报告" * 10 + char, where="x.txt")  # one in 61 characters: under 2%, kept
 
 
 def test_random_bytes_are_an_error_not_text(tmp_path):

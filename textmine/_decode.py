@@ -24,6 +24,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # scripts that a Chinese text decoded with the wrong legacy code page fills with
 _WRONG_SCRIPT = re.compile("[\u0370-\u03ff\u0400-\u04ff\u2500-\u257f\uff61-\uff9f]")
 _HAN = re.compile("[\u3400-\u9fff]")
+# any character one of the checks below looks for: a clean text is scanned once, not four times
+_SUSPECT = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff\ufffd\x00-\x08\x0b\x0e-\x1f\x7f"
+                      "\u0370-\u03ff\u0400-\u04ff\u2500-\u257f\uff61-\uff9f]")
 
 
 def read_text(path: str | os.PathLike, encoding: str | None = None) -> str:
@@ -165,6 +168,8 @@ def check_plausible(text: str, *, where: str) -> None:
     ...
     textmine.errors.CorpusError: a.txt: decodes to implausible text (2 of 8 characters are Cyrillic, Greek, box-drawing or half-width kana in Chinese text, e.g. 'и'); the file is probably in another encoding: pass encoding= or re-save it as UTF-8
     """
+    if _SUSPECT.search(text) is None:
+        return
     for pattern, what in ((_PRIVATE_USE, "private-use"), (re.compile("\ufffd"), "replacement (U+FFFD)"),
                           (_CONTROL, "control")):
         m = pattern.search(text)
