@@ -482,6 +482,28 @@ def test_sigint_and_sigterm_end_the_report_and_its_children_within_seconds(tmp_p
     assert not list((tmp_path / "figures").glob(".*.tmp")) if (tmp_path / "figures").exists() else True
 
 
+def test_an_interrupt_python_drops_inside_a_finalizer_still_ends_the_report(bundled, tmp_path, monkeypatch):
+    """Python drops an exception raised while a ``__del__`` or weakref callback runs (it prints
+    "Exception ignored"); a Ctrl-C landing there must not let the report run on to the end."""
+
+    class LandsInAFinalizer:
+        def __del__(self):
+            report._on_signal(signal.SIGINT, None)  # what the handler does when SIGINT arrives here
+
+    real, calls = report._produce, []
+
+    def produce(*args, **kwargs):
+        if len(calls) == 1:
+            LandsInAFinalizer()  # collected at once: its KeyboardInterrupt is dropped
+        calls.append(args[0].stem)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report, "_produce", produce)
+    code, err = _run(["--out", str(tmp_path / "figures")])
+    assert code == 130 and "interrupted" in err.splitlines()[-1] and "Traceback" not in err
+    assert len(calls) == 2 and not (tmp_path / "figures" / "README.md").exists()
+
+
 # --- a user's corpus ------------------------------------------------------------------------------
 
 

@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Se
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from ._io import read_text
 from .corpus import Corpus, as_corpus
@@ -494,6 +493,8 @@ def dtm(corpus_or_texts: Any, by: str | Sequence[str] | None = None, *,
     d = toks.dtm(min_df=min_df, vocabulary=vocabulary)
     if by is None:
         return d
+    from scipy import sparse
+
     meta = toks.meta_frame()
     groups = _group_rows(meta, _by_columns(by, meta))
     rows = np.concatenate([np.full(len(members), g) for g, (_, members) in enumerate(groups)]).astype(np.int64)

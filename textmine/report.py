@@ -181,15 +181,36 @@ class _Terminated(BaseException):
     """Raised in the main thread when SIGTERM arrives."""
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise _Terminated
+#: Signals received by :func:`main`'s handler. Python drops an exception raised while a ``__del__``
+#: method or a weakref callback runs, so the report also checks this list between figures.
+_SIGNALLED: list[int] = []
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    _SIGNALLED.append(signum)
+    _raise_if_signalled()
+
+
+def _raise_if_signalled() -> None:
+    if _SIGNALLED:
+        raise KeyboardInterrupt if _SIGNALLED[0] == signal.SIGINT else _Terminated
+
+
+def _unraisable(previous: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A ``sys.unraisablehook`` that keeps quiet about the dropped interrupt (re-raised at the next figure)."""
+    def hook(info: Any) -> None:
+        if not (_SIGNALLED and isinstance(info.exc_value, (KeyboardInterrupt, _Terminated))):
+            previous(info)
+    return hook
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the report; return the exit code (0 ok, 1 error, 130 interrupted, 143 terminated)."""
     args = _parser().parse_args(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    _SIGNALLED.clear()
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous_hook, sys.unraisablehook = sys.unraisablehook, _unraisable(sys.unraisablehook)
     try:
         formats = _parse_formats(args.format)
         check_out(args.out)  # before any work: a bad --out costs nothing
@@ -207,7 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Terminated:
         return _fail("terminated (no half-written files are left behind)", 143, prefix="")
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        sys.unraisablehook = previous_hook
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     _stderr(f"Done: {len(outputs)} figures with their data in {_show(Path(args.out))}/. "
             f"Open {_show(Path(args.out) / 'index.html')} in a web browser to explore them and search the texts.")
     return 0
@@ -369,6 +392,7 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     cache = ResultCache()
     outputs = [o for section in sections for o in (_produce(f, out, cache, force, log, formats) for f in section())
                if o is not None]
+    _raise_if_signalled()
     _replace_if_changed(out / "README.md", _index(outputs, corpus, seed=seed).encode("utf-8"))
     if explorer:
         from .explorer import EXPLORER_DATA, write_explorer
@@ -383,6 +407,7 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
 def _produce(fig: _Figure, out: Path, cache: ResultCache, force: bool, log: Log,
              formats: Sequence[str] = ("png",)) -> Output | None:
     """The figure's bytes from the cache, or drawn from its tables (cached or computed); files written if changed."""
+    _raise_if_signalled()  # an interrupt Python dropped (see _SIGNALLED) ends the report here
     key = _key(fig.key, list(formats))
     files = None if force else cache.get(key)
     status = "cached"
@@ -602,9 +627,11 @@ def _slogan_figures(corpus: Corpus, toks: Tokens, frame: pd.DataFrame, log: Log)
 
 
 def _keyword_figures(toks: Tokens, groups: Any, log: Log) -> list[_Figure]:
-    from .keywords import keyness, top_terms
+    # textmine.keywords (scipy.sparse, ~0.2 s) is imported only when a table is computed, not for cached figures
 
     def terms() -> _Plot:
+        from .keywords import top_terms
+
         with _step(log, "tokenizing and TF-IDF"):
             table = top_terms(toks, n=10)
         return _Plot("plots", "top_terms_grid", (table,), {"n": 10})
@@ -619,6 +646,8 @@ def _keyword_figures(toks: Tokens, groups: Any, log: Log) -> list[_Figure]:
     labels = {"target_label": target_label, "reference_label": reference_label}
 
     def contrast() -> _Plot:
+        from .keywords import keyness
+
         with _step(log, f"keyness: {target_label} vs {reference_label}"):
             table = keyness(toks, target_ids, reference_ids)
         return _Plot("plots", "keyness_chart", (table,), labels)

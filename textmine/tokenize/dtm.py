@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 if TYPE_CHECKING:  # pragma: no cover
     from gensim.corpora import Dictionary
+    from scipy import sparse
 
 __all__ = ["DocumentTermMatrix", "build_dtm", "release_arrow_memory", "GrowingArray"]
 
@@ -129,6 +129,8 @@ def build_dtm(stream: Iterable[tuple[Any, np.ndarray]], doc_ids: list[str], *,
         indptr = np.concatenate(([0], np.cumsum(keep)))[indptr]
         cols, counts = cols[keep], counts[keep]
     del keep
+    from scipy import sparse  # imported when a matrix is built: a report of cached figures needs none
+
     matrix = sparse.csr_matrix((counts, cols, indptr), shape=(n_docs, len(terms)))
     matrix.sort_indices()
     return DocumentTermMatrix(matrix=matrix, vocabulary=terms, doc_ids=list(doc_ids))
