@@ -18,11 +18,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import subprocess
 import sys
 import tempfile
 import warnings
 from pathlib import Path
+
+from _common import child_cmd, child_env, import_textmine, run_timed, serve_child
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,12 +37,8 @@ def _hash(*parts: object) -> str:
 
 def child(tree: str, big: str) -> dict[str, str]:
     """Every hash, computed with ``tree``'s textmine."""
-    sys.path.insert(0, tree)
     warnings.simplefilter("ignore")
-    import textmine as tm
-
-    if not tm.__file__.startswith(tree):
-        raise SystemExit(f"imported {tm.__file__}, not from {tree}")
+    tm = import_textmine(tree)
     out = {}
     for name, path in (("seeds", None), ("provinces2026", "provinces2026"), ("50mb", big)):
         for lazy in (True, False):
@@ -61,28 +58,24 @@ def child(tree: str, big: str) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if serve_child({"hashes": child}, argv):
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base", type=Path, help="the old tree (required)")
     parser.add_argument("--new", type=Path, default=ROOT)
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(child(*args.child)))
-        return 0
     if args.base is None:
         parser.error("--base (the old tree) is required")
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from wall import BUNDLED_PROVINCES, build_provinces, child_env
+    from wall import BUNDLED_PROVINCES, build_provinces
 
     big = str(build_provinces(50, 0, BUNDLED_PROVINCES))
     results = {}
     for name, tree in (("old", args.base), ("new", args.new)):
         with tempfile.TemporaryDirectory(prefix="textmine-identity-") as cache:  # a fresh token cache per tree
-            proc = subprocess.run([sys.executable, __file__, "--child", str(tree.resolve()), big], capture_output=True,
-                                  text=True, env=child_env({"TEXTMINE_CACHE_DIR": cache}), cwd=tempfile.gettempdir())
-        if proc.returncode:
-            raise SystemExit(f"{name} tree failed:\n{proc.stderr[-3000:]}")
-        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+            cmd = child_cmd(Path(__file__).resolve(), "hashes", {"tree": str(tree.resolve()), "big": big})
+            env = child_env({"TEXTMINE_CACHE_DIR": cache}, bytecode=True)
+            results[name] = run_timed(cmd, env, tempfile.gettempdir(), f"{name} tree").result
     differ = [k for k in results["old"] if results["old"][k] != results["new"].get(k)]
     for key, value in results["new"].items():
         print(f"{'DIFFERS' if key in differ else 'same   '} {key}: {value.strip()}")

@@ -33,26 +33,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from _common import import_textmine, serve_child, shutdown_workers  # noqa: E402
+
 ROWS = {"noclean": {"clean": False, "cache": False}, "clean": {"clean": True, "cache": False},
         "warm": {"clean": True, "cache": True}}
 
 
 def child_tree(tree: str, data: str, clean: bool, cache: bool, verify: bool = False) -> dict:
     """The user's call with ``tree``'s textmine: in-process seconds and CPU of this process (workers excluded)."""
-    sys.path.insert(0, tree)
     start, cpu = time.perf_counter(), time.process_time()
-    import textmine as tm
-
+    tm = import_textmine(tree)
     corpus = tm.load_corpus(data, lazy=True, clean=clean)
     tokens = list(tm.tokens(corpus, n_jobs=-1, cache=cache))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    if not tm.__file__.startswith(tree):
-        raise SystemExit(f"imported {tm.__file__}, not from {tree}")
-    from joblib.externals.loky import reusable_executor
-
-    executor = getattr(reusable_executor, "_executor", None)
-    if executor is not None:  # wait for the workers: their CPU time counts in this process's rusage
-        executor.shutdown(wait=True)
+    shutdown_workers()  # wait for the workers: their CPU time counts in this process's rusage
     out = {"seconds": seconds, "parent_cpu": cpu, "n_tokens": sum(map(len, tokens))}
     if verify:
         from run import digest
@@ -63,6 +57,8 @@ def child_tree(tree: str, data: str, clean: bool, cache: bool, verify: bool = Fa
 
 
 def main(argv: list[str] | None = None) -> int:
+    if serve_child({"tree": child_tree}, argv):
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base", type=Path, help="the old tree (a git worktree; required)")
     parser.add_argument("--new", type=Path, default=ROOT, help="the new tree (default: this one)")
@@ -70,12 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rows", default="noclean,clean,warm")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("child_args", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(child_tree(**json.loads(args.child_args))))
-        return 0
     if args.base is None:
         parser.error("--base (the old tree) is required")
     from wall import BUNDLED_PROVINCES, build_provinces, run_process

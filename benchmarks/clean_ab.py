@@ -41,6 +41,7 @@ RUNS = ("rate", "on", "off")
 
 def wall_of(tree: Path) -> ModuleType:
     """The ``benchmarks/wall.py`` module of a source tree (its ``run_process`` starts that tree's children)."""
+    sys.modules.pop("_common", None)  # a tree's wall.py imports its own benchmarks/_common.py, if it has one
     spec = importlib.util.spec_from_file_location(f"wall_{abs(hash(str(tree)))}", tree / "benchmarks" / "wall.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -45,11 +45,8 @@ import json
 import os
 import pickle
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -57,6 +54,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _common import child_cmd, child_env, cpu_seconds, median, run_timed, serve_child, shutdown_workers  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 RUNS = ("serial", "loky", "dask", "dask_bytes", "dask_cache_cold", "dask_cache_warm")
@@ -78,20 +77,11 @@ def _digest(tokens: list[list[str]]) -> dict:
 def child_local(data: str, n_jobs: int) -> dict:
     import textmine as tm
 
-    start, cpu = time.perf_counter(), _self_cpu()
+    start, cpu = time.perf_counter(), cpu_seconds(children=False)
     tokens = list(tm.tokens(tm.load_corpus(data, lazy=True), n_jobs=n_jobs, cache=False))
-    seconds, cpu = time.perf_counter() - start, _self_cpu() - cpu
-    from run import _shutdown_workers
-
-    _shutdown_workers()  # wait for loky's workers, so their CPU time counts
+    seconds, cpu = time.perf_counter() - start, cpu_seconds(children=False) - cpu
+    shutdown_workers()  # wait for loky's workers, so their CPU time counts
     return {"run_seconds": round(seconds, 3), "client_cpu": round(cpu, 2), **_digest(tokens)}
-
-
-def _self_cpu() -> float:
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def child_dask(data: str, cache: bool, measure_bytes: bool) -> dict:
@@ -124,10 +114,10 @@ def child_dask(data: str, cache: bool, measure_bytes: bool) -> dict:
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         client.wait_for_workers(2)
-        started, cpu = time.perf_counter(), _self_cpu()
+        started, cpu = time.perf_counter(), cpu_seconds(children=False)
         with get_task_stream(client) as stream, joblib.parallel_backend("dask"):
             tokens = list(tm.tokens(tm.load_corpus(data, lazy=True), n_jobs=-1, cache=cache))
-        seconds, cpu = time.perf_counter() - started, _self_cpu() - cpu
+        seconds, cpu = time.perf_counter() - started, cpu_seconds(children=False) - cpu
         tasks: dict[str, int] = {}
         result_nbytes = 0
         for t in stream.data:
@@ -159,51 +149,15 @@ CHILDREN = {"local": child_local, "dask": child_dask}
 # the parent: launch, time, sample memory and CPU
 
 
-def _cpu_ticks(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
 def run_process(child: str, env: dict[str, str] | None = None, **kwargs: Any) -> dict:
     """``CHILDREN[child](**kwargs)`` in a fresh interpreter: wall, CPU, peak tree RSS, load average."""
-    from run import _descendants, _rss_kb
-
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", child, json.dumps(kwargs)]
     load = os.getloadavg()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env={**os.environ, **(env or {})})
-        peak, ticks, done = [0], {}, threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                pids = [proc.pid, *_descendants(proc.pid)]
-                peak[0] = max(peak[0], sum(_rss_kb(p) for p in pids))
-                for p in pids:
-                    ticks[p] = max(ticks.get(p, 0), _cpu_ticks(p))
-                done.wait(0.05)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        returncode = os.waitstatus_to_exitcode(status)
-        done.set()
-        sampler.join()
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode("utf-8"), err.read().decode("utf-8", "replace")
-    if returncode != 0:
-        raise RuntimeError(f"{child} {kwargs} failed:\n{stderr[-3000:]}")
-    result = json.loads(stdout.strip().splitlines()[-1])
-    return {"wall": round(wall, 3), "cpu": round(usage.ru_utime + usage.ru_stime, 2),
-            "cpu_sampled": round(sum(ticks.values()) / os.sysconf("SC_CLK_TCK"), 2),
-            "processes": len(ticks), "peak_tree_mb": round(peak[0] / 1024, 1),
-            "load": [round(x, 2) for x in load], **result}
+    run = run_timed(child_cmd(Path(__file__).resolve(), child, kwargs), child_env(env), ROOT, f"{child} {kwargs}",
+                    ticks=True)
+    return {"wall": round(run.wall, 3), "cpu": round(run.cpu, 2),
+            "cpu_sampled": round(sum(run.tree.ticks.values()) / os.sysconf("SC_CLK_TCK"), 2),
+            "processes": len(run.tree.ticks), "peak_tree_mb": round(run.tree.peak_kb / 1024, 1),
+            "load": [round(x, 2) for x in load], **run.result}
 
 
 def summary(result: dict) -> str:
@@ -251,6 +205,8 @@ def fmt_load(load: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if serve_child(CHILDREN, argv):
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, default=50, help="corpus size in MB of UTF-8 text (default 50)")
     parser.add_argument("--repeat", type=int, default=1, help="alternating rounds (default 1)")
@@ -258,12 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=None,
                         help="folder of the provincial report CSVs (default: seeds/provinces2026)")
     parser.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated subset of {','.join(RUNS)}")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("child_args", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(CHILDREN[args.child](**json.loads(args.child_args))))
-        return 0
     if args.quick:
         args.mb = min(args.mb, 3)
     from run import machine
@@ -306,14 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     result["load_after"] = os.getloadavg()
     rows = {}
     for key, rs in runs.items():
-        rows[key] = {"wall_median": round(statistics.median(x["wall"] for x in rs), 3),
-                     "run_median": round(statistics.median(x["run_seconds"] for x in rs), 3),
-                     "cpu_median": round(statistics.median(x["cpu"] for x in rs), 2),
-                     "cpu_sampled_median": round(statistics.median(x["cpu_sampled"] for x in rs), 2),
-                     "client_cpu_median": round(statistics.median(x["client_cpu"] for x in rs), 2),
+        rows[key] = {"wall_median": round(median(rs, "wall"), 3), "run_median": round(median(rs, "run_seconds"), 3),
+                     "cpu_median": round(median(rs, "cpu"), 2), "cpu_sampled_median": round(median(rs, "cpu_sampled"), 2),
+                     "client_cpu_median": round(median(rs, "client_cpu"), 2),
                      "peak_tree_mb_max": max(x["peak_tree_mb"] for x in rs), "runs": rs}
         if "cluster_start_seconds" in rs[0]:
-            rows[key]["cluster_start_median"] = round(statistics.median(x["cluster_start_seconds"] for x in rs), 3)
+            rows[key]["cluster_start_median"] = round(median(rs, "cluster_start_seconds"), 3)
     result["rows"] = rows
     digests = {x["digest"] for rs in runs.values() for x in rs}
     result["identical"] = len(digests) == 1

@@ -50,6 +50,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import uptime
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE.parent))
@@ -257,13 +259,6 @@ def baselines(corpus: Any, args: argparse.Namespace) -> dict:
                                   "n_pairs": int(n_pairs)}
     timings["n_cities"] = len(cities)
     return timings
-
-
-def uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return os.getloadavg().__repr__()
 
 
 def main(argv: list[str] | None = None) -> int:

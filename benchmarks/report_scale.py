@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
+
+from _common import run_textmine_report
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -74,73 +72,18 @@ def panel(folder: Path, places: int, years: int, seed: int, chars: tuple[int, in
     return build(folder, rows, seed, chars)
 
 
-# ---------------------------------------------------------------------------
-# peak summed RSS of a process tree
-
-
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _tree(pid: int) -> list[int]:
-    out, todo = [pid], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                with open(f"/proc/{p}/task/{tid}/children") as fh:
-                    kids = [int(k) for k in fh.read().split()]
-            except OSError:
-                kids = []
-            out += kids
-            todo += kids
-    return out
-
-
 def run_report(corpus: Path | None, out: Path, cache: Path) -> dict:
     """Wall time, peak summed RSS (MB) and the largest PNG of one ``python -m textmine.report`` run."""
     from PIL import Image
 
-    cmd = [sys.executable, "-m", "textmine.report", "--out", str(out)]
-    if corpus is not None:
-        cmd += ["--corpus", str(corpus)]
-    env = {**os.environ, "TEXTMINE_CACHE_DIR": str(cache), "MPLBACKEND": "Agg"}
-    peak, n_procs, stop = [0], [1], threading.Event()
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-    def sample() -> None:
-        while not stop.is_set():
-            pids = _tree(proc.pid)
-            peak[0] = max(peak[0], sum(_rss_kb(p) for p in pids))
-            n_procs[0] = max(n_procs[0], len(pids))
-            stop.wait(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output = proc.communicate()[0].decode("utf-8", "replace")
-    seconds = time.perf_counter() - start
-    stop.set()
-    sampler.join()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{output[-3000:]}")
+    run = run_textmine_report(["--out", str(out)] + ([] if corpus is None else ["--corpus", str(corpus)]), cache,
+                              sample=True)
     sizes = {p.name: Image.open(p).size for p in out.glob("*.png")}
     largest = max(sizes.items(), key=lambda kv: kv[1][0] * kv[1][1])
-    return {"seconds": round(seconds, 1), "peak_mb": round(peak[0] / 1024, 1), "max_processes": n_procs[0],
-            "largest_png": f"{largest[0]} {largest[1][0]}×{largest[1][1]}",
+    return {"seconds": round(run.wall, 1), "peak_mb": round(run.tree.peak_kb / 1024, 1),
+            "max_processes": run.tree.max_processes, "largest_png": f"{largest[0]} {largest[1][0]}×{largest[1][1]}",
             "files_mb": round(sum(p.stat().st_size for p in out.iterdir() if p.is_file()) / 1e6, 1),
-            "last_line": output.strip().splitlines()[-1]}
+            "last_line": run.last_line}
 
 
 def main(argv: list[str] | None = None) -> int:

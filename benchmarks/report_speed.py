@@ -55,8 +55,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _common import child_env, median, run_textmine_report, run_timed
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -163,22 +164,13 @@ print(json.dumps({"code": code, "steps": steps}))
 
 
 def _env(tree: Path, cache: Path) -> dict:
-    return {**os.environ, "TEXTMINE_CACHE_DIR": str(cache), "MPLBACKEND": "Agg", "PYTHONPATH": str(tree)}
+    return child_env({"TEXTMINE_CACHE_DIR": str(cache), "MPLBACKEND": "Agg"}, tree)
 
 
 def run_report(tree: Path, cache: Path, out: Path) -> dict:
     """Wall and CPU seconds and peak RSS of ``python -m textmine.report`` run with the textmine of ``tree``."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "textmine.report", "--corpus", CORPUS, "--out", str(out)],
-                            cwd=tree, env=_env(tree, cache), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    output = proc.stdout.read().decode("utf-8", "replace")
-    proc.stdout.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"python -m textmine.report ({tree}) failed:\n{output[-3000:]}")
-    return {"wall": round(seconds, 3), "cpu": round(usage.ru_utime + usage.ru_stime, 3),
-            "maxrss_mb": round(usage.ru_maxrss / 1024, 1)}
+    run = run_textmine_report(["--corpus", CORPUS, "--out", str(out)], cache, tree)
+    return {"wall": round(run.wall, 3), "cpu": round(run.cpu, 3), "maxrss_mb": round(run.usage.ru_maxrss / 1024, 1)}
 
 
 def remove_figure_entries(cache: Path) -> int:
@@ -210,12 +202,11 @@ def report_runs(tree: Path, scratch: Path) -> dict:
 def drawing(tree: Path, scratch: Path) -> dict:
     """Per-figure CPU seconds of building and of rendering each figure, from tables computed beforehand."""
     cache = scratch / "drawing-cache"
-    proc = subprocess.run([sys.executable, "-c", DRAWING_CHILD, CORPUS], cwd=tree, env=_env(tree, cache),
-                          capture_output=True, text=True)
-    shutil.rmtree(cache, ignore_errors=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"drawing ({tree}) failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    try:
+        return run_timed([sys.executable, "-c", DRAWING_CHILD, CORPUS], _env(tree, cache), tree,
+                         f"drawing ({tree})").result
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def breakdown(tree: Path, scratch: Path) -> dict:
@@ -227,11 +218,8 @@ def breakdown(tree: Path, scratch: Path) -> dict:
             shutil.rmtree(cache / "results")
         elif run == "figures_from_tables":
             remove_figure_entries(cache)
-        proc = subprocess.run([sys.executable, "-c", BREAKDOWN_CHILD, "--corpus", CORPUS, "--out", str(outs / run)],
-                              cwd=tree, env=_env(tree, cache), capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"breakdown ({tree}) failed:\n{proc.stderr[-3000:]}")
-        result[run] = json.loads(proc.stdout.strip().splitlines()[-1])["steps"]
+        cmd = [sys.executable, "-c", BREAKDOWN_CHILD, "--corpus", CORPUS, "--out", str(outs / run)]
+        result[run] = run_timed(cmd, _env(tree, cache), tree, f"breakdown ({tree})").result["steps"]
     shutil.rmtree(cache, ignore_errors=True)
     return result
 
@@ -303,12 +291,6 @@ def main() -> int:
     return 0
 
 
-def _median(values: list[float]) -> float:
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-
-
 def markdown(result: dict) -> str:
     trees = list(result["trees"])
     lines = ["# Report speed (`python benchmarks/report_speed.py`)", "",
@@ -325,10 +307,9 @@ def markdown(result: dict) -> str:
     for run in RUNS:
         cells, cpu = [], {}
         for t in trees:
-            walls = [r[run]["wall"] for r in result["runs"][t]]
-            cpus = [r[run]["cpu"] for r in result["runs"][t]]
-            cpu[t] = _median(cpus)
-            cells += [f"{_median(walls):.2f} s", f"{cpu[t]:.2f} s"]
+            runs = [r[run] for r in result["runs"][t]]
+            cpu[t] = median(runs, "cpu")
+            cells += [f"{median(runs, 'wall'):.2f} s", f"{cpu[t]:.2f} s"]
         ratio = f" | {cpu['new'] / cpu['base']:.2f} |" if "base" in trees else " |"
         lines.append(f"| {LABELS[run]} | " + " | ".join(cells) + ratio)
     rss = {t: max(r["cold"]["maxrss_mb"] for r in result["runs"][t]) for t in trees}

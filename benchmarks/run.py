@@ -59,10 +59,8 @@ import platform
 import random
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -71,6 +69,10 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _common import (  # noqa: E402
+    TreeSampler, child_cmd, child_env, cpu_seconds, run_textmine_report, run_timed, serve_child, shutdown_workers)
+from _common import descendants as _descendants, rss_kb as _rss_kb  # noqa: E402,F401 - what older trees' wall.py import
 
 DATA = ROOT / "benchmarks" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -133,80 +135,7 @@ def digest(tokens: list[str]) -> str:
     return hashlib.sha256("\x1f".join(tokens).encode("utf-8")).hexdigest()[:16]
 
 
-# ---------------------------------------------------------------------------
-# memory: peak summed RSS of this process and its descendants
-
-
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                with open(f"/proc/{p}/task/{tid}/children") as fh:
-                    kids = [int(k) for k in fh.read().split()]
-            except OSError:
-                kids = []
-            out += kids
-            todo += kids
-    return out
-
-
-class PeakTreeRSS:
-    """Samples the summed RSS of this process and all its descendants every ``interval`` seconds."""
-
-    def __init__(self, interval: float = 0.05) -> None:
-        self.interval, self.peak_kb = interval, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        me = os.getpid()
-        while not self._stop.is_set():
-            total = _rss_kb(me) + sum(_rss_kb(p) for p in _descendants(me))
-            self.peak_kb = max(self.peak_kb, total)
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> "PeakTreeRSS":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def _shutdown_workers() -> None:
-    """Stop joblib's loky workers so that they are waited for (their ru_maxrss then counts)."""
-    from joblib.externals.loky import reusable_executor
-
-    executor = getattr(reusable_executor, "_executor", None)
-    if executor is not None:
-        executor.shutdown(wait=True)
-
-
-def _cpu_seconds() -> float:
-    """CPU time (user + system) of this process and of its waited-for workers so far."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def _memory(peak: PeakTreeRSS) -> dict[str, float]:
+def _memory(peak: TreeSampler) -> dict[str, float]:
     return {"peak_tree_mb": round(peak.peak_kb / 1024, 1),
             "maxrss_main_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "maxrss_largest_worker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
@@ -237,14 +166,14 @@ def child_jieba(data: str, limit_mb: float, digests: bool = True) -> dict:
     dt.total = sum(dt.FREQ.values())
     keep = functools.lru_cache(maxsize=None)(tok._keep)
     files, size = _files_up_to(data, limit_mb)
-    with PeakTreeRSS() as peak:
-        start, cpu = time.perf_counter(), _cpu_seconds()
+    with TreeSampler(os.getpid()) as peak:
+        start, cpu = time.perf_counter(), cpu_seconds()
         docs = []
         for path in files:
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()
             docs.append([w for w in dt.lcut(text, HMM=False) if keep(w)])
-        seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+        seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     out = {"seconds": seconds, "cpu_seconds": round(cpu, 2), "mb": size / 1e6, "n_docs": len(docs),
            "n_tokens": sum(map(len, docs)), **_memory(peak)}
     if digests:
@@ -298,8 +227,8 @@ def child_tokenize(data: str, what: str, clean: bool, n_docs: int) -> dict:
         corpus = corpus[:n_docs]
     size = sum(os.path.getsize(Path(data) / doc["file"]) for doc in corpus)
     tok = Tokenizer()
-    with PeakTreeRSS() as peak:
-        start, cpu = time.perf_counter(), _cpu_seconds()
+    with TreeSampler(os.getpid()) as peak:
+        start, cpu = time.perf_counter(), cpu_seconds()
         if what == "tokens":
             result = list(tokens(corpus, tok, n_jobs=-1))
         elif what == "stream":  # one list at a time, each counted and dropped, as a streaming consumer does
@@ -307,8 +236,8 @@ def child_tokenize(data: str, what: str, clean: bool, n_docs: int) -> dict:
         else:
             result = dtm(corpus, tokenizer=tok, n_jobs=-1)
         seconds = time.perf_counter() - start
-        _shutdown_workers()
-        cpu = _cpu_seconds() - cpu  # workers included: they have been waited for
+        shutdown_workers()
+        cpu = cpu_seconds() - cpu  # workers included: they have been waited for
     out = {"seconds": seconds, "cpu_seconds": round(cpu, 2), "mb": size / 1e6, "n_docs": len(corpus), **_memory(peak)}
     if what == "tokens":
         out.update(n_tokens=sum(map(len, result)), digests=[digest(t) for t in result])
@@ -411,26 +340,14 @@ CHILDREN = {"jieba": child_jieba, "jieba_default": child_jieba_default, "tokeniz
 
 def run_child(name: str, env: dict[str, str] | None = None, **kwargs: Any) -> dict:
     """Run ``CHILDREN[name](**kwargs)`` in a fresh interpreter; its JSON result."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, json.dumps(kwargs)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=ROOT)
-    if proc.returncode != 0:
-        raise RuntimeError(f"benchmark step {name} {kwargs} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    cmd = child_cmd(Path(__file__).resolve(), name, kwargs)
+    return run_timed(cmd, child_env(env), ROOT, f"benchmark step {name} {kwargs}").result
 
 
 def run_report(out: Path, cache: Path) -> dict:
     """Wall time and peak RSS of ``python -m textmine.report --out OUT`` with ``TEXTMINE_CACHE_DIR=cache``."""
-    env = {**os.environ, "TEXTMINE_CACHE_DIR": str(cache), "MPLBACKEND": "Agg"}
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "textmine.report", "--out", str(out)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    output = proc.stdout.read().decode("utf-8", "replace")
-    proc.stdout.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"python -m textmine.report failed:\n{output[-3000:]}")
-    return {"seconds": seconds, "maxrss_mb": round(usage.ru_maxrss / 1024, 1), "last_line": output.strip().splitlines()[-1]}
+    run = run_textmine_report(["--out", str(out)], cache)
+    return {"seconds": run.wall, "maxrss_mb": round(run.usage.ru_maxrss / 1024, 1), "last_line": run.last_line}
 
 
 # ---------------------------------------------------------------------------
@@ -653,6 +570,8 @@ def summary(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if serve_child(CHILDREN, argv):
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, default=100, help="corpus size in MB of UTF-8 text (default 100)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 MB, one repetition, results/run_quick.*")
@@ -664,12 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clean-mb", type=float, default=10, help="MB of the corpus for the with-cleaning rows")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-report", action="store_true", help="skip the python -m textmine.report rows")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("child_args", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(CHILDREN[args.child](**json.loads(args.child_args))))
-        return 0
     if args.quick:
         args.mb, args.repeat = min(args.mb, 3), 1
         args.clean_mb, args.default_mb = min(args.clean_mb, 1), min(args.default_mb, 1)

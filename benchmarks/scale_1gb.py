@@ -51,6 +51,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from _common import (  # noqa: E402
+    TreeSampler, child_cmd, child_env, cpu_seconds, cpu_ticks, descendants, rss_kb, serve_child)
+
 RESULTS = ROOT / "benchmarks" / "results"
 BUDGET_MB = 1024
 STEPS = ("import", "load_corpus", "tokens", "dtm", "slogan_frequency", "top_terms")
@@ -61,32 +64,14 @@ MARK = "@@scale "
 # the child: a user's script
 
 
-def _clk() -> int:
-    return os.sysconf("SC_CLK_TCK")
-
-
-def _proc_cpu(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _clk()  # utime, stime
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
 def _tree_cpu() -> float:
     """CPU seconds of this process, of its children it has waited for, and of its live descendants.
 
     A worker is counted from ``/proc`` while it lives and through
     ``RUSAGE_CHILDREN`` once it has exited and been waited for, never both.
     """
-    import resource
-
-    from run import _descendants
-
-    live = sum(_proc_cpu(pid) for pid in _descendants(os.getpid()))
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime + live
+    live = sum(cpu_ticks(pid) / os.sysconf("SC_CLK_TCK") for pid in descendants(os.getpid()))
+    return cpu_seconds() + live
 
 
 def _dtm_digest(d: Any) -> str:
@@ -114,7 +99,7 @@ def child_pipeline(data: str) -> dict:
     out: dict[str, Any] = {"steps": {}}
 
     def mark(step: str, phase: str) -> None:
-        rss = _rss_kb(os.getpid()) / 1024
+        rss = rss_kb(os.getpid()) / 1024
         print(MARK + json.dumps({"step": step, "phase": phase, "t": time.time(), "cpu": _tree_cpu(),
                                  "main_mb": round(rss, 1)}), flush=True)
         print(f"[{time.strftime('%H:%M:%S')}] {step} {phase} (main process {rss:.0f} MB)", file=sys.stderr, flush=True)
@@ -170,61 +155,46 @@ CHILDREN = {"pipeline": child_pipeline}
 # the parent: launch, read the step markers, sample memory
 
 
-def _rss_kb(pid: int) -> int:
-    from run import _rss_kb as rss
+class StepPeaks(TreeSampler):
+    """Also the peak of each step (``step``, set as the markers come): summed RSS, main process / workers split."""
 
-    return rss(pid)
+    def __init__(self, pid: int) -> None:
+        super().__init__(pid)
+        self.step, self.steps, self.lock = "start", {}, threading.Lock()
+
+    def sample(self, pids: list[int], kb: list[int]) -> None:
+        with self.lock:
+            super().sample(pids, kb)
+            p = self.steps.setdefault(self.step, {"kb": 0, "main_kb": 0, "workers_kb": 0, "processes": 0})
+            if sum(kb) > p["kb"]:
+                p.update(kb=sum(kb), main_kb=kb[0], workers_kb=sum(kb) - kb[0], processes=len(pids))
 
 
 def run_pipeline(folder: Path, cache_dir: Path, log) -> dict:
     """One fresh process running the pipeline on ``folder``: per step wall, CPU, peak summed RSS."""
-    from run import _descendants
-
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "pipeline", json.dumps({"data": str(folder)})]
-    env = {**os.environ, "TEXTMINE_CACHE_DIR": str(cache_dir)}
+    cmd = child_cmd(Path(__file__).resolve(), "pipeline", {"data": str(folder)})
     load_before = os.getloadavg()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, cwd=ROOT, env=env, text=True, bufsize=1)
-    state = {"step": "start"}
-    peaks: dict[str, dict] = {}
-    overall = {"kb": 0}
-    done = threading.Event()
-    lock = threading.Lock()
-
-    def sample() -> None:
-        while not done.is_set():
-            pids = [proc.pid] + _descendants(proc.pid)
-            per = [_rss_kb(p) for p in pids]
-            total = sum(per)
-            with lock:
-                step = state["step"]
-                p = peaks.setdefault(step, {"kb": 0, "main_kb": 0, "workers_kb": 0, "processes": 0})
-                if total > p["kb"]:
-                    p.update(kb=total, main_kb=per[0], workers_kb=total - per[0], processes=len(pids))
-                overall["kb"] = max(overall["kb"], total)
-            done.wait(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    marks: list[dict] = []
-    last = ""
-    for line in proc.stdout:
-        if line.startswith(MARK):
-            m = json.loads(line[len(MARK):])
-            marks.append(m)
-            with lock:
-                state["step"] = m["step"] if m["phase"] == "start" else f"after {m['step']}"
-            if m["phase"] == "end":
-                begin = next(x for x in reversed(marks) if x["step"] == m["step"] and x["phase"] == "start")
-                p = peaks.get(m["step"], {"kb": 0})
-                log(f"  {m['step']}: {m['t'] - begin['t']:.1f} s, CPU {m['cpu'] - begin['cpu']:.1f} s, "
-                    f"peak {p['kb'] / 1024:.0f} MB (load {os.getloadavg()[0]:.1f})")
-        elif line.strip():
-            last = line
-    proc.wait()
-    wall = time.perf_counter() - start
-    done.set()
-    sampler.join()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, cwd=ROOT,
+                            env=child_env({"TEXTMINE_CACHE_DIR": str(cache_dir)}), text=True, bufsize=1)
+    with StepPeaks(proc.pid) as sampler:
+        marks: list[dict] = []
+        last = ""
+        for line in proc.stdout:
+            if line.startswith(MARK):
+                m = json.loads(line[len(MARK):])
+                marks.append(m)
+                with sampler.lock:
+                    sampler.step = m["step"] if m["phase"] == "start" else f"after {m['step']}"
+                if m["phase"] == "end":
+                    begin = next(x for x in reversed(marks) if x["step"] == m["step"] and x["phase"] == "start")
+                    p = sampler.steps.get(m["step"], {"kb": 0})
+                    log(f"  {m['step']}: {m['t'] - begin['t']:.1f} s, CPU {m['cpu'] - begin['cpu']:.1f} s, "
+                        f"peak {p['kb'] / 1024:.0f} MB (load {os.getloadavg()[0]:.1f})")
+            elif line.strip():
+                last = line
+        proc.wait()
+        wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"pipeline on {folder} failed (exit {proc.returncode}); its stderr is above")
     result = json.loads(last)
@@ -232,12 +202,12 @@ def run_pipeline(folder: Path, cache_dir: Path, log) -> dict:
     for step in STEPS:
         a = next(x for x in marks if x["step"] == step and x["phase"] == "start")
         b = next(x for x in marks if x["step"] == step and x["phase"] == "end")
-        p = peaks.get(step, {"kb": 0, "main_kb": 0, "workers_kb": 0, "processes": 0})
+        p = sampler.steps.get(step, {"kb": 0, "main_kb": 0, "workers_kb": 0, "processes": 0})
         steps[step] = {"seconds": round(b["t"] - a["t"], 2), "cpu": round(b["cpu"] - a["cpu"], 2),
                        "main_mb_at_start": a["main_mb"], "main_mb_at_end": b["main_mb"],
                        "peak_mb": round(p["kb"] / 1024, 1), "peak_main_mb": round(p["main_kb"] / 1024, 1),
                        "peak_workers_mb": round(p["workers_kb"] / 1024, 1), "processes": p["processes"]}
-    return {"wall": round(wall, 2), "peak_mb": round(overall["kb"] / 1024, 1), "steps": steps,
+    return {"wall": round(wall, 2), "peak_mb": round(sampler.peak_kb / 1024, 1), "steps": steps,
             "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in os.getloadavg()],
             "cache_mb": round(sum(f.stat().st_size for f in cache_dir.rglob("*") if f.is_file()) / 1e6, 1),
             **{k: v for k, v in result.items() if k != "steps"}}
@@ -294,6 +264,8 @@ def summary(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if serve_child(CHILDREN, argv):
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, default=1000, help="corpus size in MB of UTF-8 text (default 1000)")
     parser.add_argument("--baseline-mb", type=float, default=50, help="the baseline corpus (default 50)")
@@ -301,12 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=None,
                         help="folder of the provincial report CSVs (default: seeds/provinces2026)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("child_args", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(CHILDREN[args.child](**json.loads(args.child_args)), ensure_ascii=False))
-        return 0
     if args.quick:
         args.mb, args.baseline_mb = 30, 5
     from run import machine

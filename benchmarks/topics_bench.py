@@ -35,12 +35,13 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _common import child_cmd, child_env, run_timed, serve_child, uptime
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -48,13 +49,6 @@ RESULTS = HERE / "results"
 sys.path.insert(0, str(ROOT))
 
 ENGINES = ("tomotopy", "gensim")
-
-
-def uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return repr(os.getloadavg())
 
 
 def build_corpus(mb: float, seed: int):
@@ -116,25 +110,19 @@ def _rss_mb() -> float:
 
 
 def run_child(engine: str, hash_seed: str, **kwargs: Any) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", engine, json.dumps(kwargs)]
-    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{engine} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    cmd = child_cmd(Path(__file__).resolve(), "fit", {"engine": engine, **kwargs})
+    return run_timed(cmd, child_env({"PYTHONHASHSEED": hash_seed}), ROOT, engine).result
 
 
 def main(argv: list[str] | None = None) -> int:
+    if serve_child({"fit": child}, argv):
+        return 0
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--mb", type=float, default=10.0)
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="1 MB smoke run, results/topics_quick.*")
-    p.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.child:
-        print(json.dumps(child(args.child[0], **json.loads(args.child[1]))))
-        return 0
     mb = 1.0 if args.quick else args.mb
     stem = "topics_quick" if args.quick else "topics"
     before = uptime()

@@ -27,7 +27,7 @@ checked in separate, untimed verification runs of the same calls, which
 then hash every token (before 2026-12-03 every timed run hashed its tokens
 before exiting, about 0.3 s of the warm run's wall time and of every row's).
 Children run with bytecode caching on, as a user's Python does
-(:func:`child_env`), and the warm-up run waits until a just-built corpus is
+(:func:`_common.child_env`), and the warm-up run waits until a just-built corpus is
 two seconds old, so that it leaves a bundle for the warm rows to read.
 Rounds alternate the runs (jieba, textmine, textmine without cleaning, ...),
 so a busy period of the shared machine hits all of them alike; the table
@@ -61,11 +61,8 @@ import json
 import os
 import random
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -73,6 +70,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _common import child_cmd, child_env, median, run_timed, serve_child  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -228,69 +227,21 @@ CHILDREN = {"jieba": child_jieba, "textmine": child_textmine, "clean_rate": chil
 # the parent: launch, time, sample memory
 
 
-def _tree_rss_kb(pid: int) -> int:
-    from run import _descendants, _rss_kb
-
-    return _rss_kb(pid) + sum(_rss_kb(p) for p in _descendants(pid))
-
-
-#: Where the children keep their compiled bytecode (``PYTHONPYCACHEPREFIX``), outside the source trees.
-PYCACHE = DATA / ".pycache"
-
-
-def child_env(extra: dict[str, str] | None) -> dict[str, str]:
-    """This environment plus ``extra``, with bytecode caching on as in a user's Python.
-
-    ``PYTHONDONTWRITEBYTECODE`` (set on some build machines) would make every
-    child compile textmine's modules from source again, about 0.1 s of CPU a
-    run that an installed package does not spend.
-    """
-    env = {**os.environ, **(extra or {}), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
-
-
 def run_process(child: str, env: dict[str, str] | None = None, script: Path | None = None, **kwargs: Any) -> dict:
     """Launch ``CHILDREN[child](**kwargs)`` of ``script`` (default: this file) in a fresh interpreter.
 
     Returns wall, CPU (with waited-for workers), peak tree RSS, the load
     average at launch, and what the child printed as JSON.
     """
-    cmd = [sys.executable, str(script or Path(__file__).resolve()), "--child", child, json.dumps(kwargs)]
     load = os.getloadavg()[0]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env=child_env(env))
-        peak, done = [0], threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
-                done.wait(0.05)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)  # rusage of the process and the workers it waited for
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        done.set()
-        sampler.join()
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode("utf-8"), err.read().decode("utf-8", "replace")
-    if proc.returncode != 0:
-        raise RuntimeError(f"{child} {kwargs} failed:\n{stderr[-3000:]}")
-    result = json.loads(stdout.strip().splitlines()[-1])
-    return {"wall": round(wall, 3), "cpu": round(usage.ru_utime + usage.ru_stime, 2),
-            "peak_tree_mb": round(peak[0] / 1024, 1), "load": round(load, 2), **result}
+    cmd = child_cmd(script or Path(__file__).resolve(), child, kwargs)
+    run = run_timed(cmd, child_env(env, bytecode=True), ROOT, f"{child} {kwargs}", sample=True)
+    return {"wall": round(run.wall, 3), "cpu": round(run.cpu, 2), "peak_tree_mb": round(run.tree.peak_kb / 1024, 1),
+            "load": round(load, 2), **run.result}
 
 
 # ---------------------------------------------------------------------------
 # the run
-
-
-def median(runs: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in runs)
 
 
 #: The timed runs of a round, in order: (row, child, its arguments).
@@ -383,6 +334,8 @@ def summary(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if serve_child(CHILDREN, argv):
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, default=50, help="corpus size in MB of UTF-8 text (default 50)")
     parser.add_argument("--repeat", type=int, default=3, help="alternating rounds (default 3)")
@@ -391,12 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=None,
                         help="folder of the provincial report CSVs (default: seeds/provinces2026)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("child_args", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(CHILDREN[args.child](**json.loads(args.child_args))))
-        return 0
     if args.quick:
         args.mb, args.repeat = min(args.mb, 3), 1
     if args.source is None:
