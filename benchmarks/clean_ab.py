@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import statistics
 import sys
 import tempfile
@@ -48,17 +49,22 @@ def wall_of(tree: Path) -> ModuleType:
     return module
 
 
-def measure(wall: ModuleType, tree: Path, run: str, data: Path, cache: str) -> dict:
-    """One fresh process of ``tree`` doing ``run``: CPU seconds and what the child reports."""
+def measure(wall: ModuleType, tree: Path, run: str, data: Path, cache: str, verify: bool = False) -> dict:
+    """One fresh process of ``tree`` doing ``run``: CPU seconds and what the child reports.
+
+    ``verify``: an untimed run that also hashes every token (a tree whose ``wall.py`` predates
+    the ``verify`` option hashes them in every run).
+    """
     env = {"PYTHONPATH": str(tree), "TEXTMINE_CACHE_DIR": cache, "PYTHONWARNINGS": "ignore"}
     if run == "rate":
         out = wall.run_process("clean_rate", env=env, data=str(data))
         return {"cpu": out["cpu_seconds"], "mb_per_s": out["mb_per_s"], "load": out["load"]}
-    out = wall.run_process("textmine", env=env, data=str(data), clean=run == "on", cache=False)
-    return {"cpu": out["cpu"], "digest": out["digest"], "load": out["load"]}
+    options = {"verify": True} if verify and "verify" in inspect.signature(wall.child_textmine).parameters else {}
+    out = wall.run_process("textmine", env=env, data=str(data), clean=run == "on", cache=False, **options)
+    return {"cpu": out["cpu"], "digest": out.get("digest"), "load": out["load"]}
 
 
-def summary(results: dict[tuple[str, str], list[dict]], runs: list[str]) -> list[str]:
+def summary(results: dict[tuple[str, str], list[dict]], runs: list[str], digests: dict[tuple[str, str], str]) -> list[str]:
     """Medians per tree and run, the ratio base/this, and cleaning's cost in the tokens run."""
     lines = []
     for run in runs:
@@ -68,8 +74,9 @@ def summary(results: dict[tuple[str, str], list[dict]], runs: list[str]) -> list
         for tree in ("base", "this"):
             cost = [round(a["cpu"] - b["cpu"], 2) for a, b in zip(results[(tree, "on")], results[(tree, "off")])]
             lines.append(f"{tree}: on - off per round {cost}, median {statistics.median(cost):.2f} s")
-        digests = {r["digest"] for run in ("on", "off") for t in ("base", "this") for r in results[(t, run)]}
-        lines.append(f"token digests: {len(digests)} distinct (one for on, one for off expected)")
+        on, off = ({digests[(t, run)] for t in ("base", "this")} for run in ("on", "off"))
+        lines.append(f"token digests (untimed runs): {len(on)} distinct with cleaning, {len(off)} without "
+                     "(1 and 1: both trees give the same tokens)")
     loads = [r["load"] for rs in results.values() for r in rs]
     lines.append(f"load average during the runs: {min(loads):.2f}-{max(loads):.2f}")
     return lines
@@ -89,19 +96,20 @@ def main(argv: list[str] | None = None) -> int:
     walls = {name: wall_of(tree) for name, tree in trees.items()}
     wall = walls["this"]
     source = wall.BUNDLED_PROVINCES if any(wall.BUNDLED_PROVINCES.glob("*.csv")) else wall.SHARED_PROVINCES
-    data = args.data or wall.build_provinces(50, 0, source)
+    data = args.data.resolve() if args.data else wall.build_provinces(50, 0, source)  # children run in their tree
     results: dict[tuple[str, str], list[dict]] = {(t, r): [] for t in trees for r in runs}
     with tempfile.TemporaryDirectory(prefix="clean_ab_") as cache:
-        if {"on", "off"} & set(runs):  # untimed: each tree's first run writes the engine cache
-            for name in trees:
-                measure(walls[name], trees[name], "off", data, cache)
+        digests: dict[tuple[str, str], str] = {}  # untimed: the tokens of each tree (the first run writes the engine cache)
+        for name in trees:
+            for run in sorted({"on", "off"} & set(runs)):
+                digests[(name, run)] = measure(walls[name], trees[name], run, data, cache, verify=True)["digest"]
         for k in range(args.rounds):
             for name in (("base", "this") if k % 2 == 0 else ("this", "base")):
                 for run in runs:
                     out = measure(walls[name], trees[name], run, data, cache)
                     results[(name, run)].append(out)
                     print(f"round {k} {name} {run}: {out}", flush=True)
-    print("\n".join(summary(results, runs)))
+    print("\n".join(summary(results, runs, digests)))
     return 0
 
 
