@@ -627,7 +627,7 @@ def _slogan_figures(corpus: Corpus, toks: Tokens, frame: pd.DataFrame, log: Log)
 
 
 def _keyword_figures(toks: Tokens, groups: Any, log: Log) -> list[_Figure]:
-    # textmine.keywords (scipy.sparse, ~0.2 s) is imported only when a table is computed, not for cached figures
+    # textmine.keywords (scipy.sparse: ~0.1 s) is imported only when a table is computed, not for cached figures
 
     def terms() -> _Plot:
         from .keywords import top_terms
