@@ -225,8 +225,10 @@ def run_timed(cmd: list[str], env: dict[str, str], cwd: Path | str, what: str, s
 
 def run_textmine_report(args: list[str], cache: Path, tree: Path | None = None, sample: bool = False) -> Finished:
     """``python -m textmine.report ARGS`` (stderr merged into stdout) with ``TEXTMINE_CACHE_DIR=cache``, the
-    Agg backend, run in ``tree`` with its textmine (default: in this tree, without ``PYTHONPATH``)."""
-    env = child_env({"TEXTMINE_CACHE_DIR": str(cache), "MPLBACKEND": "Agg"}, tree)
+    Agg backend, run in ``tree`` with its textmine (default: in this tree, without ``PYTHONPATH``),
+    bytecode caching on as in a user's Python (since 2026-12-03: before, each run compiled textmine's
+    modules again where ``PYTHONDONTWRITEBYTECODE`` is set, ~0.15 s of a warm report)."""
+    env = child_env({"TEXTMINE_CACHE_DIR": str(cache), "MPLBACKEND": "Agg"}, tree, bytecode=True)
     return run_timed([sys.executable, "-m", "textmine.report", *args], env, tree or ROOT,
                      f"python -m textmine.report ({tree or ROOT})", sample=sample, merge_stderr=True)
 

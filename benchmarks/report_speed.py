@@ -36,7 +36,8 @@ engine, topic effects), building each figure, saving the PNGs, the table cache, 
 ``--base DIR`` runs everything also with the textmine of another source tree (e.g. a
 ``git worktree`` of the commit before), alternating the two trees run by run, so that
 both see the same machine load; ratios against the base of the same run are what to
-compare on a shared machine. CPU time is user + system of the report process.
+compare on a shared machine. CPU time is user + system of the report process. Children cache their bytecode (as a
+user's Python does; this machine sets ``PYTHONDONTWRITEBYTECODE``), since 2026-12-03.
 
 ::
 
@@ -164,7 +165,7 @@ print(json.dumps({"code": code, "steps": steps}))
 
 
 def _env(tree: Path, cache: Path) -> dict:
-    return child_env({"TEXTMINE_CACHE_DIR": str(cache), "MPLBACKEND": "Agg"}, tree)
+    return child_env({"TEXTMINE_CACHE_DIR": str(cache), "MPLBACKEND": "Agg"}, tree, bytecode=True)  # as a user's Python
 
 
 def run_report(tree: Path, cache: Path, out: Path) -> dict:
