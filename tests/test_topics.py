@@ -550,6 +550,56 @@ def test_dictionary_keeps_terms_by_document_frequency_with_sorted_ids():
     assert sorted(spread.token2id) == sorted(["甲", "乙"])
 
 
+def _vocabulary_by_gensim(texts, *, no_below, no_above, keep_n, groups, min_groups):
+    """The vocabulary step as gensim does it, one ``doc2bow`` per text (the oracle for ``_vocabulary``)."""
+    from collections import Counter
+
+    from gensim.corpora import Dictionary
+
+    dfs, cfs, spread = Counter(), Counter(), {}
+    for i, text in enumerate(texts):
+        cfs.update(text)
+        dfs.update(set(text))
+        for term in set(text):
+            spread.setdefault(term, set()).add(groups[i] if groups is not None else None)
+    kept = [t for t, df in dfs.items() if no_below <= df <= no_above * len(texts)
+            and (groups is None or len(spread[t]) >= min_groups)]
+    kept = sorted(kept, key=lambda t: (-dfs[t], -cfs[t], t))[:keep_n]
+    d = Dictionary()
+    d.token2id = {t: i for i, t in enumerate(sorted(kept))}
+    d.add_documents([t for t in text if t in d.token2id] for text in texts)
+    bows = [d.doc2bow(t) for t in texts]
+    ids = [[d.token2id[t] for t in text if t in d.token2id] for text in texts]
+    return d, bows, ids
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_vocabulary_step_counts_what_gensim_counts_text_by_text(seed):
+    import random
+
+    from textmine.topics import _vocabulary
+
+    rng = random.Random(seed)
+    terms = [chr(0x4E00 + i) * rng.randint(1, 2) for i in range(40)]  # some share a first character
+    texts = [[rng.choice(terms[:rng.randint(1, 40)]) for _ in range(rng.randint(0, 30))] for _ in range(60)]
+    groups = [rng.choice(["a", "b", "c", 1, "1"]) for _ in texts]  # 1 and "1" are two groups
+    settings = dict(no_below=rng.randint(1, 4), no_above=rng.choice([0.2, 0.5, 40 / 60, 1.0]),
+                    keep_n=rng.choice([None, 5, 12]), groups=rng.choice([None, groups]), min_groups=rng.randint(1, 3))
+    ours, bows, ids = _vocabulary(texts, **settings)
+    theirs, their_bows, their_ids = _vocabulary_by_gensim(texts, **settings)
+    assert list(ours.token2id.items()) == list(theirs.token2id.items()) and len(ours) > 0
+    assert (ours.dfs, ours.cfs) == (theirs.dfs, theirs.cfs)
+    assert (ours.num_docs, ours.num_pos, ours.num_nnz) == (theirs.num_docs, theirs.num_pos, theirs.num_nnz)
+    assert bows == their_bows and [i.tolist() for i in ids] == their_ids
+
+
+def test_the_vocabulary_step_of_texts_without_terms():
+    from textmine.topics import _vocabulary
+
+    d, bows, ids = _vocabulary([[], []], no_below=1, no_above=1.0, keep_n=None, groups=None, min_groups=1)
+    assert (len(d), d.num_docs, d.num_pos, d.num_nnz, bows, [i.tolist() for i in ids]) == (0, 2, 0, 0, [[], []], [[], []])
+
+
 def test_units_with_too_few_vocabulary_tokens_are_dropped_and_listed():
     texts = SCIENCE + BUSINESS + ["科技 营商"]
     tm = TopicModel(k=2, seed=1, **{**SETTINGS, "min_tokens": 3}).fit(texts)

@@ -66,15 +66,11 @@ Typical use (the bundled corpus: about 30 s with K chosen over 3..10, 5 s with a
 
 from __future__ import annotations
 
-__all__ = ["TopicModel", "select_k", "topic_prevalence", "build_dictionary", "resolve_unit",
-           "resolve_no_above", "UNITS", "DEFAULT_K_RANGE", "AUTO_PARAGRAPH_BELOW"]
-
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -189,36 +185,85 @@ def build_dictionary(texts: Sequence[Sequence[str]], *, no_below: int = 2, no_ab
     fraction) of them and, if ``groups`` (one label per text, e.g. its report) is
     given, in at least ``min_groups`` different groups; then the ``keep_n`` with
     the highest document frequency (ties: higher total count, then the term
-    itself). ``dfs``/``cfs`` count the kept terms.
+    itself). ``dfs``/``cfs``, ``num_docs``, ``num_pos`` and ``num_nnz`` count the
+    kept terms, as ``Dictionary.add_documents`` of the texts would.
 
     >>> d = build_dictionary([["乙", "甲"], ["甲", "丙"], ["甲", "乙"]], no_below=2, no_above=0.9)
     >>> sorted(d.token2id.items())     # 甲 is in every text (> 90 %), 丙 in one (< 2)
     [('乙', 0)]
+    """
+    return _vocabulary(texts, no_below=no_below, no_above=no_above, keep_n=keep_n, groups=groups,
+                       min_groups=min_groups)[0]
+
+
+class _TermIndex(dict):
+    """Term -> id, a new id for a term not seen before (looked up in C by ``map``)."""
+
+    __slots__ = ()
+
+    def __missing__(self, term: str) -> int:
+        self[term] = j = len(self)
+        return j
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` by sorting: numpy 2.4's hash-based ``unique`` takes 1.8 s where this takes 0.1 s
+    (1.5 million int64 values, nearly all distinct)."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
+
+
+def _vocabulary(texts: Sequence[Sequence[str]], *, no_below: int, no_above: float, keep_n: int | None,
+                groups: Sequence[Any] | None, min_groups: int) -> tuple[Any, list[list[tuple[int, int]]], list[np.ndarray]]:
+    """:func:`build_dictionary`, with each text's bag of words (``Dictionary.doc2bow``) and its kept tokens as ids.
+
+    Counted with numpy over one array of term ids, not one ``doc2bow`` per text
+    (about 0.1 s instead of 1.5 s for 15,000 paragraphs); the dictionary's
+    counts are set as ``add_documents`` would set them (tests compare the two).
     """
     from gensim.corpora import Dictionary
 
     if no_above is None or not 0 < no_above <= 1:
         raise TextmineError(f"no_above must be a fraction in (0, 1], got {no_above!r}")
     n = len(texts)
-    dfs: Counter = Counter()
-    cfs: Counter = Counter()
-    spread: dict[str, set] = {}
-    for i, text in enumerate(texts):
-        cfs.update(text)
-        dfs.update(set(text))
-        if groups is not None:
-            for term in set(text):
-                spread.setdefault(term, set()).add(groups[i])
-    kept = [t for t, df in dfs.items() if no_below <= df <= no_above * n
-            and (groups is None or len(spread[t]) >= min_groups)]
-    kept.sort(key=lambda t: (-dfs[t], -cfs[t], t))
+    index = _TermIndex()
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    term = np.fromiter((j for text in texts for j in map(index.__getitem__, text)), dtype=np.int64,
+                       count=int(lengths.sum()))
+    n_terms, width = len(index), max(len(index), 1)
+    doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    pairs = _distinct(doc * width + term)  # (text, term) once per text that has it, in text order
+    dfs = np.bincount(pairs % width, minlength=n_terms)
+    cfs = np.bincount(term, minlength=n_terms)
+    ok = (dfs >= no_below) & (dfs <= no_above * n)
+    if groups is not None:
+        labels: dict[Any, int] = {}  # equal labels are one group, as in a set
+        group = np.fromiter((labels.setdefault(g, len(labels)) for g in groups), dtype=np.int64, count=n)
+        spread = np.bincount(_distinct(group[pairs // width] * width + pairs % width) % width, minlength=n_terms)
+        ok &= spread >= min_groups
+    words, df_list, cf_list = list(index), dfs.tolist(), cfs.tolist()
+    kept = sorted(np.flatnonzero(ok).tolist(), key=lambda j: (-df_list[j], -cf_list[j], words[j]))
     if keep_n is not None:
         kept = kept[:keep_n]
+    kept.sort(key=words.__getitem__)
+    remap = np.full(n_terms, -1, dtype=np.int64)  # term -> dictionary id (sorted-term order), -1 if dropped
+    remap[kept] = np.arange(len(kept))
     dictionary = Dictionary()
-    dictionary.token2id = {t: i for i, t in enumerate(sorted(kept))}
-    vocab = dictionary.token2id
-    dictionary.add_documents([t for t in text if t in vocab] for text in texts)  # streamed: no second copy
-    return dictionary
+    dictionary.token2id = {words[j]: i for i, j in enumerate(kept)}
+    dictionary.dfs = {i: df_list[j] for i, j in enumerate(kept)}
+    dictionary.cfs = {i: cf_list[j] for i, j in enumerate(kept)}
+    ids = remap[term]
+    keep = ids >= 0
+    dictionary.num_docs, dictionary.num_pos = n, int(keep.sum())
+    cells = np.unique(doc[keep] * max(len(kept), 1) + ids[keep], return_counts=True)  # (text, id) -> count
+    dictionary.num_nnz = len(cells[0])
+    cell_doc = cells[0] // max(len(kept), 1)
+    starts = np.searchsorted(cell_doc, np.arange(n + 1)).tolist()
+    cell_ids, cell_counts = (cells[0] % max(len(kept), 1)).tolist(), cells[1].tolist()
+    bows = [list(zip(cell_ids[a:b], cell_counts[a:b])) for a, b in zip(starts, starts[1:])]
+    bounds = np.concatenate(([0], np.cumsum(lengths))).tolist()
+    doc_ids = [ids[a:b][keep[a:b]] for a, b in zip(bounds, bounds[1:])]
+    return dictionary, bows, doc_ids
 
 
 def resolve_no_above(no_above: float | None, unit: str) -> float:
@@ -252,9 +297,8 @@ def _prepare(corpus_or_texts: Any, *, unit: str, tokenizer: Any, min_chars: int,
     texts = list(toks)
     tok = toks.tokenizer
     frame = _units_frame(units, corpus, kind)
-    dictionary = build_dictionary(texts, no_below=no_below, no_above=resolve_no_above(no_above, kind),
-                                  keep_n=keep_n, groups=frame["doc_id"].tolist(), min_groups=min_docs)
-    bow = [dictionary.doc2bow(t) for t in texts]
+    dictionary, bow, ids = _vocabulary(texts, no_below=no_below, no_above=resolve_no_above(no_above, kind),
+                                       keep_n=keep_n, groups=frame["doc_id"].tolist(), min_groups=min_docs)
     frame["n_tokens"] = [sum(c for _, c in b) for b in bow]
     keep = (frame["n_tokens"] >= max(min_tokens, 1)).to_numpy()
     if not keep.any():
@@ -272,19 +316,13 @@ def _prepare(corpus_or_texts: Any, *, unit: str, tokenizer: Any, min_chars: int,
         fingerprint=getattr(tok, "fingerprint", None),
     )
     prep.unit_texts = [doc.text for doc, k in zip(units, keep) if k]
-    prep.ids = _lda_ids(prep)
+    prep.ids = [i for i, k in zip(ids, keep) if k]
     prep.vocab = _vocab(dictionary)
     return prep
 
 
 # ---------------------------------------------------------------------------
 # fitting
-
-
-def _lda_ids(prep: _Prepared) -> list[np.ndarray]:
-    """Each unit's vocabulary tokens as term ids, in text order (the input of every engine)."""
-    vocab = prep.dictionary.token2id
-    return [np.array([vocab[t] for t in text if t in vocab], dtype=np.int64) for text in prep.texts]
 
 
 def _vocab(dictionary: Any) -> list[str]:
