@@ -573,11 +573,15 @@ def _vocabulary_by_gensim(texts, *, no_below, no_above, keep_n, groups, min_grou
     return d, bows, ids
 
 
+@pytest.mark.parametrize("block", [1 << 20, 7])  # one block, or texts counted a few at a time
 @pytest.mark.parametrize("seed", range(6))
-def test_the_vocabulary_step_counts_what_gensim_counts_text_by_text(seed):
+def test_the_vocabulary_step_counts_what_gensim_counts_text_by_text(seed, block, monkeypatch):
     import random
 
+    from textmine import topics
     from textmine.topics import _vocabulary
+
+    monkeypatch.setattr(topics, "VOCABULARY_BLOCK", block)
 
     rng = random.Random(seed)
     terms = [chr(0x4E00 + i) * rng.randint(1, 2) for i in range(40)]  # some share a first character

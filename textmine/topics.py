@@ -213,13 +213,28 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
 
 
+#: Tokens counted at a time by :func:`_vocabulary` (its temporary arrays: about 40 bytes a token, 10 MB a block).
+VOCABULARY_BLOCK = 1 << 18
+
+
+def _blocks(bounds: np.ndarray, size: int) -> Iterator[tuple[int, int]]:
+    """Ranges ``[d0, d1)`` of whole texts of about ``size`` tokens (``bounds``: where each text starts, and the end)."""
+    d0, n = 0, len(bounds) - 1
+    while d0 < n:
+        d1 = min(max(int(np.searchsorted(bounds, bounds[d0] + size, side="right")) - 1, d0 + 1), n)
+        yield d0, d1
+        d0 = d1
+
+
 def _vocabulary(texts: Sequence[Sequence[str]], *, no_below: int, no_above: float, keep_n: int | None,
-                groups: Sequence[Any] | None, min_groups: int) -> tuple[Any, list[list[tuple[int, int]]], list[np.ndarray]]:
+                groups: Sequence[Any] | None,
+                min_groups: int) -> tuple[Any, list[list[tuple[int, int]]], list[np.ndarray]]:
     """:func:`build_dictionary`, with each text's bag of words (``Dictionary.doc2bow``) and its kept tokens as ids.
 
-    Counted with numpy over one array of term ids, not one ``doc2bow`` per text
-    (about 0.1 s instead of 1.5 s for 15,000 paragraphs); the dictionary's
-    counts are set as ``add_documents`` would set them (tests compare the two).
+    Counted with numpy over the texts' term ids, a block of texts at a time, not
+    one ``doc2bow`` per text (the vocabulary step of a 10 MB fit: 1.7 s instead
+    of 3.4 s); the dictionary's counts are set as ``add_documents`` would set
+    them (tests compare the two).
     """
     from gensim.corpora import Dictionary
 
@@ -228,19 +243,27 @@ def _vocabulary(texts: Sequence[Sequence[str]], *, no_below: int, no_above: floa
     n = len(texts)
     index = _TermIndex()
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    term = np.fromiter((j for text in texts for j in map(index.__getitem__, text)), dtype=np.int64,
-                       count=int(lengths.sum()))
+    bounds = np.concatenate(([0], np.cumsum(lengths)))
+    term = np.fromiter((j for text in texts for j in map(index.__getitem__, text)), dtype=np.int32,
+                       count=int(bounds[-1]))
     n_terms, width = len(index), max(len(index), 1)
-    doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    pairs = _distinct(doc * width + term)  # (text, term) once per text that has it, in text order
-    dfs = np.bincount(pairs % width, minlength=n_terms)
-    cfs = np.bincount(term, minlength=n_terms)
+    dfs, cfs = np.zeros(n_terms, dtype=np.int64), np.zeros(n_terms, dtype=np.int64)
+    labels: dict[Any, int] = {}  # equal group labels are one group, as in a set
+    group = None if groups is None else np.fromiter((labels.setdefault(g, len(labels)) for g in groups),
+                                                    dtype=np.int64, count=n)
+    spread_keys = []
+    for d0, d1 in _blocks(bounds, VOCABULARY_BLOCK):
+        t = term[bounds[d0]:bounds[d1]].astype(np.int64)
+        doc = np.repeat(np.arange(d0, d1, dtype=np.int64), lengths[d0:d1])
+        pairs = _distinct(doc * width + t)  # (text, term), once per text that has it
+        dfs += np.bincount(pairs % width, minlength=n_terms)
+        cfs += np.bincount(t, minlength=n_terms)
+        if group is not None:
+            spread_keys.append(_distinct(group[pairs // width] * width + pairs % width))
     ok = (dfs >= no_below) & (dfs <= no_above * n)
-    if groups is not None:
-        labels: dict[Any, int] = {}  # equal labels are one group, as in a set
-        group = np.fromiter((labels.setdefault(g, len(labels)) for g in groups), dtype=np.int64, count=n)
-        spread = np.bincount(_distinct(group[pairs // width] * width + pairs % width) % width, minlength=n_terms)
-        ok &= spread >= min_groups
+    if group is not None:
+        keys = np.concatenate(spread_keys) if spread_keys else np.zeros(0, dtype=np.int64)
+        ok &= np.bincount(_distinct(keys) % width, minlength=n_terms) >= min_groups
     words, df_list, cf_list = list(index), dfs.tolist(), cfs.tolist()
     kept = sorted(np.flatnonzero(ok).tolist(), key=lambda j: (-df_list[j], -cf_list[j], words[j]))
     if keep_n is not None:
@@ -252,17 +275,22 @@ def _vocabulary(texts: Sequence[Sequence[str]], *, no_below: int, no_above: floa
     dictionary.token2id = {words[j]: i for i, j in enumerate(kept)}
     dictionary.dfs = {i: df_list[j] for i, j in enumerate(kept)}
     dictionary.cfs = {i: cf_list[j] for i, j in enumerate(kept)}
-    ids = remap[term]
-    keep = ids >= 0
-    dictionary.num_docs, dictionary.num_pos = n, int(keep.sum())
-    cells = np.unique(doc[keep] * max(len(kept), 1) + ids[keep], return_counts=True)  # (text, id) -> count
-    dictionary.num_nnz = len(cells[0])
-    cell_doc = cells[0] // max(len(kept), 1)
-    starts = np.searchsorted(cell_doc, np.arange(n + 1)).tolist()
-    cell_ids, cell_counts = (cells[0] % max(len(kept), 1)).tolist(), cells[1].tolist()
-    bows = [list(zip(cell_ids[a:b], cell_counts[a:b])) for a, b in zip(starts, starts[1:])]
-    bounds = np.concatenate(([0], np.cumsum(lengths))).tolist()
-    doc_ids = [ids[a:b][keep[a:b]] for a, b in zip(bounds, bounds[1:])]
+    dictionary.num_docs = n
+    n_kept = max(len(kept), 1)
+    bows: list[list[tuple[int, int]]] = []
+    doc_ids: list[np.ndarray] = []
+    for d0, d1 in _blocks(bounds, VOCABULARY_BLOCK):
+        ids = remap[term[bounds[d0]:bounds[d1]]]
+        keep = ids >= 0
+        doc = np.repeat(np.arange(d0, d1, dtype=np.int64), lengths[d0:d1])
+        cells, counts = np.unique(doc[keep] * n_kept + ids[keep], return_counts=True)  # (text, id) -> count
+        dictionary.num_pos += int(keep.sum())
+        dictionary.num_nnz += len(cells)
+        starts = np.searchsorted(cells // n_kept, np.arange(d0, d1 + 1)).tolist()
+        cell_ids, cell_counts = (cells % n_kept).tolist(), counts.tolist()
+        bows += [list(zip(cell_ids[a:b], cell_counts[a:b])) for a, b in zip(starts, starts[1:])]
+        local = (bounds[d0:d1 + 1] - bounds[d0]).tolist()
+        doc_ids += [ids[a:b][keep[a:b]] for a, b in zip(local, local[1:])]
     return dictionary, bows, doc_ids
 
 
