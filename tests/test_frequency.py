@@ -14,7 +14,7 @@ from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 import pytest
 
 from textmine.corpus import Corpus, load_corpus
-from textmine.errors import DictionaryError, MetadataError, TextmineError
+from textmine.errors import CorpusError, DictionaryError, MetadataError, TextmineError
 from textmine.frequency import dtm, kwic, load_slogans, slogan_frequency, term_frequency
 
 
@@ -488,13 +488,13 @@ def test_term_frequency_on_the_bundled_corpus_by_level(corpus, token_cache):
 @pytest.fixture(params=["ahocorasick_rs", "pyahocorasick"])
 def automaton(request, monkeypatch):
     """Run a test with each automaton: ahocorasick_rs (Rust) and the pyahocorasick fallback."""
-    import textmine.frequency as frequency
+    from textmine import _phrases
 
     if request.param == "ahocorasick_rs":
         pytest.importorskip("ahocorasick_rs")
     else:
         pytest.importorskip("ahocorasick")
-        monkeypatch.setattr(frequency, "_form_finder", frequency._pyahocorasick_finder)
+        monkeypatch.setattr(_phrases, "_form_finder", _phrases._pyahocorasick_finder)
     return request.param
 
 
@@ -563,6 +563,29 @@ def test_slogan_counts_on_threads_equal_the_serial_counts_and_str_count(corpus):
     df = slogan_frequency(corpus, plain, n_jobs=-1)
     expected = [compact(doc.text).count(s) for doc in corpus for s in plain]
     assert df["count"].tolist() == expected
+
+
+def test_a_lazy_corpus_is_counted_in_worker_processes_with_the_serial_counts(tmp_path):
+    from textmine import _phrases
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    texts = ["推进乡村振兴，优化营商环境。\n", "发展新质生\n产力，营商环境、营商 环境。\n", "建设共同富裕。\n", "新质生产力" * 3]
+    for i, text in enumerate(texts):
+        (folder / f"r{i}.txt").write_text(text, encoding="utf-8")
+    (folder / "metadata.csv").write_text("file\n" + "".join(f"r{i}.txt\n" for i in range(len(texts))),
+                                         encoding="utf-8")
+    lazy = load_corpus(folder, lazy=True)
+    phrases = ["营商环境", "新质生产力", "乡村振兴"]
+    _phrases._COUNTERS.clear()
+    in_workers = slogan_frequency(lazy, phrases, n_jobs=2)
+    assert not _phrases._COUNTERS  # no automaton built here: the documents were counted in the workers
+    pd.testing.assert_frame_equal(in_workers, slogan_frequency(lazy, phrases, n_jobs=1))
+    expected = [compact(t).count(p) for t in texts for p in phrases]  # the files need no cleaning
+    assert in_workers["count"].tolist() == expected
+    (folder / "r2.txt").write_bytes("建设".encode("utf-8") + b"\xff\xfe\x00")  # damaged after loading
+    with pytest.raises(CorpusError, match="r2.txt"):
+        slogan_frequency(lazy, phrases, n_jobs=2)
 
 
 def test_slogan_frequency_shows_progress_only_when_asked(capsys):
