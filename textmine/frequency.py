@@ -252,6 +252,11 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
     return out
 
 
+#: A lazy corpus counted in worker processes into this many document x slogan rows or more: the workers
+#: are shut down before the table is built (1,000 MB of reports: 1.6 million rows, 840 MB as pandas holds them).
+RELEASE_ROWS = 1_000_000
+
+
 def _n_workers(n_jobs: int | None) -> int:
     from ._parallel import n_workers
 
@@ -278,8 +283,12 @@ def _counted_in_processes(rest: list[Any], table: pd.DataFrame, first: str,
     plan = chunks([1] * len(rest), workers, bounds=(1, max(1, len(rest) // workers)))  # sizes unknown: by count
     run = os.urandom(8).hex()
     tasks = (delayed(_count_chunk)([rest[i] for i in c], forms, sample, run, parent=os.getpid()) for c in plan)
-    for part in Parallel(n_jobs=workers, batch_size=1, return_as="generator")(tasks):
+    from .tokenize.stream import _release_workers, _worker_backend
+
+    for part in Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=_worker_backend())(tasks):
         yield from part
+    if len(rest) * len(table) >= RELEASE_ROWS:  # the workers' memory is not to add to the big table built next
+        _release_workers()
 
 
 def _ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], n_jobs: int | None) -> Iterator[Any]:
