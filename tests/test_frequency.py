@@ -588,6 +588,24 @@ def test_a_lazy_corpus_is_counted_in_worker_processes_with_the_serial_counts(tmp
         slogan_frequency(lazy, phrases, n_jobs=2)
 
 
+def test_workers_are_shut_down_before_a_big_table_is_built(tmp_path, monkeypatch):
+    from textmine import frequency
+    from textmine.tokenize import stream
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"r{i}.txt").write_text("优化营商环境。" * (i + 1), encoding="utf-8")
+    lazy = load_corpus(folder, lazy=True)
+    released = []
+    monkeypatch.setattr(stream, "_release_workers", lambda: released.append(True))
+    small = slogan_frequency(lazy, ["营商环境"], n_jobs=2)  # 2 counted rows: the workers stay for the next call
+    assert released == []
+    monkeypatch.setattr(frequency, "RELEASE_ROWS", 2)
+    big = slogan_frequency(lazy, ["营商环境"], n_jobs=2)
+    assert released == [True] and big.equals(small) and big["count"].tolist() == [1, 2, 3]
+
+
 def test_slogan_frequency_shows_progress_only_when_asked(capsys):
     docs = ["发展新质生产力", "优化营商环境"]
     quiet = slogan_frequency(docs, ["营商环境"], progress=False)
