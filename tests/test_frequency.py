@@ -583,6 +583,11 @@ def test_a_lazy_corpus_is_counted_in_worker_processes_with_the_serial_counts(tmp
     pd.testing.assert_frame_equal(in_workers, slogan_frequency(lazy, phrases, n_jobs=1))
     expected = [compact(t).count(p) for t in texts for p in phrases]  # the files need no cleaning
     assert in_workers["count"].tolist() == expected
+    import joblib
+
+    with joblib.parallel_config(backend="threading"):  # a backend the caller chose (e.g. Dask): threads here
+        pd.testing.assert_frame_equal(slogan_frequency(lazy, phrases, n_jobs=2), in_workers)
+    assert not _phrases._COUNTERS  # counted as an eager corpus is, not in chunks
     (folder / "r2.txt").write_bytes("建设".encode("utf-8") + b"\xff\xfe\x00")  # damaged after loading
     with pytest.raises(CorpusError, match="r2.txt"):
         slogan_frequency(lazy, phrases, n_jobs=2)

@@ -232,7 +232,7 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
             return len(compact), counter.count(compact)
 
         rest = itertools.islice(corpus, 1, None)
-        if _n_workers(n_jobs) > 1 and any(d.lazy for d in itertools.islice(corpus, 1, None)):
+        if any(d.lazy for d in itertools.islice(corpus, 1, None)) and _in_processes(n_jobs):
             # lazy documents are read and cleaned where they are counted; cleaning holds the GIL: processes
             results = itertools.chain([count(None)], _counted_in_processes(list(rest), table, first, n_jobs))
         else:
@@ -261,6 +261,18 @@ def _n_workers(n_jobs: int | None) -> int:
     from ._parallel import n_workers
 
     return n_workers(n_jobs)
+
+
+def _in_processes(n_jobs: int | None) -> bool:
+    """Whether a lazy corpus is counted in textmine's worker processes on this machine.
+
+    Not when one worker would do, nor under a joblib backend the caller chose
+    (a Dask cluster's workers may not see the corpus files): then threads, as
+    for an eager corpus.
+    """
+    from .tokenize.stream import _worker_backend
+
+    return _n_workers(n_jobs) > 1 and _worker_backend() is not None
 
 
 def _counted_in_processes(rest: list[Any], table: pd.DataFrame, first: str,
