@@ -502,6 +502,7 @@ def test_an_interrupt_python_drops_inside_a_finalizer_still_ends_the_report(bund
     code, err = _run(["--out", str(tmp_path / "figures")])
     assert code == 130 and "interrupted" in err.splitlines()[-1] and "Traceback" not in err
     assert len(calls) == 2 and not (tmp_path / "figures" / "README.md").exists()
+    assert report._SIGNALLED == []  # forgotten once main returns: a later build_report call is not interrupted
 
 
 # --- a user's corpus ------------------------------------------------------------------------------

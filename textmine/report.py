@@ -228,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Terminated:
         return _fail("terminated (no half-written files are left behind)", 143, prefix="")
     finally:
+        _SIGNALLED.clear()  # a library caller's build_report later in this process is not interrupted
         sys.unraisablehook = previous_hook
         for sig, handler in previous.items():
             signal.signal(sig, handler)
