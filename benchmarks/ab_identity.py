@@ -61,11 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     if serve_child({"hashes": child}, argv):
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--base", type=Path, help="the old tree (required)")
+    parser.add_argument("--base", type=Path, required=True, help="the old tree")
     parser.add_argument("--new", type=Path, default=ROOT)
     args = parser.parse_args(argv)
-    if args.base is None:
-        parser.error("--base (the old tree) is required")
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from wall import BUNDLED_PROVINCES, build_provinces
 

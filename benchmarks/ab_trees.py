@@ -60,15 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     if serve_child({"tree": child_tree}, argv):
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--base", type=Path, help="the old tree (a git worktree; required)")
+    parser.add_argument("--base", type=Path, required=True, help="the old tree (a git worktree)")
     parser.add_argument("--new", type=Path, default=ROOT, help="the new tree (default: this one)")
     parser.add_argument("--mb", type=float, default=50)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rows", default="noclean,clean,warm")
     args = parser.parse_args(argv)
-    if args.base is None:
-        parser.error("--base (the old tree) is required")
     from wall import BUNDLED_PROVINCES, build_provinces, run_process
 
     from textmine._io import write_text_atomic

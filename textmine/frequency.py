@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ._io import read_text
+from ._parallel import chunks, n_workers
 from ._phrases import _SAMPLE, _PhraseCounter, _compact, _count_chunk
 from .corpus import Corpus, as_corpus
 from .errors import CorpusError, DictionaryError, TextmineError
@@ -232,9 +233,11 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
             return len(compact), counter.count(compact)
 
         rest = itertools.islice(corpus, 1, None)
-        if any(d.lazy for d in itertools.islice(corpus, 1, None)) and _in_processes(n_jobs):
+        backend = _process_backend(n_jobs) if any(d.lazy for d in itertools.islice(corpus, 1, None)) else None
+        if backend is not None:
             # lazy documents are read and cleaned where they are counted; cleaning holds the GIL: processes
-            results = itertools.chain([count(None)], _counted_in_processes(list(rest), table, first, n_jobs))
+            results = itertools.chain([count(None)], _counted_in_processes(list(rest), table, first,
+                                                                           n_workers(n_jobs), backend))
         else:
             results = _ordered_map(count, itertools.chain([None], rest), n_jobs)  # None: the first, compacted already
         bar = _progress_bar(progress, len(corpus), "counting slogans")
@@ -257,47 +260,36 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
 RELEASE_ROWS = 1_000_000
 
 
-def _n_workers(n_jobs: int | None) -> int:
-    from ._parallel import n_workers
+def _process_backend(n_jobs: int | None) -> Any:
+    """The backend counting a lazy corpus in textmine's worker processes on this machine, or None (threads).
 
-    return n_workers(n_jobs)
-
-
-def _in_processes(n_jobs: int | None) -> bool:
-    """Whether a lazy corpus is counted in textmine's worker processes on this machine.
-
-    Not when one worker would do, nor under a joblib backend the caller chose
+    None when one worker would do, or under a joblib backend the caller chose
     (a Dask cluster's workers may not see the corpus files): then threads, as
     for an eager corpus.
     """
     from .tokenize.stream import _worker_backend
 
-    return _n_workers(n_jobs) > 1 and _worker_backend() is not None
+    return _worker_backend() if n_workers(n_jobs) > 1 else None
 
 
-def _counted_in_processes(rest: list[Any], table: pd.DataFrame, first: str,
-                          n_jobs: int | None) -> Iterator[tuple[int, list[int]]]:
+def _counted_in_processes(rest: list[Any], table: pd.DataFrame, first: str, workers: int,
+                          backend: Any) -> Iterator[tuple[int, list[int]]]:
     """``(n_chars, counts)`` of each document of ``rest``, in order, counted in chunks in worker processes.
 
     A worker reads and cleans its documents itself (a lazy document pickles as its
     file's path) and sends back only the numbers; it builds the automaton once
     per run, from the slogans and the same sample of the ``first`` document.
     """
-    import os
-
     from joblib import Parallel, delayed
 
-    from ._parallel import chunks
+    from .tokenize.stream import _release_workers
 
     forms = {"slogan": table["slogan"].tolist(), "variants": table["variants"].tolist()}
     sample = first[:_SAMPLE]
-    workers = _n_workers(n_jobs)
     plan = chunks([1] * len(rest), workers, bounds=(1, max(1, len(rest) // workers)))  # sizes unknown: by count
     run = os.urandom(8).hex()
     tasks = (delayed(_count_chunk)([rest[i] for i in c], forms, sample, run, parent=os.getpid()) for c in plan)
-    from .tokenize.stream import _release_workers, _worker_backend
-
-    for part in Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=_worker_backend())(tasks):
+    for part in Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks):
         yield from part
     if len(rest) * len(table) >= RELEASE_ROWS:  # the workers' memory is not to add to the big table built next
         _release_workers()
@@ -305,9 +297,7 @@ def _counted_in_processes(rest: list[Any], table: pd.DataFrame, first: str,
 
 def _ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], n_jobs: int | None) -> Iterator[Any]:
     """``map(fn, items)`` on ``n_jobs`` threads, in order, with at most two items per thread in flight."""
-    from joblib import effective_n_jobs
-
-    workers = max(1, effective_n_jobs(n_jobs))
+    workers = n_workers(n_jobs)
     if workers == 1:
         yield from map(fn, items)
         return
