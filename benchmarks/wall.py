@@ -170,9 +170,9 @@ def child_textmine(data: str, clean: bool, cache: bool, verify: bool = False) ->
     corpus = tm.load_corpus(data, lazy=True, clean=clean)
     tokens = list(tm.tokens(corpus, n_jobs=-1, cache=cache))
     seconds = time.perf_counter() - start
-    from textmine.tokenize.stream import _release_workers
+    from textmine._parallel import release_workers
 
-    _release_workers()  # wait for the workers, so their CPU time counts in this process's rusage
+    release_workers()  # wait for the workers, so their CPU time counts in this process's rusage
     out = {"seconds": seconds, "n_docs": len(tokens), "n_tokens": sum(map(len, tokens))}
     if verify:
         from run import digest

@@ -971,3 +971,26 @@ def test_a_text_whose_every_prose_line_repeats_earlier_text_is_cleaned_not_crash
     text = "甲。\n" + "甲。" * 15
     out = clean(text)
     assert out.text.count("甲。") == text.count("甲。")  # nothing of it is furniture: kept whole
+
+
+def test_clean_many_in_workers_gives_one_clean_after_another_on_textmines_pool(monkeypatch):
+    from joblib import parallel_config
+
+    from textmine import _parallel
+    from textmine.cleaning import clean_many
+
+    texts = [f"第{i}份 报 告：加快发展新质生\n产力。\n" + "推动高质量发展。\n" * i for i in range(6)]
+    options = [{}, {"steps": ["spaces"]}] * 3
+    serial = [clean(t, **o) for t, o in zip(texts, options)]
+    monkeypatch.setattr(_parallel, "CHUNK_CHARS", (1, 40))  # a chunk or two of text each: workers run
+    chosen = []
+    real = _parallel.worker_backend
+    monkeypatch.setattr(_parallel, "worker_backend", lambda: chosen.append(real()) or chosen[-1])
+    results = clean_many(texts, options, n_jobs=2)
+    assert [(r.text, r.changes) for r in results] == [(r.text, r.changes) for r in serial]
+    assert results[1].text == "第1份报告：加快发展新质生\n产力。\n推动高质量发展。"  # spaces only: the break stays
+    # the pool whose idle workers exit after WORKER_IDLE_SECONDS, not joblib's default (5 minutes)
+    assert chosen and chosen[0].backend_kwargs["idle_worker_timeout"] == _parallel.WORKER_IDLE_SECONDS
+    with parallel_config(backend="threading"):  # a backend the caller chose is kept
+        assert [r.text for r in clean_many(texts, options, n_jobs=2)] == [r.text for r in serial]
+    assert chosen[-1] is None

@@ -594,8 +594,7 @@ def test_a_lazy_corpus_is_counted_in_worker_processes_with_the_serial_counts(tmp
 
 
 def test_workers_are_shut_down_before_a_big_table_is_built(tmp_path, monkeypatch):
-    from textmine import frequency
-    from textmine.tokenize import stream
+    from textmine import _parallel, frequency
 
     folder = tmp_path / "reports"
     folder.mkdir()
@@ -603,7 +602,7 @@ def test_workers_are_shut_down_before_a_big_table_is_built(tmp_path, monkeypatch
         (folder / f"r{i}.txt").write_text("优化营商环境。" * (i + 1), encoding="utf-8")
     lazy = load_corpus(folder, lazy=True)
     released = []
-    monkeypatch.setattr(stream, "_release_workers", lambda: released.append(True))
+    monkeypatch.setattr(_parallel, "release_workers", lambda: released.append(True))
     small = slogan_frequency(lazy, ["营商环境"], n_jobs=2)  # 2 counted rows: the workers stay for the next call
     assert released == []
     monkeypatch.setattr(frequency, "RELEASE_ROWS", 2)

@@ -154,3 +154,17 @@ def test_a_chunk_with_more_than_65536_distinct_words_sends_int32_ids():
     big = stream.process_chunk(Split(), [stream.Source("text", text, None, None, len(text))])
     assert big.ids.dtype == np.int32
     assert [big.words[i] for i in big.ids.tolist()] == words + words[:3]
+
+
+def test_textmines_worker_processes_exit_soon_after_a_run_unless_the_caller_chose_the_backend():
+    from joblib import parallel_config
+
+    from textmine._parallel import WORKER_IDLE_SECONDS, worker_backend
+
+    backend = worker_backend()  # the default loky pool, its idle workers exiting after seconds, not minutes
+    assert type(backend).__name__ == "LokyBackend"
+    assert backend.backend_kwargs["idle_worker_timeout"] == WORKER_IDLE_SECONDS < 60
+    with parallel_config(backend="threading"):
+        assert worker_backend() is None
+    with parallel_config(backend="loky", idle_worker_timeout=120):
+        assert worker_backend() is None

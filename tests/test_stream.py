@@ -151,20 +151,6 @@ def test_a_worker_cleans_and_segments_a_chunk_without_importing_pandas(tmp_path)
     assert out.stdout.split("\n")[0] == "['乡村振兴', '营商环境'] []"
 
 
-def test_textmines_worker_processes_exit_soon_after_a_run_unless_the_caller_chose_the_backend():
-    from joblib import parallel_config
-
-    from textmine.tokenize.stream import WORKER_IDLE_SECONDS, _worker_backend
-
-    backend = _worker_backend()  # the default loky pool, its idle workers exiting after seconds, not minutes
-    assert type(backend).__name__ == "LokyBackend"
-    assert backend.backend_kwargs["idle_worker_timeout"] == WORKER_IDLE_SECONDS < 60
-    with parallel_config(backend="threading"):
-        assert _worker_backend() is None
-    with parallel_config(backend="loky", idle_worker_timeout=120):
-        assert _worker_backend() is None
-
-
 def _loky_workers() -> list[int]:
     out, todo = [], [os.getpid()]
     while todo:

@@ -1,4 +1,4 @@
-"""Worker processes shared by tokenizing and cleaning: how many, how documents are cut into chunks, and a watch on the parent.
+"""Worker processes shared by tokenizing, cleaning and counting: how many, on which pool, how documents are cut into chunks, and a watch on the parent.
 
 >>> n_workers(1), chunks([60_000, 60_000, 10, 10], 1)
 (1, [[0], [1], [2, 3]])
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Sequence
+from typing import Any, Sequence
 
-__all__ = ["n_workers", "chunks", "watch_parent", "CHUNKS_PER_WORKER", "CHUNK_CHARS", "WATCH_SECONDS"]
+__all__ = ["n_workers", "chunks", "watch_parent", "worker_backend", "release_workers", "CHUNKS_PER_WORKER",
+           "CHUNK_CHARS", "WATCH_SECONDS", "WORKER_IDLE_SECONDS"]
 
 #: Chunks of documents per worker in a parallel run (more chunks: less idle time at the end).
 CHUNKS_PER_WORKER = 16
@@ -18,6 +19,10 @@ CHUNKS_PER_WORKER = 16
 CHUNK_CHARS = (50_000, 2_000_000)
 #: Seconds between two looks at whether the parent process is still there.
 WATCH_SECONDS = 0.5
+#: Seconds an idle worker of textmine's default (loky) pool waits for the next run before it exits
+#: (loky's own default: 300). Each tokenizing worker holds its dictionary engine (150-200 MB in all);
+#: a pipeline that goes on to count and score in this process should not carry them along.
+WORKER_IDLE_SECONDS = 10
 
 
 def n_workers(n_jobs: int | None) -> int:
@@ -25,6 +30,33 @@ def n_workers(n_jobs: int | None) -> int:
     from joblib import effective_n_jobs
 
     return max(1, effective_n_jobs(n_jobs))
+
+
+def worker_backend() -> Any:
+    """The default loky backend with idle workers exiting after :data:`WORKER_IDLE_SECONDS`; else None.
+
+    None (the active backend as it is) when the caller chose a backend or its
+    idle timeout (``joblib.parallel_config``).
+
+    >>> type(worker_backend()).__name__
+    'LokyBackend'
+    """
+    from joblib._parallel_backends import LokyBackend
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    if type(backend) is not LokyBackend or "idle_worker_timeout" in getattr(backend, "backend_kwargs", {}):
+        return None
+    return LokyBackend(idle_worker_timeout=WORKER_IDLE_SECONDS)
+
+
+def release_workers() -> None:
+    """Shut down joblib's reusable loky workers now (the next parallel run starts new ones)."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = getattr(reusable_executor, "_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
 
 
 def chunks(sizes: Sequence[int], workers: int, *, per_worker: int | None = None,

@@ -1470,13 +1470,16 @@ def clean_many(texts: Sequence[str], options: "Mapping[str, Any] | Sequence[Mapp
     ``options`` are :func:`clean`'s keyword arguments, one mapping for every
     text or a sequence of them, one per text. ``n_jobs`` follows
     scikit-learn (None = 1, -1 = all cores); texts go to joblib's workers in
-    chunks of similar size (not worth it below about 100,000 characters). The
-    results are the same as one :func:`clean` after another, in the same order.
+    chunks of similar size (not worth it below about 100,000 characters): the
+    pool tokenizing uses, whose idle workers exit after
+    :data:`textmine._parallel.WORKER_IDLE_SECONDS`, unless a
+    ``joblib.parallel_config`` chose the backend. The results are the same as
+    one :func:`clean` after another, in the same order.
 
     >>> [r.text for r in clean_many(["2022 年", "发展 新质 生产力"])]
     ['2022年', '发展新质生产力']
     """
-    from ._parallel import chunks, n_workers
+    from ._parallel import chunks, n_workers, worker_backend
 
     texts = list(texts)
     opts = [dict(options or {})] * len(texts) if options is None or isinstance(options, Mapping) else \
@@ -1493,7 +1496,7 @@ def clean_many(texts: Sequence[str], options: "Mapping[str, Any] | Sequence[Mapp
 
     tasks = (delayed(_clean_chunk)([texts[i] for i in c], [opts[i] for i in c], parent=os.getpid()) for c in plan)
     out: list[CleanResult] = []
-    for part in Parallel(n_jobs=workers, batch_size=1, return_as="generator")(tasks):
+    for part in Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=worker_backend())(tasks):
         out.extend(part)
     return out
 

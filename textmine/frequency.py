@@ -267,9 +267,9 @@ def _process_backend(n_jobs: int | None) -> Any:
     (a Dask cluster's workers may not see the corpus files): then threads, as
     for an eager corpus.
     """
-    from .tokenize.stream import _worker_backend
+    from ._parallel import worker_backend
 
-    return _worker_backend() if n_workers(n_jobs) > 1 else None
+    return worker_backend() if n_workers(n_jobs) > 1 else None
 
 
 def _counted_in_processes(rest: list[Any], table: pd.DataFrame, first: str, workers: int,
@@ -282,7 +282,7 @@ def _counted_in_processes(rest: list[Any], table: pd.DataFrame, first: str, work
     """
     from joblib import Parallel, delayed
 
-    from .tokenize.stream import _release_workers
+    from ._parallel import release_workers
 
     forms = {"slogan": table["slogan"].tolist(), "variants": table["variants"].tolist()}
     sample = first[:_SAMPLE]
@@ -292,7 +292,7 @@ def _counted_in_processes(rest: list[Any], table: pd.DataFrame, first: str, work
     for part in Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks):
         yield from part
     if len(rest) * len(table) >= RELEASE_ROWS:  # the workers' memory is not to add to the big table built next
-        _release_workers()
+        release_workers()
 
 
 def _ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], n_jobs: int | None) -> Iterator[Any]:

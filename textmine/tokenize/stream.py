@@ -45,18 +45,16 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
+from .. import _parallel
 from .._io import FileLoader, distribution_version
-from .._parallel import chunks as plan_chunks, n_workers as _n_workers, watch_parent
+# CHUNK_CHARS and CHUNKS_PER_WORKER are bound here too (the same values): :func:`_chunks` reads these
+# names, so that patching them here changes how a token stream is chunked, and nothing else
+from .._parallel import CHUNK_CHARS, CHUNKS_PER_WORKER, chunks as plan_chunks, n_workers as _n_workers, watch_parent
 from ..errors import CorpusError, TextmineError
 from .cache import BundleWriter, EntryWriter, TokenCache
 from .tokenizer import Tokenizer
 
 __all__ = ["id_stream", "as_cache", "Vocab", "IdMap", "process_chunk", "CHUNKS_PER_WORKER", "CHUNK_CHARS"]
-
-#: Chunks of documents per worker in a parallel run (more chunks: less idle time at the end).
-CHUNKS_PER_WORKER = 16
-#: Bounds on the characters of text in one chunk sent to a worker.
-CHUNK_CHARS = (50_000, 2_000_000)
 
 #: joblib backends whose workers share this machine's files (and so the cache).
 LOCAL_BACKENDS = {"LokyBackend", "MultiprocessingBackend", "ThreadingBackend", "SequentialBackend"}
@@ -579,39 +577,9 @@ def _finish(bundle: BundleWriter, words: list[str] | None, errors: list) -> None
         errors.append(bundle.error)
 
 
-#: Seconds an idle worker of textmine's default (loky) pool waits for the next run before it exits
-#: (loky's own default: 300). Each worker holds its dictionary engine (150-200 MB in all); a
-#: pipeline that goes on to count and score in this process should not carry them along.
-WORKER_IDLE_SECONDS = 10
-
-
 #: A run on textmine's own worker pool that took at least this long shuts the workers down at its
 #: end: their start (about a second) is noise next to such a run, and their memory is not.
 RELEASE_AFTER_SECONDS = 30.0
-
-
-def _release_workers() -> None:
-    """Shut down joblib's reusable loky workers now (the next parallel run starts new ones)."""
-    from joblib.externals.loky import reusable_executor
-
-    executor = getattr(reusable_executor, "_executor", None)
-    if executor is not None:
-        executor.shutdown(wait=True)
-
-
-def _worker_backend() -> Any:
-    """The default loky backend with idle workers exiting after :data:`WORKER_IDLE_SECONDS`; else None.
-
-    None (the active backend as it is) when the caller chose a backend or its
-    idle timeout (``joblib.parallel_config``).
-    """
-    from joblib._parallel_backends import LokyBackend
-    from joblib.parallel import get_active_backend
-
-    backend, _ = get_active_backend()
-    if type(backend) is not LokyBackend or "idle_worker_timeout" in getattr(backend, "backend_kwargs", {}):
-        return None
-    return LokyBackend(idle_worker_timeout=WORKER_IDLE_SECONDS)
 
 
 def local_backend() -> bool:
@@ -663,7 +631,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             run = delayed(_chunk_in_worker) if local else delayed(_chunk_elsewhere)
             extra = ({"parent": os.getpid(), "run": run_id} if local else {"environment": worker_environment(tokenizer)})
             tasks = (run(tokenizer, *task(c), cache_dir=cache_dir, write=local, **extra) for c in chunks)
-            backend = _worker_backend()
+            backend = _parallel.worker_backend()
             results = Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks)
             if backend is not None:
                 started = time.monotonic()
@@ -705,7 +673,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             yield vocab, mapping[ids]
     _drop_sessions(run_id)
     if started is not None and time.monotonic() - started >= RELEASE_AFTER_SECONDS:
-        _release_workers()
+        _parallel.release_workers()
 
 
 def _resolve(src: Source, local: bool, store: TokenCache | None, fingerprint: str) -> Source:
