@@ -465,6 +465,14 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` is there and not a zombie (ended, waiting for init to collect it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_sigint_and_sigterm_end_the_report_and_its_children_within_seconds(tmp_path, sig, code):
@@ -478,7 +486,11 @@ def test_sigint_and_sigterm_end_the_report_and_its_children_within_seconds(tmp_p
     returncode, err, seconds = _finished(proc, timeout=30)
     assert returncode == code, err
     assert seconds < 10 and "Traceback" not in err
-    assert all(not Path(f"/proc/{c}").exists() for c in children)
+    assert children  # the drawing worker and its pool's resource trackers had started
+    deadline = time.monotonic() + 5  # a resource tracker exits when it reads the end of its pipe
+    while [c for c in children if _running(c)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [c for c in children if _running(c)]
     assert not list((tmp_path / "figures").glob(".*.tmp")) if (tmp_path / "figures").exists() else True
 
 
@@ -559,6 +571,77 @@ def test_force_draws_every_figure_again_with_the_same_bytes(small, tmp_path):
     corpus = report._load(report._parser().parse_args(argv))
     outputs = report.build_report(corpus, out, force=True, log=lambda message: None)
     assert {o.stem for o in outputs if o.status == "drawn"} == drawn  # drawn, not copied from the cache
+
+
+# --- drawing on several cores ------------------------------------------------------------
+
+
+def _draws_here(monkeypatch) -> list[str]:
+    """The figures drawn in this process from now on (a worker's drawing is not seen here)."""
+    here: list[str] = []
+    real = report._draw_files
+    monkeypatch.setattr(report, "_draw_files", lambda plot, formats: here.append(plot.name) or real(plot, formats))
+    return here
+
+
+def test_figures_drawn_in_worker_processes_have_the_bytes_of_figures_drawn_here(small, tmp_path, monkeypatch):
+    argv, _, _ = small
+    corpus = report._load(report._parser().parse_args(argv))
+    quiet = lambda message: None  # noqa: E731
+    here = _draws_here(monkeypatch)
+    serial = report.build_report(corpus, tmp_path / "serial", force=True, n_jobs=1, log=quiet)
+    assert len(here) == len(serial) >= 4
+    here.clear()
+    parallel = report.build_report(corpus, tmp_path / "parallel", force=True, n_jobs=2, log=quiet,
+                                   formats=("png", "svg"))
+    assert len(here) < len(parallel)  # the first figure to draw goes to the worker, this process draws while it waits
+    assert [o.stem for o in parallel] == [o.stem for o in serial]
+    assert [o.caption for o in parallel] == [o.caption for o in serial]
+    for o in serial:  # the same PNG and CSV bytes, whichever process drew them
+        for path in (o.png, o.csv):
+            assert (tmp_path / "parallel" / path.name).read_bytes() == path.read_bytes(), path.name
+    assert all((tmp_path / "parallel" / f"{o.stem}.svg").read_bytes().startswith(b"<?xml") for o in parallel)
+    from joblib import Parallel, delayed  # joblib's own calls go on using (or resizing) the same pool
+
+    assert Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(3)) == [0, 1, 2]
+
+
+def test_big_tables_and_a_backend_the_caller_chose_are_drawn_here(small, tmp_path, monkeypatch):
+    from joblib import parallel_config
+
+    argv, _, _ = small
+    corpus = report._load(report._parser().parse_args(argv))
+    here = _draws_here(monkeypatch)
+    monkeypatch.setattr(report, "WORKER_TABLE_BYTES", 0)  # every table is too big to copy into a worker
+    outputs = report.build_report(corpus, tmp_path / "big", force=True, n_jobs=2, log=lambda message: None)
+    assert len(here) == len(outputs)
+    monkeypatch.undo()
+    here = _draws_here(monkeypatch)
+    with parallel_config(backend="threading"):
+        outputs = report.build_report(corpus, tmp_path / "threads", force=True, n_jobs=2, log=lambda message: None)
+    assert len(here) == len(outputs)
+
+
+def test_a_figure_that_fails_in_a_worker_raises_the_error_it_raises_here():
+    from textmine.errors import TextmineError
+
+    plot = report._Plot("plots", "slogan_heatmap", (pd.DataFrame({"doc_id": ["a"]}),))  # no slogan, no rate
+    with pytest.raises(TextmineError, match="lacks column") as here:
+        report._Drawer(1).draw(plot, ("png",))()
+    with report._Drawer(2) as drawer:
+        assert drawer.workers == 1
+        finish = drawer.draw(plot, ("png",))
+        with pytest.raises(TextmineError) as there:  # what python -m textmine.report turns into one line
+            finish()
+    assert str(there.value) == str(here.value)
+
+
+def test_the_table_size_that_decides_where_a_figure_is_drawn_counts_the_strings():
+    frame = pd.DataFrame({"place": ["泉州市" * 100] * 1000, "count": range(1000)})
+    plot = report._Plot("plots", "corpus_overview", (frame,), {"series": frame["count"]})
+    size = report._table_bytes(plot)
+    assert size > 1000 * 300 * 1  # a 300-character string in each row, besides the numbers
+    assert size == int(frame.memory_usage(deep=True).sum()) + int(frame["count"].memory_usage(deep=True))
 
 
 # --- the panels section ------------------------------------------------------------------

@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import time
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
-__all__ = ["n_workers", "chunks", "watch_parent", "worker_backend", "release_workers", "CHUNKS_PER_WORKER",
+__all__ = ["n_workers", "chunks", "watch_parent", "worker_backend", "release_workers", "children_ignore_sigint", "CHUNKS_PER_WORKER",
            "CHUNK_CHARS", "WATCH_SECONDS", "WORKER_IDLE_SECONDS"]
 
 #: Chunks of documents per worker in a parallel run (more chunks: less idle time at the end).
@@ -57,6 +59,32 @@ def release_workers() -> None:
     executor = getattr(reusable_executor, "_executor", None)
     if executor is not None:
         executor.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def children_ignore_sigint() -> Iterator[None]:
+    """Processes started in the block ignore SIGINT (Ctrl-C); this process's own handler is back after it.
+
+    A worker pool started here does not print a ``KeyboardInterrupt`` traceback
+    from each worker when Ctrl-C reaches the whole process group: the parent
+    handles the interrupt and stops its workers. Signal dispositions are
+    per process, so a Ctrl-C landing within the block itself (the milliseconds
+    of starting processes) is ignored here too. Does nothing outside the main
+    thread.
+
+    >>> with children_ignore_sigint():
+    ...     pass
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def chunks(sizes: Sequence[int], workers: int, *, per_worker: int | None = None,

@@ -64,9 +64,16 @@ to the drawing code only, every figure is drawn again from its cached tables
 without computing an analysis. ``textmine.clear_cache()`` empties the cache;
 ``--force`` computes and draws everything again.
 
+**Drawn on all cores.** ``--jobs`` (default -1, all cores) processes draw: this one
+and workers of textmine's pool (:func:`textmine._parallel.worker_backend`); a figure
+goes to a free worker with its tables (unless they exceed :data:`WORKER_TABLE_BYTES`),
+else it is drawn here, while the report computes the next tables. Files are written
+in the report's order, by this process, with the same bytes as ``--jobs 1``.
+
 The output folder is checked before any work (a folder, or one that can be
 created, writable); an error is one line on stderr and exit code 1; Ctrl-C or
-SIGTERM stops the run at once (exit code 130 / 143), leaving no half-written file.
+SIGTERM stops the run at once (exit code 130 / 143), leaving no half-written file
+(the workers ignore Ctrl-C and are stopped by this process).
 """
 
 from __future__ import annotations
@@ -74,6 +81,7 @@ from __future__ import annotations
 __all__ = ["build_report", "check_out", "main", "Output", "KEY_SLOGANS", "DEFAULT_TOPICS", "DPI", "FORMATS"]
 
 import argparse
+import collections
 import functools
 import hashlib
 import importlib
@@ -217,7 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         corpus = _load(args)
         target = _parse_target(args.target) if args.target else None
         outputs = build_report(corpus, args.out, seed=args.seed, topics=args.topics, target=target,
-                               force=args.force, drop_places=not args.keep_place_names, formats=formats, log=_stderr)
+                               force=args.force, drop_places=not args.keep_place_names, formats=formats,
+                               n_jobs=args.jobs, log=_stderr)
     except TextmineError as exc:
         return _fail(str(exc), 1)
     except OSError as exc:  # writing failed while the report ran (disk full, folder removed, ...)
@@ -263,6 +272,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="figure formats, comma-separated from png, svg, pdf (default: png); "
                         "SVG and PDF carry the Chinese glyphs with them")
     p.add_argument("--force", action="store_true", help="draw every figure again and refit the topic model")
+    p.add_argument("--jobs", type=int, default=-1, metavar="N",
+                   help="processes drawing the figures while the next tables are computed (default: -1, all cores; "
+                        "1: draw in this process)")
     return p
 
 
@@ -343,12 +355,15 @@ def _show(path: Path) -> str:
 def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: int = 0,
                  topics: int = DEFAULT_TOPICS, target: dict[str, str] | None = None, force: bool = False,
                  tokenizer: Any = None, drop_places: bool = False, formats: Sequence[str] = ("png",),
-                 explorer: bool = True, log: Log = _stderr) -> list[Output]:
+                 explorer: bool = True, n_jobs: int | None = None, log: Log = _stderr) -> list[Output]:
     """Write every figure of ``corpus`` (PNG + CSV), a README index and the explorer into ``out``.
 
     Returns the figures. ``formats``: the image files of each figure (``png``, ``svg``,
     ``pdf``); ``explorer``: also write ``index.html`` + ``explorer_data.js``
-    (:func:`textmine.explorer.write_explorer`).
+    (:func:`textmine.explorer.write_explorer`); ``n_jobs`` (scikit-learn's
+    convention: None = 1, -1 = all cores): figures are drawn in that many worker
+    processes while the report computes the next tables (the same bytes as
+    drawn here; ``python -m textmine.report`` uses all cores).
 
     One :func:`textmine.tokens` of the corpus (with ``tokenizer``, default
     ``Tokenizer()``) serves every figure. Figures whose key is in the cache are
@@ -391,8 +406,18 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
                 lambda: _keyword_figures(toks, groups, log), lambda: _topic_figures(toks, log, k=topics, seed=seed),
                 lambda: _panel_figures(corpus, toks, frame, log))
     cache = ResultCache()
-    outputs = [o for section in sections for o in (_produce(f, out, cache, force, log, formats) for f in section())
-               if o is not None]
+    outputs: list[Output] = []
+    with _Drawer(n_jobs) as drawer:
+        pending: collections.deque[Callable[[], Output]] = collections.deque()
+        for section in sections:
+            for fig in section():
+                finish = _produce(fig, out, cache, force, log, formats, drawer)
+                if finish is not None:
+                    pending.append(finish)
+                while len(pending) > drawer.in_flight:  # in order; a drawing's tables are not held for long
+                    outputs.append(pending.popleft()())
+        while pending:
+            outputs.append(pending.popleft()())
     _raise_if_signalled()
     _replace_if_changed(out / "README.md", _index(outputs, corpus, seed=seed).encode("utf-8"))
     if explorer:
@@ -406,27 +431,36 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
 
 
 def _produce(fig: _Figure, out: Path, cache: ResultCache, force: bool, log: Log,
-             formats: Sequence[str] = ("png",)) -> Output | None:
-    """The figure's bytes from the cache, or drawn from its tables (cached or computed); files written if changed."""
+             formats: Sequence[str] = ("png",), drawer: "_Drawer | None" = None) -> Callable[[], Output] | None:
+    """Start ``fig``: its bytes from the cache, or its tables (cached or computed) handed to ``drawer``.
+
+    Returns what finishes it (None: skipped): waits for the drawing, caches its
+    files and writes those that changed. ``drawer`` None draws here and now.
+    """
     _raise_if_signalled()  # an interrupt Python dropped (see _SIGNALLED) ends the report here
     key = _key(fig.key, list(formats))
     files = None if force else cache.get(key)
-    status = "cached"
-    if files is None:
-        plot = None if force else _cached_tables(cache, fig.key)
+    if files is not None:
+        return lambda: _write(fig, out, files, "cached", log, formats)
+    plot = None if force else _cached_tables(cache, fig.key)
+    if plot is None:
+        plot = fig.tables()
         if plot is None:
-            plot = fig.tables()
-            if plot is None:
-                return None
-            _cache_tables(cache, fig.key, plot)
-        drawn = plot.draw()
-        from . import plots
+            return None
+        _cache_tables(cache, fig.key, plot)
+    drawing = (drawer or _Drawer(1)).draw(plot, formats)
 
-        files = {fmt: plots.figure_bytes(drawn, fmt, dpi=DPI) for fmt in formats}
-        files["csv"] = csv_bytes(plots.figure_data(drawn), float_format=CSV_FLOAT_FORMAT)
-        files["note"] = getattr(drawn, "textmine_note", "").encode("utf-8")  # what was averaged or left out
-        cache.put(key, files)
-        status = "drawn"
+    def finish() -> Output:
+        drawn = drawing()
+        cache.put(key, drawn)
+        return _write(fig, out, drawn, "drawn", log, formats)
+    return finish
+
+
+def _write(fig: _Figure, out: Path, files: dict[str, bytes], status: str, log: Log,
+           formats: Sequence[str]) -> Output:
+    """Write the figure's files whose bytes changed; log what was written."""
+    _raise_if_signalled()
     paths = {out / f"{fig.stem}.{ext}": files[ext] for ext in (*formats, "csv")}
     wrote = [p for p, data in paths.items() if _replace_if_changed(p, data)]
     same = [p for p in paths if p not in wrote]
@@ -439,6 +473,88 @@ def _produce(fig: _Figure, out: Path, cache: ResultCache, force: bool, log: Log,
     note = files.get("note", b"").decode("utf-8")
     caption = f"{fig.caption} {note[0].upper()}{note[1:]}." if note else fig.caption
     return Output(fig.stem, caption, images[0], out / f"{fig.stem}.csv", status, images)
+
+
+def _draw_files(plot: _Plot, formats: Sequence[str]) -> dict[str, bytes]:
+    """The figure's files as bytes: each image format, ``csv`` (its rows) and ``note`` (what was left out)."""
+    from . import plots
+
+    drawn = plot.draw()
+    files = {fmt: plots.figure_bytes(drawn, fmt, dpi=DPI) for fmt in formats}
+    files["csv"] = csv_bytes(plots.figure_data(drawn), float_format=CSV_FLOAT_FORMAT)
+    files["note"] = getattr(drawn, "textmine_note", "").encode("utf-8")  # what was averaged or left out
+    return files
+
+
+def _draw_in_worker(plot: _Plot, formats: Sequence[str], parent: int) -> dict[str, bytes]:
+    """:func:`_draw_files` in a worker process, which exits when ``parent`` dies."""
+    from ._parallel import watch_parent
+
+    watch_parent(parent)
+    return _draw_files(plot, formats)
+
+
+#: A figure whose tables take more memory than this is drawn in the report's own process: its
+#: tables are not copied into a worker (the slogan table of 5,000 documents is ~240 MB).
+WORKER_TABLE_BYTES = 32 * 2**20
+
+
+class _Drawer:
+    """Draws figures in this process and, with ``n_jobs`` > 1, in worker processes while the report goes on.
+
+    This process is one of the ``n_jobs``: a figure goes to a worker when one is
+    free, else it is drawn here. Workers only on textmine's own pool (not a joblib
+    backend the caller chose) and for tables below :data:`WORKER_TABLE_BYTES`.
+    Leaving the ``with`` block on an error or interrupt cancels what is still to
+    draw and stops the workers.
+    """
+
+    def __init__(self, n_jobs: int | None) -> None:
+        from ._parallel import n_workers, worker_backend
+
+        workers = n_workers(n_jobs) - 1 if n_jobs not in (None, 1) else 0
+        self.backend = worker_backend() if workers > 0 else None
+        self.workers = workers if self.backend is not None else 0
+        #: Figures started but not yet written that the report may hold: at most ``workers`` of them are
+        #: drawing (with their tables), the others are drawn (their bytes); this process draws on meanwhile.
+        self.in_flight = 4 * self.workers
+        self._executor: Any = None
+        self._futures: list = []
+
+    def draw(self, plot: _Plot, formats: Sequence[str]) -> Callable[[], dict[str, bytes]]:
+        """What returns the figure's files: drawn now here, or in a worker (waited for when called)."""
+        busy = sum(not f.done() for f in self._futures)
+        if busy >= self.workers or _table_bytes(plot) > WORKER_TABLE_BYTES:
+            files = _draw_files(plot, formats)
+            return lambda: files
+        from joblib.executor import get_memmapping_executor
+
+        from ._parallel import children_ignore_sigint
+
+        with children_ignore_sigint():  # workers (and their resource trackers) leave Ctrl-C to this process
+            if self._executor is None:  # joblib's reusable pool, as its loky backend makes it (one pool a process)
+                self._executor = get_memmapping_executor(
+                    self.workers, timeout=self.backend.backend_kwargs["idle_worker_timeout"])
+            future = self._executor.submit(_draw_in_worker, plot, tuple(formats), os.getpid())
+        self._futures.append(future)
+        return future.result
+
+    def __enter__(self) -> "_Drawer":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None and self._executor is not None:
+            for future in self._futures:
+                future.cancel()
+            self._executor.shutdown(wait=False, kill_workers=True)
+
+
+def _table_bytes(plot: _Plot) -> int:
+    """Memory the plot's DataFrame and Series arguments take (strings included)."""
+    values = [*plot.args, *plot.kwargs.values()]
+    return sum(int(v.memory_usage(deep=True, index=True).sum()) if isinstance(v, pd.DataFrame)
+               else int(v.memory_usage(deep=True, index=True)) for v in values
+               if isinstance(v, (pd.DataFrame, pd.Series)))
 
 
 def _cached_tables(cache: ResultCache, key: str) -> _Plot | None:
