@@ -345,6 +345,22 @@ def test_a_table_that_reads_back_different_is_not_cached(tmp_path, monkeypatch):
     assert cache.get(key) is not None
 
 
+def test_tables_too_big_to_copy_are_not_cached(tmp_path, monkeypatch):
+    """Checking a cached table reads back exactly holds a second copy of it: the slogan table of
+    thousands of documents (hundreds of MB) is computed again instead."""
+    from textmine.tokenize.cache import ResultCache
+
+    cache = ResultCache(tmp_path)
+    table = pd.DataFrame({"doc_id": ["a", "b"], "n_chars": [3, 4]})
+    size = int(table.memory_usage(deep=True).sum())
+    monkeypatch.setattr(report, "BIG_TABLE_BYTES", size - 1)
+    report._cache_tables(cache, "ef" * 32, report._Plot("plots", "corpus_overview", (table,)))
+    assert cache.get("ef" * 32) is None
+    monkeypatch.setattr(report, "BIG_TABLE_BYTES", size)
+    report._cache_tables(cache, "ef" * 32, report._Plot("plots", "corpus_overview", (table,)))
+    assert cache.get("ef" * 32) is not None
+
+
 FOREIGN = {"module": "os", "name": "system", "args": {"list": [{"value": "echo owned"}]}}
 
 
@@ -606,15 +622,25 @@ def test_figures_drawn_in_worker_processes_have_the_bytes_of_figures_drawn_here(
     assert Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(3)) == [0, 1, 2]
 
 
-def test_big_tables_and_a_backend_the_caller_chose_are_drawn_here(small, tmp_path, monkeypatch):
+def test_big_tables_a_big_corpus_and_a_backend_the_caller_chose_are_drawn_here(small, tmp_path, monkeypatch):
     from joblib import parallel_config
 
     argv, _, _ = small
     corpus = report._load(report._parser().parse_args(argv))
     here = _draws_here(monkeypatch)
-    monkeypatch.setattr(report, "WORKER_TABLE_BYTES", 0)  # every table is too big to copy into a worker
+    monkeypatch.setattr(report, "BIG_TABLE_BYTES", 0)  # every table is too big to copy into a worker
     outputs = report.build_report(corpus, tmp_path / "big", force=True, n_jobs=2, log=lambda message: None)
     assert len(here) == len(outputs)
+    monkeypatch.undo()
+    here = _draws_here(monkeypatch)
+    chars = sum(len(doc.text) for doc in corpus)
+    monkeypatch.setattr(report, "WORKER_CORPUS_CHARS", chars - 1)  # one character too many for workers
+    outputs = report.build_report(corpus, tmp_path / "long", force=True, n_jobs=2, log=lambda message: None)
+    assert len(here) == len(outputs)
+    here.clear()
+    monkeypatch.setattr(report, "WORKER_CORPUS_CHARS", chars)  # just small enough
+    outputs = report.build_report(corpus, tmp_path / "short", force=True, n_jobs=2, log=lambda message: None)
+    assert len(here) < len(outputs)
     monkeypatch.undo()
     here = _draws_here(monkeypatch)
     with parallel_config(backend="threading"):

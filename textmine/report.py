@@ -66,9 +66,11 @@ without computing an analysis. ``textmine.clear_cache()`` empties the cache;
 
 **Drawn on all cores.** ``--jobs`` (default -1, all cores) processes draw: this one
 and workers of textmine's pool (:func:`textmine._parallel.worker_backend`); a figure
-goes to a free worker with its tables (unless they exceed :data:`WORKER_TABLE_BYTES`),
+goes to a free worker with its tables (unless they exceed :data:`BIG_TABLE_BYTES`),
 else it is drawn here, while the report computes the next tables. Files are written
-in the report's order, by this process, with the same bytes as ``--jobs 1``.
+in the report's order, by this process, with the same bytes as ``--jobs 1``. A corpus
+of more than :data:`WORKER_CORPUS_CHARS` characters is drawn here only: its report
+needs the memory a worker would take.
 
 The output folder is checked before any work (a folder, or one that can be
 created, writable); an error is one line on stderr and exit code 1; Ctrl-C or
@@ -407,7 +409,8 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
                 lambda: _panel_figures(corpus, toks, frame, log))
     cache = ResultCache()
     outputs: list[Output] = []
-    with _Drawer(n_jobs) as drawer:
+    chars = int(frame["n_chars"].sum()) if "n_chars" in frame else 0
+    with _Drawer(n_jobs if chars <= WORKER_CORPUS_CHARS else 1) as drawer:
         pending: collections.deque[Callable[[], Output]] = collections.deque()
         for section in sections:
             for fig in section():
@@ -494,9 +497,14 @@ def _draw_in_worker(plot: _Plot, formats: Sequence[str], parent: int) -> dict[st
     return _draw_files(plot, formats)
 
 
-#: A figure whose tables take more memory than this is drawn in the report's own process: its
-#: tables are not copied into a worker (the slogan table of 5,000 documents is ~240 MB).
-WORKER_TABLE_BYTES = 32 * 2**20
+#: Tables of a figure that take more memory than this (the slogan table of 5,000 documents: ~240 MB)
+#: are neither copied into a worker (the figure is drawn in the report's own process) nor cached (a
+#: round trip through Parquet holds a second copy; they are computed again after a drawing change).
+BIG_TABLE_BYTES = 32 * 2**20
+#: Corpora of more characters are drawn in the report's own process only: a drawing worker and its
+#: pool's resource trackers take about 250 MB, and a report on 5,000 documents (20 M characters)
+#: needs about 800 MB of its own (``benchmarks/report_scale.py``; its budget: 1 GB in all).
+WORKER_CORPUS_CHARS = 5_000_000
 
 
 class _Drawer:
@@ -504,7 +512,7 @@ class _Drawer:
 
     This process is one of the ``n_jobs``: a figure goes to a worker when one is
     free, else it is drawn here. Workers only on textmine's own pool (not a joblib
-    backend the caller chose) and for tables below :data:`WORKER_TABLE_BYTES`.
+    backend the caller chose) and for tables below :data:`BIG_TABLE_BYTES`.
     Leaving the ``with`` block on an error or interrupt cancels what is still to
     draw and stops the workers.
     """
@@ -524,7 +532,7 @@ class _Drawer:
     def draw(self, plot: _Plot, formats: Sequence[str]) -> Callable[[], dict[str, bytes]]:
         """What returns the figure's files: drawn now here, or in a worker (waited for when called)."""
         busy = sum(not f.done() for f in self._futures)
-        if busy >= self.workers or _table_bytes(plot) > WORKER_TABLE_BYTES:
+        if busy >= self.workers or _table_bytes(plot) > BIG_TABLE_BYTES:
             files = _draw_files(plot, formats)
             return lambda: files
         from joblib.executor import get_memmapping_executor
@@ -572,8 +580,11 @@ def _cache_tables(cache: ResultCache, key: str, plot: _Plot) -> None:
     """Keep ``plot``'s tables under ``key``, if they read back exactly (same values, dtypes, index).
 
     Tables Parquet cannot hold (a column of mixed types), or all of them without pyarrow
-    (textmine's ``[formats]`` extra), are not cached: the figure is computed again next time.
+    (textmine's ``[formats]`` extra), and tables above :data:`BIG_TABLE_BYTES` are not
+    cached: the figure is computed again next time.
     """
+    if _table_bytes(plot) > BIG_TABLE_BYTES:
+        return
     try:
         parts = _encode_tables(plot)
         same = _same(_decode_tables(parts), plot)
