@@ -168,3 +168,25 @@ def test_textmines_worker_processes_exit_soon_after_a_run_unless_the_caller_chos
         assert worker_backend() is None
     with parallel_config(backend="loky", idle_worker_timeout=120):
         assert worker_backend() is None
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_release_workers_kill_ends_the_idle_workers_before_it_returns():
+    import os
+
+    from joblib import Parallel, delayed
+
+    from textmine._parallel import release_workers, worker_backend
+
+    pids = set(Parallel(n_jobs=2, backend=worker_backend())(delayed(os.getpid)() for _ in range(4)))
+    assert pids and os.getpid() not in pids
+
+    def running(pid: int) -> bool:  # there, and not a zombie waiting to be collected
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    release_workers(kill=True)
+    assert not [pid for pid in pids if running(pid)]
+    assert Parallel(n_jobs=2, backend=worker_backend())(delayed(abs)(-i) for i in range(3)) == [0, 1, 2]  # a new pool

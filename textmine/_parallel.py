@@ -52,13 +52,18 @@ def worker_backend() -> Any:
     return LokyBackend(idle_worker_timeout=WORKER_IDLE_SECONDS)
 
 
-def release_workers() -> None:
-    """Shut down joblib's reusable loky workers now (the next parallel run starts new ones)."""
+def release_workers(*, kill: bool = False) -> None:
+    """Shut down joblib's reusable loky workers now (the next parallel run starts new ones).
+
+    ``kill=True`` terminates them rather than letting each end its interpreter
+    (a few tenths of a second of garbage collection): for idle workers of a
+    process that is about to exit.
+    """
     from joblib.externals.loky import reusable_executor
 
     executor = getattr(reusable_executor, "_executor", None)
     if executor is not None:
-        executor.shutdown(wait=True)
+        executor.shutdown(wait=True, kill_workers=kill)
 
 
 @contextlib.contextmanager
