@@ -353,7 +353,9 @@ def _breakdown_markdown(steps: dict, load: float) -> list[str]:
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "No step runs inside another; the rest of the whole process is what no timer covers (keys, CSVs, "
               "files, the fit's bookkeeping); imports inside a step (scikit-learn in TF-IDF, statsmodels in topic "
-              "effects, matplotlib's on first use) count in it."]
+              "effects, matplotlib's on first use) count in it. The timers are those of the report's own process: "
+              "since the report draws on all cores (2026-12-03), figures drawn by a worker process count in no row "
+              "(the figure rows are this process's share), and the CPU of the whole process is this process's."]
     return lines
 
 
