@@ -662,6 +662,15 @@ def test_a_figure_that_fails_in_a_worker_raises_the_error_it_raises_here():
     assert str(there.value) == str(here.value)
 
 
+def test_n_jobs_follows_scikit_learn_the_report_process_being_one_of_them():
+    from joblib import parallel_config
+
+    assert report._Drawer(None).workers == report._Drawer(1).workers == 0  # None = 1: drawn here only
+    assert report._Drawer(2).workers == 1
+    with parallel_config(n_jobs=2):  # None = what a joblib context says
+        assert report._Drawer(None).workers == 1
+
+
 def test_the_table_size_that_decides_where_a_figure_is_drawn_counts_the_strings():
     frame = pd.DataFrame({"place": ["泉州市" * 100] * 1000, "count": range(1000)})
     plot = report._Plot("plots", "corpus_overview", (frame,), {"series": frame["count"]})

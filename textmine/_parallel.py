@@ -12,8 +12,8 @@ import signal
 import time
 from typing import Any, Iterator, Sequence
 
-__all__ = ["n_workers", "chunks", "watch_parent", "worker_backend", "release_workers", "children_ignore_sigint", "CHUNKS_PER_WORKER",
-           "CHUNK_CHARS", "WATCH_SECONDS", "WORKER_IDLE_SECONDS"]
+__all__ = ["n_workers", "chunks", "watch_parent", "worker_backend", "release_workers", "children_ignore_sigint",
+           "CHUNKS_PER_WORKER", "CHUNK_CHARS", "WATCH_SECONDS", "WORKER_IDLE_SECONDS"]
 
 #: Chunks of documents per worker in a parallel run (more chunks: less idle time at the end).
 CHUNKS_PER_WORKER = 16

@@ -363,9 +363,10 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     Returns the figures. ``formats``: the image files of each figure (``png``, ``svg``,
     ``pdf``); ``explorer``: also write ``index.html`` + ``explorer_data.js``
     (:func:`textmine.explorer.write_explorer`); ``n_jobs`` (scikit-learn's
-    convention: None = 1, -1 = all cores): figures are drawn in that many worker
-    processes while the report computes the next tables (the same bytes as
-    drawn here; ``python -m textmine.report`` uses all cores).
+    convention: None = 1, -1 = all cores): the processes that draw figures,
+    this one and ``n_jobs - 1`` workers, while the report computes the next
+    tables (the same bytes as drawn here; ``python -m textmine.report`` uses
+    all cores).
 
     One :func:`textmine.tokens` of the corpus (with ``tokenizer``, default
     ``Tokenizer()``) serves every figure. Figures whose key is in the cache are
@@ -520,7 +521,7 @@ class _Drawer:
     def __init__(self, n_jobs: int | None) -> None:
         from ._parallel import n_workers, worker_backend
 
-        workers = n_workers(n_jobs) - 1 if n_jobs not in (None, 1) else 0
+        workers = n_workers(n_jobs) - 1
         self.backend = worker_backend() if workers > 0 else None
         self.workers = workers if self.backend is not None else 0
         #: Figures started but not yet written that the report may hold: at most ``workers`` of them are
@@ -531,8 +532,8 @@ class _Drawer:
 
     def draw(self, plot: _Plot, formats: Sequence[str]) -> Callable[[], dict[str, bytes]]:
         """What returns the figure's files: drawn now here, or in a worker (waited for when called)."""
-        busy = sum(not f.done() for f in self._futures)
-        if busy >= self.workers or _table_bytes(plot) > BIG_TABLE_BYTES:
+        self._futures = [f for f in self._futures if not f.done()]  # a done one is held by its finish only
+        if len(self._futures) >= self.workers or _table_bytes(plot) > BIG_TABLE_BYTES:
             files = _draw_files(plot, formats)
             return lambda: files
         from joblib.executor import get_memmapping_executor
