@@ -662,6 +662,28 @@ def test_a_figure_that_fails_in_a_worker_raises_the_error_it_raises_here():
     assert str(there.value) == str(here.value)
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
+def test_a_drawing_worker_that_dies_costs_only_time_its_figure_is_drawn_here():
+    from textmine._parallel import release_workers
+
+    frame = pd.DataFrame({"doc_id": ["a", "b"], "doctype": ["report", "report"], "n_chars": [3000, 5000],
+                          "truncated": [False, True]})
+    plot = report._Plot("plots", "corpus_overview", (frame,))
+    expected = report._draw_files(plot, ("png",))
+    release_workers(kill=True)  # a pool yet to start: the worker is still importing when it is killed
+    with report._Drawer(2) as drawer:
+        finish = drawer.draw(plot, ("png",))
+        workers = [pid for pid in _children(os.getpid())
+                   if b"loky" in Path(f"/proc/{pid}/cmdline").read_bytes() and b"resource_tracker"
+                   not in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert workers
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)  # as the out-of-memory killer would
+        assert finish() == expected
+        assert drawer.workers == 0  # the rest of the run draws here
+        assert drawer.draw(plot, ("png",))() == expected
+
+
 def test_n_jobs_follows_scikit_learn_the_report_process_being_one_of_them():
     from joblib import parallel_config
 

@@ -515,7 +515,8 @@ class _Drawer:
     free, else it is drawn here. Workers only on textmine's own pool (not a joblib
     backend the caller chose) and for tables below :data:`BIG_TABLE_BYTES`.
     Leaving the ``with`` block on an error or interrupt cancels what is still to
-    draw and stops the workers.
+    draw and stops the workers. A worker that dies (killed, out of memory) costs
+    only time: its figure, and every one after it, is drawn here.
     """
 
     def __init__(self, n_jobs: int | None) -> None:
@@ -524,8 +525,8 @@ class _Drawer:
         workers = n_workers(n_jobs) - 1
         self.backend = worker_backend() if workers > 0 else None
         self.workers = workers if self.backend is not None else 0
-        #: Figures started but not yet written that the report may hold: at most ``workers`` of them are
-        #: drawing (with their tables), the others are drawn (their bytes); this process draws on meanwhile.
+        #: Figures started but not yet written that the report may hold: their bytes, and for those drawn by
+        #: a worker their tables too (below BIG_TABLE_BYTES, kept to draw here should the worker die).
         self.in_flight = 4 * self.workers
         self._executor: Any = None
         self._futures: list = []
@@ -540,13 +541,30 @@ class _Drawer:
 
         from ._parallel import children_ignore_sigint
 
-        with children_ignore_sigint():  # workers (and their resource trackers) leave Ctrl-C to this process
-            if self._executor is None:  # joblib's reusable pool, as its loky backend makes it (one pool a process)
-                self._executor = get_memmapping_executor(
-                    self.workers, timeout=self.backend.backend_kwargs["idle_worker_timeout"])
-            future = self._executor.submit(_draw_in_worker, plot, tuple(formats), os.getpid())
+        from concurrent.futures import BrokenExecutor
+
+        try:
+            with children_ignore_sigint():  # workers (and their resource trackers) leave Ctrl-C to this process
+                if self._executor is None:  # joblib's reusable pool, as its loky backend makes it
+                    self._executor = get_memmapping_executor(
+                        self.workers, timeout=self.backend.backend_kwargs["idle_worker_timeout"])
+                future = self._executor.submit(_draw_in_worker, plot, tuple(formats), os.getpid())
+        except BrokenExecutor:  # a worker died earlier in this run
+            return self._here(plot, formats)
         self._futures.append(future)
-        return future.result
+
+        def result() -> dict[str, bytes]:
+            try:
+                return future.result()
+            except BrokenExecutor:  # the worker died (killed, out of memory): this figure is drawn here
+                return self._here(plot, formats)()
+        return result
+
+    def _here(self, plot: _Plot, formats: Sequence[str]) -> Callable[[], dict[str, bytes]]:
+        """Draw in this process from now on (the pool is broken); what returns this figure's files."""
+        self.workers = 0
+        files = _draw_files(plot, formats)
+        return lambda: files
 
     def __enter__(self) -> "_Drawer":
         return self
