@@ -232,12 +232,12 @@ def slogan_frequency(corpus_or_texts: Any, slogans: Any = None, by: str | Sequen
             compact = first if doc is None else _compact(doc.text)
             return len(compact), counter.count(compact)
 
-        rest = itertools.islice(corpus, 1, None)
-        backend = _process_backend(n_jobs) if any(d.lazy for d in itertools.islice(corpus, 1, None)) else None
+        rest = list(itertools.islice(corpus, 1, None))  # the documents (a lazy one: its file), not their texts
+        backend = _process_backend(n_jobs) if any(d.lazy for d in rest) else None
         if backend is not None:
             # lazy documents are read and cleaned where they are counted; cleaning holds the GIL: processes
-            results = itertools.chain([count(None)], _counted_in_processes(list(rest), table, first,
-                                                                           n_workers(n_jobs), backend))
+            results = itertools.chain([count(None)], _counted_in_processes(rest, table, first, n_workers(n_jobs),
+                                                                           backend))
         else:
             results = _ordered_map(count, itertools.chain([None], rest), n_jobs)  # None: the first, compacted already
         bar = _progress_bar(progress, len(corpus), "counting slogans")

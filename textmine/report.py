@@ -452,7 +452,7 @@ def _produce(fig: _Figure, out: Path, cache: ResultCache, force: bool, log: Log,
         if plot is None:
             return None
         _cache_tables(cache, fig.key, plot)
-    drawing = (drawer or _Drawer(1)).draw(plot, formats)
+    drawing = _drawn_here(plot, formats) if drawer is None else drawer.draw(plot, formats)
 
     def finish() -> Output:
         drawn = drawing()
@@ -523,8 +523,7 @@ class _Drawer:
         from ._parallel import n_workers, worker_backend
 
         workers = n_workers(n_jobs) - 1
-        self.backend = worker_backend() if workers > 0 else None
-        self.workers = workers if self.backend is not None else 0
+        self.workers = workers if workers > 0 and worker_backend() is not None else 0
         #: Figures started but not yet written that the report may hold: their bytes, and for those drawn by
         #: a worker their tables too (below BIG_TABLE_BYTES, kept to draw here should the worker die).
         self.in_flight = 4 * self.workers
@@ -533,38 +532,32 @@ class _Drawer:
 
     def draw(self, plot: _Plot, formats: Sequence[str]) -> Callable[[], dict[str, bytes]]:
         """What returns the figure's files: drawn now here, or in a worker (waited for when called)."""
+        from concurrent.futures import BrokenExecutor
+
         self._futures = [f for f in self._futures if not f.done()]  # a done one is held by its finish only
         if len(self._futures) >= self.workers or _table_bytes(plot) > BIG_TABLE_BYTES:
-            files = _draw_files(plot, formats)
-            return lambda: files
+            return _drawn_here(plot, formats)
         from joblib.executor import get_memmapping_executor
 
-        from ._parallel import children_ignore_sigint
-
-        from concurrent.futures import BrokenExecutor
+        from ._parallel import WORKER_IDLE_SECONDS, children_ignore_sigint
 
         try:
             with children_ignore_sigint():  # workers (and their resource trackers) leave Ctrl-C to this process
                 if self._executor is None:  # joblib's reusable pool, as its loky backend makes it
-                    self._executor = get_memmapping_executor(
-                        self.workers, timeout=self.backend.backend_kwargs["idle_worker_timeout"])
+                    self._executor = get_memmapping_executor(self.workers, timeout=WORKER_IDLE_SECONDS)
                 future = self._executor.submit(_draw_in_worker, plot, tuple(formats), os.getpid())
-        except BrokenExecutor:  # a worker died earlier in this run
-            return self._here(plot, formats)
+        except BrokenExecutor:  # a worker died earlier in this run: this process draws from now on
+            self.workers = 0
+            return _drawn_here(plot, formats)
         self._futures.append(future)
 
         def result() -> dict[str, bytes]:
             try:
                 return future.result()
-            except BrokenExecutor:  # the worker died (killed, out of memory): this figure is drawn here
-                return self._here(plot, formats)()
+            except BrokenExecutor:  # the worker died (killed, out of memory): this figure, and the rest, here
+                self.workers = 0
+                return _draw_files(plot, formats)
         return result
-
-    def _here(self, plot: _Plot, formats: Sequence[str]) -> Callable[[], dict[str, bytes]]:
-        """Draw in this process from now on (the pool is broken); what returns this figure's files."""
-        self.workers = 0
-        files = _draw_files(plot, formats)
-        return lambda: files
 
     def __enter__(self) -> "_Drawer":
         return self
@@ -574,6 +567,12 @@ class _Drawer:
             for future in self._futures:
                 future.cancel()
             self._executor.shutdown(wait=False, kill_workers=True)
+
+
+def _drawn_here(plot: _Plot, formats: Sequence[str]) -> Callable[[], dict[str, bytes]]:
+    """The figure drawn now, in this process; what returns its files."""
+    files = _draw_files(plot, formats)
+    return lambda: files
 
 
 def _table_bytes(plot: _Plot) -> int:
