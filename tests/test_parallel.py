@@ -13,6 +13,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from _procs import alive
 
 import textmine as tm
 
@@ -181,12 +182,6 @@ def test_release_workers_kill_ends_the_idle_workers_before_it_returns():
     pids = set(Parallel(n_jobs=2, backend=worker_backend())(delayed(os.getpid)() for _ in range(4)))
     assert pids and os.getpid() not in pids
 
-    def running(pid: int) -> bool:  # there, and not a zombie waiting to be collected
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-        except OSError:
-            return False
-
     release_workers(kill=True)
-    assert not [pid for pid in pids if running(pid)]
+    assert not [pid for pid in pids if alive(pid)]
     assert Parallel(n_jobs=2, backend=worker_backend())(delayed(abs)(-i) for i in range(3)) == [0, 1, 2]  # a new pool

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _procs import alive, children, loky_workers
 
 import textmine._io as tio
 from textmine import report
@@ -474,21 +475,6 @@ def test_a_write_failing_during_the_run_ends_it_promptly_in_one_line(tmp_path):
     assert last.startswith("textmine.report: error:") and "slogan_heatmap.png" in last and "Traceback" not in err
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _running(pid: int) -> bool:
-    """Whether process ``pid`` is there and not a zombie (ended, waiting for init to collect it)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_sigint_and_sigterm_end_the_report_and_its_children_within_seconds(tmp_path, sig, code):
@@ -497,18 +483,18 @@ def test_sigint_and_sigterm_end_the_report_and_its_children_within_seconds(tmp_p
         if "counting slogans" in line:
             break
     time.sleep(0.5)
-    children = _children(proc.pid)
+    kids = children(proc.pid)
     proc.send_signal(sig)
     returncode, err, seconds = _finished(proc, timeout=30)
     assert returncode == code, err
     assert seconds < 10 and "Traceback" not in err
     from joblib import cpu_count
 
-    assert children or cpu_count() == 1  # the drawing worker and its pool's resource trackers had started
+    assert kids or cpu_count() == 1  # the drawing worker and its pool's resource trackers had started
     deadline = time.monotonic() + 5  # a resource tracker exits when it reads the end of its pipe
-    while [c for c in children if _running(c)] and time.monotonic() < deadline:
+    while [c for c in kids if alive(c)] and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not [c for c in children if _running(c)]
+    assert not [c for c in kids if alive(c)]
     assert not list((tmp_path / "figures").glob(".*.tmp")) if (tmp_path / "figures").exists() else True
 
 
@@ -675,9 +661,7 @@ def test_a_drawing_worker_that_dies_costs_only_time_its_figure_is_drawn_here():
     release_workers(kill=True)  # a pool yet to start: the worker is still importing when it is killed
     with report._Drawer(2) as drawer:
         finish = drawer.draw(plot, ("png",))
-        workers = [pid for pid in _children(os.getpid())
-                   if b"loky" in Path(f"/proc/{pid}/cmdline").read_bytes() and b"resource_tracker"
-                   not in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        workers = loky_workers()
         assert workers
         for pid in workers:
             os.kill(pid, signal.SIGKILL)  # as the out-of-memory killer would

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _procs import alive, loky_workers
 
 from textmine.tokenize.stream import _chunks, watch_parent
 
@@ -31,14 +32,6 @@ time.sleep(120)
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[-1].split()[0]
-    except OSError:
-        return False
-    return state != b"Z"  # a zombie has exited (only not reaped yet)
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
 def test_worker_processes_exit_within_seconds_when_their_parent_is_killed(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -47,13 +40,13 @@ def test_worker_processes_exit_within_seconds_when_their_parent_is_killed(tmp_pa
         line = proc.stdout.readline()
         workers = [int(p) for p in line.split()]
         assert workers, proc.stderr.read()
-        assert all(_alive(w) for w in workers)  # loky keeps idle workers for reuse
+        assert all(alive(w) for w in workers)  # loky keeps idle workers for reuse
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        while time.monotonic() < deadline and any(alive(w) for w in workers):
             time.sleep(0.2)
-        assert not [w for w in workers if _alive(w)]
+        assert not [w for w in workers if alive(w)]
     finally:
         proc.kill()
         for w in workers if "workers" in locals() else []:
@@ -151,26 +144,6 @@ def test_a_worker_cleans_and_segments_a_chunk_without_importing_pandas(tmp_path)
     assert out.stdout.split("\n")[0] == "['乡村振兴', '营商环境'] []"
 
 
-def _loky_workers() -> list[int]:
-    out, todo = [], [os.getpid()]
-    while todo:
-        pid = todo.pop()
-        for task in os.listdir(f"/proc/{pid}/task"):
-            try:
-                kids = [int(k) for k in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
-            except OSError:
-                continue
-            todo += kids
-            for kid in kids:
-                try:
-                    cmd = Path(f"/proc/{kid}/cmdline").read_bytes()
-                except OSError:
-                    continue
-                if b"LokyProcess" in cmd:
-                    out.append(kid)
-    return out
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
 def test_a_long_run_shuts_its_worker_processes_down_at_its_end(monkeypatch):
     import textmine.tokenize.stream as stream
@@ -180,7 +153,7 @@ def test_a_long_run_shuts_its_worker_processes_down_at_its_end(monkeypatch):
     expected = list(tokens(texts, cache=False))
     monkeypatch.setattr(stream, "RELEASE_AFTER_SECONDS", 0.0)  # every run counts as long
     assert list(tokens(texts, n_jobs=2, cache=False)) == expected
-    assert _loky_workers() == []
+    assert loky_workers() == []
 
 
 def test_a_worker_keeps_one_vocabulary_per_run_and_sends_only_the_words_new_to_it():
