@@ -670,6 +670,108 @@ def test_a_drawing_worker_that_dies_costs_only_time_its_figure_is_drawn_here():
         assert drawer.draw(plot, ("png",))() == expected
 
 
+def _overview_plot() -> "report._Plot":
+    frame = pd.DataFrame({"doc_id": ["a", "b"], "doctype": ["report", "report"], "n_chars": [3000, 5000],
+                          "truncated": [False, True]})
+    return report._Plot("plots", "corpus_overview", (frame,))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
+def test_a_worker_holds_two_figures_one_drawing_one_waiting_before_this_process_draws(monkeypatch):
+    from textmine._parallel import release_workers
+
+    plot = _overview_plot()
+    expected = report._draw_files(plot, ("png",))
+    release_workers(kill=True)  # a pool yet to start: its worker takes a second before it draws anything
+    here = _draws_here(monkeypatch)
+    with report._Drawer(2) as drawer:
+        finishes = [drawer.draw(plot, ("png",)) for _ in range(3)]
+        assert here == ["corpus_overview"]  # the third: the worker has two already
+        assert [finish() for finish in finishes] == [expected] * 3
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
+def test_start_readies_the_workers_a_drawer_then_draws_with(monkeypatch):
+    from joblib import parallel_config
+
+    from textmine._parallel import release_workers
+
+    release_workers(kill=True)
+    assert report._Drawer.start(1) is False and report._Drawer.start(None) is False
+    with parallel_config(backend="threading"):  # a backend the caller chose: no worker of textmine's
+        assert report._Drawer.start(2) is False
+    assert loky_workers() == []
+    assert report._Drawer.start(2) is True
+    workers = loky_workers()
+    assert len(workers) == 1
+    drawing_code = report._Drawer._pool(1).submit(lambda: "textmine.plots" in sys.modules).result(timeout=60)
+    assert drawing_code is True  # imported while this process goes on (python -m textmine.report: loading)
+    plot = _overview_plot()
+    here = _draws_here(monkeypatch)
+    with report._Drawer(2) as drawer:
+        assert drawer.draw(plot, ("png",))() == report._draw_files(plot, ("png",))
+        assert here == ["corpus_overview"]  # once, for the comparison: the drawer's went to the worker
+        assert loky_workers() == workers
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
+def test_the_report_starts_its_drawing_worker_before_loading_a_small_corpus_only(small, tmp_path, monkeypatch):
+    from textmine._parallel import release_workers
+
+    argv, _, _ = small
+    seen: dict[str, list[int]] = {}
+    load = report._load
+
+    def loading(args):
+        seen["loading"] = loky_workers()
+        return load(args)
+
+    def drawing(*args, **kwargs):
+        seen["drawing"] = loky_workers()
+        return []
+
+    monkeypatch.setattr(report, "_load", loading)
+    monkeypatch.setattr(report, "build_report", drawing)
+
+    def run(*extra: str) -> dict[str, list[int]]:
+        release_workers(kill=True)
+        seen.clear()
+        with redirect_stderr(io.StringIO()):
+            assert report.main([*argv, "--out", str(tmp_path), *extra]) == 0
+        return dict(seen)
+
+    first = run("--jobs", "2")
+    assert len(first["loading"]) == 1 and first["drawing"] == first["loading"]
+    assert run("--jobs", "1") == {"loading": [], "drawing": []}
+    small_bytes, chars = report.SMALL_SOURCE_BYTES, report.WORKER_CORPUS_CHARS
+    monkeypatch.setattr(report, "SMALL_SOURCE_BYTES", 10)  # the corpus's files take more than that
+    assert run("--jobs", "2") == {"loading": [], "drawing": []}
+    monkeypatch.setattr(report, "SMALL_SOURCE_BYTES", small_bytes)
+    monkeypatch.setattr(report, "WORKER_CORPUS_CHARS", 10)  # more characters than its files suggested
+    last = run("--jobs", "2")
+    assert len(last["loading"]) == 1 and last["drawing"] == []  # stopped before the drawing
+    monkeypatch.setattr(report, "WORKER_CORPUS_CHARS", chars)
+
+
+def test_source_bytes_counts_the_files_a_corpus_names_until_they_pass_the_limit(tmp_path):
+    from textmine.corpus import bundled_seeds_dir
+
+    (tmp_path / "a.txt").write_bytes(b"x" * 100)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_bytes(b"y" * 50)
+    assert report._source_bytes(str(tmp_path), 1000) == 150
+    assert report._source_bytes(str(tmp_path / "a.txt"), 1000) == 100
+    assert report._source_bytes(str(tmp_path / "*" / "*.txt"), 1000) == 50  # a glob
+    assert report._source_bytes(str(tmp_path / "missing"), 1000) == 1001  # load_corpus says what is wrong
+    (tmp_path / "three").mkdir()
+    for name in "cde":
+        (tmp_path / "three" / f"{name}.txt").write_bytes(b"z" * 100)
+    assert report._source_bytes(str(tmp_path / "three"), 120) == 200  # two of the three files: past the limit
+    folder = bundled_seeds_dir() / "provinces2026"
+    assert report._source_bytes("provinces2026", 10**9) == sum(p.stat().st_size for p in folder.rglob("*")
+                                                                if p.is_file())
+
+
 def test_n_jobs_follows_scikit_learn_the_report_process_being_one_of_them():
     from joblib import parallel_config
 

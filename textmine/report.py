@@ -224,7 +224,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         formats = _parse_formats(args.format)
         check_out(args.out)  # before any work: a bad --out costs nothing
+        spec = _corpus_spec(args)
+        # The drawing workers start now and import the drawing code while this process loads the corpus.
+        warm = _source_bytes(spec, SMALL_SOURCE_BYTES) <= SMALL_SOURCE_BYTES and _Drawer.start(args.jobs)
         corpus = _load(args)
+        if warm and _n_chars(corpus) > WORKER_CORPUS_CHARS:  # larger than its files suggested: drawn here
+            from ._parallel import release_workers
+
+            release_workers(kill=True)
         target = _parse_target(args.target) if args.target else None
         outputs = build_report(corpus, args.out, seed=args.seed, topics=args.topics, target=target,
                                force=args.force, drop_places=not args.keep_place_names, formats=formats,
@@ -280,11 +287,56 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load(args: argparse.Namespace) -> Corpus:
+def _corpus_spec(args: argparse.Namespace) -> str | None:
+    """What ``--corpus`` and ``--metadata`` ask :func:`load_corpus` for (None: the bundled seeds)."""
     if args.corpus is None and args.metadata is None:
-        return load_corpus()
-    folder = args.corpus if args.corpus is not None else str(Path(args.metadata).parent)
-    return load_corpus(folder, metadata=args.metadata)
+        return None
+    return args.corpus if args.corpus is not None else str(Path(args.metadata).parent)
+
+
+def _load(args: argparse.Namespace) -> Corpus:
+    spec = _corpus_spec(args)
+    return load_corpus() if spec is None else load_corpus(spec, metadata=args.metadata)
+
+
+def _source_bytes(spec: str | None, limit: int) -> int:
+    """Bytes on disk of the files ``spec`` names (a bundled corpus name, a file, a folder, a glob),
+    counted until they pass ``limit``; ``limit + 1`` when they cannot be counted.
+
+    Only sizes are read (``os.stat``); symbolic links to folders are not followed.
+
+    >>> _source_bytes("no/such/folder", 100)
+    101
+    """
+    import glob
+
+    from .corpus import BUNDLED, bundled_seeds_dir
+
+    total = 0
+    try:
+        if spec is None or (spec in BUNDLED and not Path(spec).exists()):
+            roots = [bundled_seeds_dir() / ("" if spec in (None, "seeds") else spec)]
+        elif not Path(spec).exists() and set("*?[") & set(spec):
+            roots = [Path(p) for p in glob.iglob(spec, recursive=True)]
+        else:
+            roots = [Path(spec)]
+        for root in roots:
+            if not root.is_dir():
+                total += root.stat().st_size
+            for folder, _, names in os.walk(root):
+                for name in names:
+                    total += os.stat(os.path.join(folder, name), follow_symlinks=False).st_size
+                    if total > limit:
+                        return total
+    except (OSError, TextmineError):  # not there or not readable: load_corpus says what is wrong
+        return limit + 1
+    return total
+
+
+def _n_chars(corpus: Corpus) -> int:
+    """Characters of the corpus's cleaned texts (its ``n_chars`` metadata)."""
+    frame = corpus.to_frame()
+    return int(frame["n_chars"].sum()) if "n_chars" in frame else 0
 
 
 def _parse_formats(spec: str) -> tuple[str, ...]:
@@ -490,6 +542,14 @@ def _draw_files(plot: _Plot, formats: Sequence[str]) -> dict[str, bytes]:
     return files
 
 
+def _warm_worker(parent: int) -> None:
+    """Import the drawing code (matplotlib, the CJK font) in a worker process, which exits when ``parent`` dies."""
+    from . import plots  # noqa: F401
+    from ._parallel import watch_parent
+
+    watch_parent(parent)
+
+
 def _draw_in_worker(plot: _Plot, formats: Sequence[str], parent: int) -> dict[str, bytes]:
     """:func:`_draw_files` in a worker process, which exits when ``parent`` dies."""
     from ._parallel import watch_parent
@@ -506,45 +566,87 @@ BIG_TABLE_BYTES = 32 * 2**20
 #: pool's resource trackers take about 250 MB, and a report on 5,000 documents (20 M characters)
 #: needs about 800 MB of its own (``benchmarks/report_scale.py``; its budget: 1 GB in all).
 WORKER_CORPUS_CHARS = 5_000_000
+#: ``python -m textmine.report`` starts its drawing workers before it loads a corpus whose files
+#: take at most this many bytes (UTF-8 Chinese text: 3 bytes a character); after the loading, a
+#: corpus of more than :data:`WORKER_CORPUS_CHARS` characters stops them.
+SMALL_SOURCE_BYTES = 3 * WORKER_CORPUS_CHARS
+#: Figures a drawing worker is given at once: one it draws and one waiting, so that it goes on
+#: while this process draws a figure of its own (and draws here only when the worker has two).
+FIGURES_PER_WORKER = 2
 
 
 class _Drawer:
     """Draws figures in this process and, with ``n_jobs`` > 1, in worker processes while the report goes on.
 
-    This process is one of the ``n_jobs``: a figure goes to a worker when one is
-    free, else it is drawn here. Workers only on textmine's own pool (not a joblib
-    backend the caller chose) and for tables below :data:`BIG_TABLE_BYTES`.
+    This process is one of the ``n_jobs``: a figure goes to a worker while the
+    workers hold fewer than :data:`FIGURES_PER_WORKER` figures each, else it is
+    drawn here. Workers only on textmine's own pool (not a joblib backend the
+    caller chose) and for tables below :data:`BIG_TABLE_BYTES`.
     Leaving the ``with`` block on an error or interrupt cancels what is still to
     draw and stops the workers. A worker that dies (killed, out of memory) costs
     only time: its figure, and every one after it, is drawn here.
     """
 
     def __init__(self, n_jobs: int | None) -> None:
-        from ._parallel import n_workers, worker_backend
-
-        workers = n_workers(n_jobs) - 1
-        self.workers = workers if workers > 0 and worker_backend() is not None else 0
+        self.workers = _Drawer._workers(n_jobs)
         #: Figures started but not yet written that the report may hold: their bytes, and for those drawn by
         #: a worker their tables too (below BIG_TABLE_BYTES, kept to draw here should the worker die).
         self.in_flight = 4 * self.workers
         self._executor: Any = None
         self._futures: list = []
 
+    @staticmethod
+    def _workers(n_jobs: int | None) -> int:
+        """Worker processes for ``n_jobs`` (this process is one of them); 0 under a backend the caller chose."""
+        from ._parallel import n_workers, worker_backend
+
+        workers = n_workers(n_jobs) - 1
+        return workers if workers > 0 and worker_backend() is not None else 0
+
+    @staticmethod
+    def _pool(workers: int) -> Any:
+        """joblib's reusable pool of ``workers`` processes, as its loky backend makes it (joblib reuses it)."""
+        from joblib.executor import get_memmapping_executor
+
+        from ._parallel import WORKER_IDLE_SECONDS
+
+        return get_memmapping_executor(workers, timeout=WORKER_IDLE_SECONDS)
+
+    @staticmethod
+    def start(n_jobs: int | None) -> bool:
+        """Start the workers a report with ``n_jobs`` draws with, importing the drawing code; whether any.
+
+        A :class:`_Drawer` made within :data:`~textmine._parallel.WORKER_IDLE_SECONDS`
+        finds them ready: ``python -m textmine.report`` starts them before it loads the corpus.
+        """
+        from concurrent.futures import BrokenExecutor
+
+        from ._parallel import children_ignore_sigint
+
+        workers = _Drawer._workers(n_jobs)
+        if workers:
+            try:
+                with children_ignore_sigint():  # workers (and their resource trackers) leave Ctrl-C to this process
+                    pool = _Drawer._pool(workers)
+                    for _ in range(workers):
+                        pool.submit(_warm_worker, os.getpid())
+            except BrokenExecutor:  # the drawer finds out again, and draws here
+                return False
+        return workers > 0
+
     def draw(self, plot: _Plot, formats: Sequence[str]) -> Callable[[], dict[str, bytes]]:
         """What returns the figure's files: drawn now here, or in a worker (waited for when called)."""
         from concurrent.futures import BrokenExecutor
 
         self._futures = [f for f in self._futures if not f.done()]  # a done one is held by its finish only
-        if len(self._futures) >= self.workers or _table_bytes(plot) > BIG_TABLE_BYTES:
+        if len(self._futures) >= FIGURES_PER_WORKER * self.workers or _table_bytes(plot) > BIG_TABLE_BYTES:
             return _drawn_here(plot, formats)
-        from joblib.executor import get_memmapping_executor
-
-        from ._parallel import WORKER_IDLE_SECONDS, children_ignore_sigint
+        from ._parallel import children_ignore_sigint
 
         try:
             with children_ignore_sigint():  # workers (and their resource trackers) leave Ctrl-C to this process
-                if self._executor is None:  # joblib's reusable pool, as its loky backend makes it
-                    self._executor = get_memmapping_executor(self.workers, timeout=WORKER_IDLE_SECONDS)
+                if self._executor is None:
+                    self._executor = _Drawer._pool(self.workers)
                 future = self._executor.submit(_draw_in_worker, plot, tuple(formats), os.getpid())
         except BrokenExecutor:  # a worker died earlier in this run: this process draws from now on
             self.workers = 0
