@@ -185,3 +185,35 @@ def test_release_workers_kill_ends_the_idle_workers_before_it_returns():
     release_workers(kill=True)
     assert not [pid for pid in pids if alive(pid)]
     assert Parallel(n_jobs=2, backend=worker_backend())(delayed(abs)(-i) for i in range(3)) == [0, 1, 2]  # a new pool
+
+
+def _ignores_sigint(pid: int) -> bool:
+    """Whether process ``pid`` ignores SIGINT (its ``SigIgn`` mask in /proc)."""
+    import signal
+
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) >> (signal.SIGINT - 1) & 1)
+    raise AssertionError(f"no SigIgn line for {pid}")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads signal masks from /proc")
+def test_workers_started_for_tokens_leave_ctrl_c_to_this_process(texts):
+    import os
+    import signal
+
+    from _procs import loky_workers
+    from joblib import delayed
+
+    from textmine._parallel import release_workers, results_in_order, worker_backend
+
+    release_workers(kill=True)  # the next call starts its pool
+    before = signal.getsignal(signal.SIGINT)
+    assert len(list(tm.tokens(texts, n_jobs=2, cache=False))) == len(texts)
+    workers = loky_workers()
+    assert workers and all(_ignores_sigint(pid) for pid in workers)  # Ctrl-C: this process stops them
+    assert signal.getsignal(signal.SIGINT) is before and not _ignores_sigint(os.getpid())
+    release_workers(kill=True)
+    pids = set(results_in_order((delayed(os.getpid)() for _ in range(4)), 2, worker_backend()))  # cleaning, counting
+    assert pids and os.getpid() not in pids and all(_ignores_sigint(pid) for pid in pids)
+    assert list(results_in_order((delayed(abs)(-i) for i in range(5)), 2, worker_backend())) == [0, 1, 2, 3, 4]

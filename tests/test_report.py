@@ -740,36 +740,50 @@ def test_the_report_starts_its_drawing_worker_before_loading_a_small_corpus_only
             assert report.main([*argv, "--out", str(tmp_path), *extra]) == 0
         return dict(seen)
 
-    first = run("--jobs", "2")
+    first = run("--jobs", "2", "--seed", "101")
     assert len(first["loading"]) == 1 and first["drawing"] == first["loading"]
-    assert run("--jobs", "1") == {"loading": [], "drawing": []}
+    # the same run again: it ended with every figure cached, nothing to draw, no worker
+    assert run("--jobs", "2", "--seed", "101") == {"loading": [], "drawing": []}
+    assert len(run("--jobs", "2", "--seed", "101", "--force")["loading"]) == 1
+    corpus_file = Path(argv[1]) / "a.txt"
+    stat = corpus_file.stat()
+    try:
+        os.utime(corpus_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a file changed since
+        assert len(run("--jobs", "2", "--seed", "101")["loading"]) == 1
+    finally:
+        os.utime(corpus_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert run("--jobs", "1", "--seed", "102") == {"loading": [], "drawing": []}
     small_bytes, chars = report.SMALL_SOURCE_BYTES, report.WORKER_CORPUS_CHARS
     monkeypatch.setattr(report, "SMALL_SOURCE_BYTES", 10)  # the corpus's files take more than that
-    assert run("--jobs", "2") == {"loading": [], "drawing": []}
+    assert run("--jobs", "2", "--seed", "103") == {"loading": [], "drawing": []}
     monkeypatch.setattr(report, "SMALL_SOURCE_BYTES", small_bytes)
     monkeypatch.setattr(report, "WORKER_CORPUS_CHARS", 10)  # more characters than its files suggested
-    last = run("--jobs", "2")
+    last = run("--jobs", "2", "--seed", "104")
     assert len(last["loading"]) == 1 and last["drawing"] == []  # stopped before the drawing
     monkeypatch.setattr(report, "WORKER_CORPUS_CHARS", chars)
 
 
-def test_source_bytes_counts_the_files_a_corpus_names_until_they_pass_the_limit(tmp_path):
+def test_source_files_lists_the_files_a_corpus_names_unless_they_pass_the_limit(tmp_path):
     from textmine.corpus import bundled_seeds_dir
+
+    def sizes(spec: str, limit: int = 1000) -> list[tuple[str, int]] | None:
+        files = report._source_files(spec, limit)
+        return None if files is None else [(Path(path).name, size) for path, size, _ in files]
 
     (tmp_path / "a.txt").write_bytes(b"x" * 100)
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.txt").write_bytes(b"y" * 50)
-    assert report._source_bytes(str(tmp_path), 1000) == 150
-    assert report._source_bytes(str(tmp_path / "a.txt"), 1000) == 100
-    assert report._source_bytes(str(tmp_path / "*" / "*.txt"), 1000) == 50  # a glob
-    assert report._source_bytes(str(tmp_path / "missing"), 1000) == 1001  # load_corpus says what is wrong
-    (tmp_path / "three").mkdir()
-    for name in "cde":
-        (tmp_path / "three" / f"{name}.txt").write_bytes(b"z" * 100)
-    assert report._source_bytes(str(tmp_path / "three"), 120) == 200  # two of the three files: past the limit
+    assert sizes(str(tmp_path)) == [("a.txt", 100), ("b.txt", 50)]  # sorted, folders below included
+    assert sizes(str(tmp_path / "a.txt")) == [("a.txt", 100)]
+    assert sizes(str(tmp_path / "*" / "*.txt")) == [("b.txt", 50)]  # a glob
+    assert sizes(str(tmp_path), 149) is None  # past the limit
+    assert sizes(str(tmp_path / "missing")) is None  # load_corpus says what is wrong
+    files = report._source_files(str(tmp_path / "a.txt"), 1000)
+    assert files[0][2] == (tmp_path / "a.txt").stat().st_mtime_ns
     folder = bundled_seeds_dir() / "provinces2026"
-    assert report._source_bytes("provinces2026", 10**9) == sum(p.stat().st_size for p in folder.rglob("*")
-                                                                if p.is_file())
+    listed = report._source_files("provinces2026", 10**9)
+    assert [(Path(p), n) for p, n, _ in listed] == sorted((p, p.stat().st_size) for p in folder.rglob("*")
+                                                          if p.is_file())
 
 
 def test_n_jobs_follows_scikit_learn_the_report_process_being_one_of_them():

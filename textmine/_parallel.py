@@ -10,9 +10,10 @@ import contextlib
 import os
 import signal
 import time
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 __all__ = ["n_workers", "chunks", "watch_parent", "worker_backend", "release_workers", "children_ignore_sigint",
+           "results_in_order",
            "CHUNKS_PER_WORKER", "CHUNK_CHARS", "WATCH_SECONDS", "WORKER_IDLE_SECONDS"]
 
 #: Chunks of documents per worker in a parallel run (more chunks: less idle time at the end).
@@ -90,6 +91,24 @@ def children_ignore_sigint() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def results_in_order(tasks: Iterable[Any], workers: int, backend: Any = None) -> Iterator[Any]:
+    """``joblib.Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks)``.
+
+    The results of joblib ``delayed`` tasks, in order, as they come. Worker
+    processes this call starts ignore Ctrl-C (:func:`children_ignore_sigint`):
+    on Ctrl-C this process raises ``KeyboardInterrupt`` and joblib stops them,
+    without a traceback from each. ``backend`` None: the active one.
+
+    >>> from joblib import delayed
+    >>> list(results_in_order((delayed(abs)(-i) for i in range(3)), 1))
+    [0, 1, 2]
+    """
+    from joblib import Parallel
+
+    with children_ignore_sigint():  # joblib starts the pool and sends the first tasks within the call
+        return Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks)
 
 
 def chunks(sizes: Sequence[int], workers: int, *, per_worker: int | None = None,

@@ -1479,7 +1479,7 @@ def clean_many(texts: Sequence[str], options: "Mapping[str, Any] | Sequence[Mapp
     >>> [r.text for r in clean_many(["2022 年", "发展 新质 生产力"])]
     ['2022年', '发展新质生产力']
     """
-    from ._parallel import chunks, n_workers, worker_backend
+    from ._parallel import chunks, n_workers, results_in_order, worker_backend
 
     texts = list(texts)
     opts = [dict(options or {})] * len(texts) if options is None or isinstance(options, Mapping) else \
@@ -1492,11 +1492,11 @@ def clean_many(texts: Sequence[str], options: "Mapping[str, Any] | Sequence[Mapp
         return [clean(t, **o) for t, o in zip(texts, opts)]
     import os
 
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
     tasks = (delayed(_clean_chunk)([texts[i] for i in c], [opts[i] for i in c], parent=os.getpid()) for c in plan)
     out: list[CleanResult] = []
-    for part in Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=worker_backend())(tasks):
+    for part in results_in_order(tasks, workers, worker_backend()):
         out.extend(part)
     return out
 

@@ -280,16 +280,16 @@ def _counted_in_processes(rest: list[Any], table: pd.DataFrame, first: str, work
     file's path) and sends back only the numbers; it builds the automaton once
     per run, from the slogans and the same sample of the ``first`` document.
     """
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
-    from ._parallel import release_workers
+    from ._parallel import release_workers, results_in_order
 
     forms = {"slogan": table["slogan"].tolist(), "variants": table["variants"].tolist()}
     sample = first[:_SAMPLE]
     plan = chunks([1] * len(rest), workers, bounds=(1, max(1, len(rest) // workers)))  # sizes unknown: by count
     run = os.urandom(8).hex()
     tasks = (delayed(_count_chunk)([rest[i] for i in c], forms, sample, run, parent=os.getpid()) for c in plan)
-    for part in Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks):
+    for part in results_in_order(tasks, workers, backend):
         yield from part
     if len(rest) * len(table) >= RELEASE_ROWS:  # the workers' memory is not to add to the big table built next
         release_workers()

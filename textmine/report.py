@@ -95,7 +95,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import pandas as pd
 
@@ -224,9 +224,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         formats = _parse_formats(args.format)
         check_out(args.out)  # before any work: a bad --out costs nothing
-        spec = _corpus_spec(args)
-        # The drawing workers start now and import the drawing code while this process loads the corpus.
-        warm = _source_bytes(spec, SMALL_SOURCE_BYTES) <= SMALL_SOURCE_BYTES and _Drawer.start(args.jobs)
+        # A run that will draw starts its drawing workers now: they import the drawing code while this
+        # process loads the corpus. Not for a big corpus, nor when this run, on the same files, with the
+        # same code, ended before with every figure cached (there is then nothing to draw).
+        run = _run_key(args)
+        cache = ResultCache()
+        ran = run is not None and not args.force and cache.get(run) is not None
+        warm = run is not None and not ran and _Drawer.start(args.jobs)
         corpus = _load(args)
         if warm and _n_chars(corpus) > WORKER_CORPUS_CHARS:  # larger than its files suggested: drawn here
             from ._parallel import release_workers
@@ -236,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         outputs = build_report(corpus, args.out, seed=args.seed, topics=args.topics, target=target,
                                force=args.force, drop_places=not args.keep_place_names, formats=formats,
                                n_jobs=args.jobs, log=_stderr)
+        if run is not None and not ran:
+            cache.put(run, {})
     except TextmineError as exc:
         return _fail(str(exc), 1)
     except OSError as exc:  # writing failed while the report ran (disk full, folder removed, ...)
@@ -299,38 +305,64 @@ def _load(args: argparse.Namespace) -> Corpus:
     return load_corpus() if spec is None else load_corpus(spec, metadata=args.metadata)
 
 
-def _source_bytes(spec: str | None, limit: int) -> int:
-    """Bytes on disk of the files ``spec`` names (a bundled corpus name, a file, a folder, a glob),
-    counted until they pass ``limit``; ``limit + 1`` when they cannot be counted.
+def _run_key(args: argparse.Namespace) -> str | None:
+    """Key of a report run: its options, the code, and each file of its corpus (path, size, modification
+    time); None for a corpus whose files take more than :data:`SMALL_SOURCE_BYTES` or cannot be listed.
 
-    Only sizes are read (``os.stat``); symbolic links to folders are not followed.
+    The report keeps an empty entry under it once the run has ended, every figure then being cached.
+    """
+    spec = _corpus_spec(args)
+    files = _source_files(spec, SMALL_SOURCE_BYTES)
+    if files is None:
+        return None
+    if args.metadata is not None:
+        files += _source_files(args.metadata, 2**62) or [[args.metadata, -1, -1]]
+    return _key("report run", files, args.seed, args.topics, args.target, args.keep_place_names,
+                _parse_formats(args.format))
 
-    >>> _source_bytes("no/such/folder", 100)
-    101
+
+def _source_files(spec: str | None, limit: int) -> list[list] | None:
+    """``[path, size, modification time]`` of each file ``spec`` names (a bundled corpus name, a file, a
+    folder, a glob); None when they take more than ``limit`` bytes or cannot be listed.
+
+    Only ``os.stat`` is read; symbolic links to folders are not followed.
+
+    >>> _source_files("no/such/folder", 100) is None
+    True
     """
     import glob
 
     from .corpus import BUNDLED, bundled_seeds_dir
 
+    out: list[list] = []
     total = 0
     try:
         if spec is None or (spec in BUNDLED and not Path(spec).exists()):
             roots = [bundled_seeds_dir() / ("" if spec in (None, "seeds") else spec)]
         elif not Path(spec).exists() and set("*?[") & set(spec):
-            roots = [Path(p) for p in glob.iglob(spec, recursive=True)]
+            roots = [Path(p) for p in sorted(glob.iglob(spec, recursive=True))]
         else:
             roots = [Path(spec)]
-        for root in roots:
-            if not root.is_dir():
-                total += root.stat().st_size
-            for folder, _, names in os.walk(root):
-                for name in names:
-                    total += os.stat(os.path.join(folder, name), follow_symlinks=False).st_size
-                    if total > limit:
-                        return total
+        for path in (path for root in roots for path in _walk(root)):
+            info = os.stat(path, follow_symlinks=False)
+            total += info.st_size
+            if total > limit:
+                return None
+            out.append([path, info.st_size, info.st_mtime_ns])
     except (OSError, TextmineError):  # not there or not readable: load_corpus says what is wrong
-        return limit + 1
-    return total
+        return None
+    return out
+
+
+def _walk(root: Path) -> Iterator[str]:
+    """``root`` if it is not a folder, else the files below it, in sorted order (links to folders not followed)."""
+    if not root.is_dir():
+        yield str(root)
+        return
+    for folder, subfolders, names in os.walk(root):
+        subfolders.sort()
+        for name in sorted(names):
+            yield os.path.join(folder, name)
 
 
 def _n_chars(corpus: Corpus) -> int:
@@ -567,8 +599,9 @@ BIG_TABLE_BYTES = 32 * 2**20
 #: needs about 800 MB of its own (``benchmarks/report_scale.py``; its budget: 1 GB in all).
 WORKER_CORPUS_CHARS = 5_000_000
 #: ``python -m textmine.report`` starts its drawing workers before it loads a corpus whose files
-#: take at most this many bytes (UTF-8 Chinese text: 3 bytes a character); after the loading, a
-#: corpus of more than :data:`WORKER_CORPUS_CHARS` characters stops them.
+#: take at most this many bytes (UTF-8 Chinese text: 3 bytes a character), unless the same run
+#: ended before with every figure cached; after the loading, a corpus of more than
+#: :data:`WORKER_CORPUS_CHARS` characters stops them.
 SMALL_SOURCE_BYTES = 3 * WORKER_CORPUS_CHARS
 #: Figures a drawing worker is given at once: one it draws and one waiting, so that it goes on
 #: while this process draws a figure of its own (and draws here only when the worker has two).

@@ -623,7 +623,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             results: Iterable[Chunk] = (process_chunk(tokenizer, *task(c), cache_dir=cache_dir, write=local)
                                         for c in chunks)
         else:
-            from joblib import Parallel, delayed
+            from joblib import delayed
 
             # on this machine's worker processes, each chunk also starts (once) a watch on this process:
             # a worker whose parent is killed exits instead of lingering (loky waits minutes for work)
@@ -632,7 +632,7 @@ def _merged(tokenizer: Tokenizer, sources: Iterable[Source], store: TokenCache |
             extra = ({"parent": os.getpid(), "run": run_id} if local else {"environment": worker_environment(tokenizer)})
             tasks = (run(tokenizer, *task(c), cache_dir=cache_dir, write=local, **extra) for c in chunks)
             backend = _parallel.worker_backend()
-            results = Parallel(n_jobs=workers, batch_size=1, return_as="generator", backend=backend)(tasks)
+            results = _parallel.results_in_order(tasks, workers, backend)
             if backend is not None:
                 started = time.monotonic()
         pairs = zip(chunks, results)
