@@ -408,6 +408,30 @@ def test_same_figure_twice_gives_byte_identical_png(freq, tmp_path):
     assert a.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_png_is_compressed_at_a_fast_zlib_level(freq):
+    import struct
+    import zlib
+
+    png = plots.figure_bytes(plots.slogan_heatmap(freq))
+    stream = b"".join(png[i + 4:i + 4 + struct.unpack(">I", png[i - 4:i])[0]] for i in _chunk_starts(png, b"IDAT"))
+    assert stream[1] >> 6 == 1  # the zlib header's FLEVEL: 1 = the fast levels 2-5 (6, Pillow's default, is 2)
+    width, height = struct.unpack(">II", png[16:24])
+    assert len(zlib.decompress(stream)) == height * (1 + 3 * width)  # every row: RGB and its filter byte
+
+
+def _chunk_starts(png: bytes, kind: bytes) -> list[int]:
+    """Where each chunk of type ``kind`` has its type field (its length is the 4 bytes before)."""
+    import struct
+
+    out, pos = [], 8
+    while pos < len(png):
+        size = struct.unpack(">I", png[pos:pos + 4])[0]
+        if png[pos + 4:pos + 8] == kind:
+            out.append(pos + 4)
+        pos += 12 + size
+    return out
+
+
 def test_svg_and_pdf_are_reproducible_too(freq, tmp_path):
     for suffix in ("svg", "pdf"):
         a = plots.save_figure(plots.slogans_by_place(freq), tmp_path / f"a.{suffix}")

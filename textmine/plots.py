@@ -142,6 +142,12 @@ _SAVE_METADATA: dict[str, dict[str, None]] = {
     "svg": {"Creator": None, "Date": None}}
 
 
+#: zlib level of the PNG files: 3, the strongest of zlib's fast levels, compresses the report's figures in
+#: half the time of Pillow's default (6) into 5% more bytes (23 bundled figures: 0.94 s and 3.46 MB
+#: against 1.83 s and 3.29 MB; levels 4-9 take 1.6 s or more). The pixels are the same.
+PNG_COMPRESS_LEVEL = 3
+
+
 def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 200) -> bytes:
     """The file :func:`save_figure` would write, as bytes (``fmt``: png, pdf or svg).
 
@@ -192,7 +198,7 @@ def _write_png(fig: Figure, buf: io.BytesIO, dpi: int) -> None:
                                  "raw", "RGBA", 0, 1)
         if (rgba[..., 3] == 255).all():  # opaque (the white background): the same pixels in 3 bytes, not 4
             image = image.convert("RGB")
-        image.save(buf, format="png", dpi=(dpi, dpi))
+        image.save(buf, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
     finally:
         for obj, name, value in skipped:
             setattr(obj, name, value)
