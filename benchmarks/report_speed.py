@@ -10,10 +10,10 @@ with its own cache folder (``TEXTMINE_CACHE_DIR``). Five report runs, in this or
   what a run costs after a change to textmine's analysis code, i.e. the tables are
   computed again (slogans, TF-IDF, keyness, LDA fit, topic effects) from cached tokens
   and every figure is drawn;
-- **figures from cached tables**: the cached figures are removed from ``results/``, the
-  cached tables kept (entries with a ``plot`` part), new ``--out``: what a run costs after
-  a change to the drawing code only (``plots.py``) or with the figure entries pruned.
-  A tree that keeps no tables (the code before it) computes everything again here;
+- **figures from cached tables**: what a change to the drawing code only (``plots.py``)
+  leaves of the cache (:func:`remove_figure_entries`: the figures go, the tables and the
+  explorer page stay), new ``--out``. A tree that keeps no tables (the code before it)
+  computes everything again here;
 - **warm, new --out**: everything cached, new ``--out``: nothing is computed or drawn,
   the cached bytes are copied;
 - **warm, same --out**: the same again into the folder of the previous run (nothing written).
@@ -65,7 +65,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 CORPUS = "provinces2026"
 RUNS = ("cold", "figures_tokens_warm", "figures_from_tables", "warm_new_out", "warm_same_out")
 LABELS = {"cold": "cold (empty cache)", "figures_tokens_warm": "figures, tokens warm (result cache emptied)",
-          "figures_from_tables": "figures from cached tables (figure entries removed)",
+          "figures_from_tables": "figures from cached tables (plotting code changed)",
           "warm_new_out": "warm, new --out", "warm_same_out": "warm, same --out"}
 
 #: Run in a fresh interpreter with the tree to measure first on sys.path: per-figure draw and save times.
@@ -175,11 +175,17 @@ def run_report(tree: Path, cache: Path, out: Path) -> dict:
 
 
 def remove_figure_entries(cache: Path) -> int:
-    """Remove the cached figures from ``results/``, keep the cached tables (a ``plot`` part); how many went."""
+    """What a change to the plotting code (``plots.py``) leaves of ``results/``; how many entries went.
+
+    Gone: the cached figures (a ``png`` part) and the marks of ended runs (no part), whose keys
+    include the drawing code. Kept: the cached tables (a ``plot`` part) and the explorer page
+    (``index.html``), whose keys do not. Before 2026-12-03 (night) the report cached no page and
+    no mark: every entry without a ``plot`` part was a figure.
+    """
     removed = 0
     for path in (cache / "results").glob("*.res"):
-        head = json.loads(path.read_bytes().split(b"\n", 1)[0])
-        if "plot" not in [part[0] for part in head["parts"]]:
+        parts = [part[0] for part in json.loads(path.read_bytes().split(b"\n", 1)[0])["parts"]]
+        if "png" in parts or not parts:
             path.unlink()
             removed += 1
     return removed

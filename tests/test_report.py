@@ -214,6 +214,44 @@ def test_a_new_output_folder_gets_the_same_files_without_drawing(bundled, tmp_pa
     assert _files(tmp_path / "again") == _files(bundled[1])
 
 
+def test_the_explorer_page_is_copied_from_the_cache_unless_its_corpus_figures_or_code_changed(tmp_path,
+                                                                                                  monkeypatch):
+    import dataclasses
+
+    from textmine import explorer
+    from textmine.corpus import Corpus
+    from textmine.tokenize.cache import ResultCache
+
+    corpus = Corpus.from_texts(["壮大民营经济，优化营商环境。", "发展新质生产力。"])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "fig.csv").write_text("term,count\n营商环境,1\n", encoding="utf-8")
+    (out / "fig.png").write_bytes(b"\x89PNG")
+    outputs = [report.Output("fig", "A caption.", out / "fig.png", out / "fig.csv", "drawn", (out / "fig.png",))]
+    cache = ResultCache(tmp_path / "cache")
+    computed: list[str] = []
+    real = explorer.write_explorer
+    monkeypatch.setattr(explorer, "write_explorer", lambda *a, **k: computed.append("page") or real(*a, **k))
+
+    def page(corpus_key: str = "corpus-a") -> dict[str, bytes]:
+        report._explorer(corpus, out, outputs, cache, corpus_key, log=lambda message: None)
+        return {p.name: p.read_bytes() for p in out.iterdir() if p.name in ("index.html", "explorer_data.js")}
+
+    first = page()
+    assert computed == ["page"] and "营商环境" in first["explorer_data.js"].decode("utf-8")
+    for name in first:
+        (out / name).unlink()
+    assert page() == first and computed == ["page"]  # copied from the cache, the same bytes
+    page("corpus-b")  # other texts or metadata
+    (out / "fig.csv").write_text("term,count\n营商环境,2\n", encoding="utf-8")  # another table
+    page()
+    (out / "fig.svg").write_text("<svg/>", encoding="utf-8")  # another file of the figure to link
+    page()
+    outputs[0] = dataclasses.replace(outputs[0], caption="Another caption.")
+    page()
+    assert computed == ["page"] * 5
+
+
 def test_a_deleted_png_comes_back_with_the_same_bytes_and_nothing_else_is_written(copy_of_bundled):
     before, times = _files(copy_of_bundled), _mtimes(copy_of_bundled)
     (copy_of_bundled / "topic_terms.png").unlink()

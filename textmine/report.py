@@ -94,6 +94,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -509,13 +510,33 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
     _raise_if_signalled()
     _replace_if_changed(out / "README.md", _index(outputs, corpus, seed=seed).encode("utf-8"))
     if explorer:
-        from .explorer import EXPLORER_DATA, write_explorer
+        _explorer(corpus, out, outputs, cache, _table_key("explorer", toks.fingerprint, frame), log)
+    return outputs
 
-        with _step(log, "writing the explorer page (index.html)") as step:
+
+def _explorer(corpus: Corpus, out: Path, outputs: list[Output], cache: ResultCache, corpus_key: str,
+              log: Log) -> None:
+    """Write the explorer page (:func:`textmine.explorer.write_explorer`), or copy it from the cache.
+
+    Its key: ``corpus_key`` (the texts and metadata), the explorer's code, and each figure's
+    caption, CSV bytes and files in ``out`` -- not the drawing code, so after a change to the
+    plotting code only the page is copied, not computed again.
+    """
+    from .explorer import EXPLORER_DATA, EXPLORER_PAGE, __file__ as code, write_explorer
+
+    figures = [[o.stem, o.caption, hashlib.sha256(o.csv.read_bytes()).hexdigest(),
+                sorted(p.name for p in out.glob(f"{glob_escape(o.stem)}.*"))] for o in outputs]
+    key = _digest(["explorer page", corpus_key, hashlib.sha256(Path(code).read_bytes()).hexdigest(), figures])
+    with _step(log, "writing the explorer page (index.html)") as step:
+        files = cache.get(key)
+        if files is not None and set(files) == {EXPLORER_DATA, EXPLORER_PAGE}:
+            for name, data in files.items():
+                _replace_if_changed(out / name, data)
+        else:
             write_explorer(corpus, out, figures={o.stem: o.caption for o in outputs},
                            title=f"textmine: {len(corpus):,} documents")
-            step.detail = f"{(out / EXPLORER_DATA).stat().st_size / 1e6:.1f} MB of searchable text and tables"
-    return outputs
+            cache.put(key, {name: (out / name).read_bytes() for name in (EXPLORER_DATA, EXPLORER_PAGE)})
+        step.detail = f"{(out / EXPLORER_DATA).stat().st_size / 1e6:.1f} MB of searchable text and tables"
 
 
 def _produce(fig: _Figure, out: Path, cache: ResultCache, force: bool, log: Log,
