@@ -729,6 +729,24 @@ def test_a_worker_holds_two_figures_one_drawing_one_waiting_before_this_process_
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
+def test_at_the_end_this_process_takes_back_the_figure_waiting_behind_the_workers(monkeypatch):
+    from textmine._parallel import release_workers
+
+    plot = _overview_plot()
+    expected = report._draw_files(plot, ("png",))
+    release_workers(kill=True)  # a pool yet to start: both figures are still waiting a moment later
+    here = _draws_here(monkeypatch)
+    with report._Drawer(2) as drawer:
+        first, second = drawer.draw(plot, ("png",)), drawer.draw(plot, ("png",))
+        assert here == []  # both went to the worker
+        drawer.steal()
+        assert here == ["corpus_overview"]  # the second, drawn here while the worker draws the first
+        drawer.steal()
+        assert here == ["corpus_overview"]  # the first is the worker's: nothing more to take back
+        assert first() == second() == expected  # build_report's test with n_jobs=2 covers a whole report
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
 def test_start_readies_the_workers_a_drawer_then_draws_with(monkeypatch):
     from joblib import parallel_config
 

@@ -505,7 +505,8 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
                     pending.append(finish)
                 while len(pending) > drawer.in_flight:  # in order; a drawing's tables are not held for long
                     outputs.append(pending.popleft()())
-        while pending:
+        while pending:  # nothing left to compute: this process takes back a figure waiting for a worker
+            drawer.steal()
             outputs.append(pending.popleft()())
     _raise_if_signalled()
     _replace_if_changed(out / "README.md", _index(outputs, corpus, seed=seed).encode("utf-8"))
@@ -629,6 +630,16 @@ SMALL_SOURCE_BYTES = 3 * WORKER_CORPUS_CHARS
 FIGURES_PER_WORKER = 2
 
 
+@dataclass
+class _Sent:
+    """A figure given to a worker: its future, what it is drawn from, and its files if drawn here after all."""
+
+    future: Any
+    plot: _Plot
+    formats: tuple[str, ...]
+    here: dict[str, bytes] | None = None
+
+
 class _Drawer:
     """Draws figures in this process and, with ``n_jobs`` > 1, in worker processes while the report goes on.
 
@@ -636,8 +647,9 @@ class _Drawer:
     workers hold fewer than :data:`FIGURES_PER_WORKER` figures each, else it is
     drawn here. Workers only on textmine's own pool (not a joblib backend the
     caller chose) and for tables below :data:`BIG_TABLE_BYTES`.
-    Leaving the ``with`` block on an error or interrupt cancels what is still to
-    draw and stops the workers. A worker that dies (killed, out of memory) costs
+    Once nothing is left to compute, :meth:`steal` draws here a figure still waiting
+    behind those the workers draw. Leaving the ``with`` block on an error or
+    interrupt cancels what is still to draw and stops the workers. A worker that dies (killed, out of memory) costs
     only time: its figure, and every one after it, is drawn here.
     """
 
@@ -647,7 +659,7 @@ class _Drawer:
         #: a worker their tables too (below BIG_TABLE_BYTES, kept to draw here should the worker die).
         self.in_flight = 4 * self.workers
         self._executor: Any = None
-        self._futures: list = []
+        self._sent: list[_Sent] = []  # figures given to a worker and not drawn yet
 
     @staticmethod
     def _workers(n_jobs: int | None) -> int:
@@ -692,8 +704,8 @@ class _Drawer:
         """What returns the figure's files: drawn now here, or in a worker (waited for when called)."""
         from concurrent.futures import BrokenExecutor
 
-        self._futures = [f for f in self._futures if not f.done()]  # a done one is held by its finish only
-        if len(self._futures) >= FIGURES_PER_WORKER * self.workers or _table_bytes(plot) > BIG_TABLE_BYTES:
+        self._sent = [s for s in self._sent if not s.future.done()]  # a done one is held by its finish only
+        if len(self._sent) >= FIGURES_PER_WORKER * self.workers or _table_bytes(plot) > BIG_TABLE_BYTES:
             return _drawn_here(plot, formats)
         from ._parallel import children_ignore_sigint
 
@@ -705,9 +717,12 @@ class _Drawer:
         except BrokenExecutor:  # a worker died earlier in this run: this process draws from now on
             self.workers = 0
             return _drawn_here(plot, formats)
-        self._futures.append(future)
+        sent = _Sent(future, plot, tuple(formats))
+        self._sent.append(sent)
 
         def result() -> dict[str, bytes]:
+            if sent.here is not None:  # taken back by steal()
+                return sent.here
             try:
                 return future.result()
             except BrokenExecutor:  # the worker died (killed, out of memory): this figure, and the rest, here
@@ -715,13 +730,26 @@ class _Drawer:
                 return _draw_files(plot, formats)
         return result
 
+    def steal(self) -> None:
+        """Draw here the last figure that waits behind those the workers draw, rather than wait for it.
+
+        For the end of a report, when this process has nothing left but to wait: the
+        figure is drawn here while the workers finish theirs. A worker that had it in its
+        queue already (loky's call queue: as a rule) draws it too, and that copy is not read.
+        """
+        waiting = [s for s in self._sent if s.here is None and not s.future.done()]
+        if len(waiting) > self.workers:
+            last = waiting[-1]
+            last.future.cancel()
+            last.here = _draw_files(last.plot, last.formats)
+
     def __enter__(self) -> "_Drawer":
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is not None and self._executor is not None:
-            for future in self._futures:
-                future.cancel()
+            for sent in self._sent:
+                sent.future.cancel()
             self._executor.shutdown(wait=False, kill_workers=True)
 
 
