@@ -250,6 +250,9 @@ def test_the_explorer_page_is_copied_from_the_cache_unless_its_corpus_figures_or
     outputs[0] = dataclasses.replace(outputs[0], caption="Another caption.")
     page()
     assert computed == ["page"] * 5
+    monkeypatch.setattr(report, "BIG_TABLE_BYTES", 10)  # a page too big to keep in memory for the cache
+    outputs[0] = dataclasses.replace(outputs[0], caption="A third caption.")
+    assert page() == page() and computed == ["page"] * 7
 
 
 def test_a_deleted_png_comes_back_with_the_same_bytes_and_nothing_else_is_written(copy_of_bundled):

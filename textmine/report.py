@@ -521,7 +521,9 @@ def _explorer(corpus: Corpus, out: Path, outputs: list[Output], cache: ResultCac
 
     Its key: ``corpus_key`` (the texts and metadata), the explorer's code, and each figure's
     caption, CSV bytes and files in ``out`` -- not the drawing code, so after a change to the
-    plotting code only the page is copied, not computed again.
+    plotting code only the page is copied, not computed again. A page of more than
+    :data:`BIG_TABLE_BYTES` (a corpus of about 8 M characters) is not cached: holding it in
+    memory to store it would add to the report's peak.
     """
     from .explorer import EXPLORER_DATA, EXPLORER_PAGE, __file__ as code, write_explorer
 
@@ -536,7 +538,8 @@ def _explorer(corpus: Corpus, out: Path, outputs: list[Output], cache: ResultCac
         else:
             write_explorer(corpus, out, figures={o.stem: o.caption for o in outputs},
                            title=f"textmine: {len(corpus):,} documents")
-            cache.put(key, {name: (out / name).read_bytes() for name in (EXPLORER_DATA, EXPLORER_PAGE)})
+            if (out / EXPLORER_DATA).stat().st_size <= BIG_TABLE_BYTES:
+                cache.put(key, {name: (out / name).read_bytes() for name in (EXPLORER_DATA, EXPLORER_PAGE)})
         step.detail = f"{(out / EXPLORER_DATA).stat().st_size / 1e6:.1f} MB of searchable text and tables"
 
 
@@ -646,11 +649,11 @@ class _Drawer:
     This process is one of the ``n_jobs``: a figure goes to a worker while the
     workers hold fewer than :data:`FIGURES_PER_WORKER` figures each, else it is
     drawn here. Workers only on textmine's own pool (not a joblib backend the
-    caller chose) and for tables below :data:`BIG_TABLE_BYTES`.
-    Once nothing is left to compute, :meth:`steal` draws here a figure still waiting
-    behind those the workers draw. Leaving the ``with`` block on an error or
-    interrupt cancels what is still to draw and stops the workers. A worker that dies (killed, out of memory) costs
-    only time: its figure, and every one after it, is drawn here.
+    caller chose) and for tables below :data:`BIG_TABLE_BYTES`. Once nothing is
+    left to compute, :meth:`steal` draws here a figure still waiting behind those
+    the workers draw. Leaving the ``with`` block on an error or interrupt cancels
+    what is still to draw and stops the workers. A worker that dies (killed, out
+    of memory) costs only time: its figure, and every one after it, is drawn here.
     """
 
     def __init__(self, n_jobs: int | None) -> None:
