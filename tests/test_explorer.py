@@ -110,6 +110,21 @@ def test_same_input_same_bytes(tmp_path):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
+def test_the_whitespace_class_is_exactly_what_python_counts_as_whitespace():
+    import re
+    import sys
+
+    from textmine.explorer import explorer_whitespace
+
+    spec = explorer_whitespace()
+    assert spec.startswith("[") and spec.endswith("]")
+    listed = set()
+    for a, b in re.findall(r"\\u([0-9a-f]{4})(?:-\\u([0-9a-f]{4}))?", spec[1:-1]):
+        listed.update(range(int(a, 16), int(b or a, 16) + 1))
+    assert listed == {c for c in range(sys.maxunicode + 1) if chr(c).isspace()}  # the plain definition
+    assert 0x3000 in listed and 0xFEFF not in listed  # the ideographic space; not the byte order mark
+
+
 def test_bad_folder_or_missing_figure_is_a_clear_error(tmp_path):
     afile = tmp_path / "file.txt"
     afile.write_text("x", encoding="utf-8")

@@ -32,6 +32,7 @@ import html
 import json
 import math
 import os
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -163,7 +164,12 @@ def explorer_whitespace() -> str:
     >>> r"\u3000" in explorer_whitespace(), r"\ufeff" in explorer_whitespace()
     (True, False)
     """
-    codes = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    # ``\s`` of a str pattern is ``str.isspace``: one regex pass over a string of every code point
+    # (0.02 s) rather than a Python loop calling isspace (0.3 s of each report that writes the page)
+    import numpy as np
+
+    every = np.arange(sys.maxunicode + 1, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    codes = [m.start() for m in re.finditer(r"\s", every)]
     ranges: list[list[int]] = []
     for c in codes:
         if ranges and ranges[-1][1] == c - 1:
