@@ -67,21 +67,12 @@ def cut_and_map(texts: list[str]) -> tuple[float, float]:
 
 def jieba_loop(texts: list[str]) -> float:
     """CPU seconds of wall.py's baseline loop over ``texts`` (its dictionary built beforehand)."""
-    import jieba
+    from run import jieba_with_policy_terms
 
-    from textmine.tokenize.tokenizer import Tokenizer, _quiet_jieba, _term_table
-
-    tok = Tokenizer()
-    with _quiet_jieba():
-        dt = jieba.Tokenizer()
-        dt.initialize()
-    dt.total = sum(dt.FREQ.values())
-    for term, freq, tag in _term_table(tok.entries, dt.FREQ.get, dt.total).values():
-        dt.add_word(term, freq, tag)
-    dt.total = sum(dt.FREQ.values())
+    dt, keep = jieba_with_policy_terms()
     t0 = time.process_time()
     for text in texts:
-        [w for w in dt.lcut(text, HMM=False) if tok._keep(w)]
+        [w for w in dt.lcut(text, HMM=False) if keep(w)]
     return time.process_time() - t0
 
 

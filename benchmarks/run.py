@@ -145,11 +145,9 @@ def _memory(peak: TreeSampler) -> dict[str, float]:
 # children: one measurement each, result as JSON on the last line of stdout
 
 
-def child_jieba(data: str, limit_mb: float, digests: bool = True) -> dict:
-    """The researcher's loop: read each file, ``lcut`` it with jieba, keep the tokens that pass the filters.
-
-    ``digests``: also a digest of each document's tokens (after the timed part, for the identity check).
-    """
+def jieba_with_policy_terms() -> tuple[Any, Any]:
+    """The researcher's tokenizer: a private ``jieba.Tokenizer`` holding textmine's dictionary terms
+    (with the frequencies textmine gives them), and textmine's filter (cached per token)."""
     import functools
 
     import jieba
@@ -164,7 +162,15 @@ def child_jieba(data: str, limit_mb: float, digests: bool = True) -> dict:
     for term, freq, tag in _term_table(tok.entries, dt.FREQ.get, dt.total).values():
         dt.add_word(term, freq, tag)
     dt.total = sum(dt.FREQ.values())
-    keep = functools.lru_cache(maxsize=None)(tok._keep)
+    return dt, functools.lru_cache(maxsize=None)(tok._keep)
+
+
+def child_jieba(data: str, limit_mb: float, digests: bool = True) -> dict:
+    """The researcher's loop: read each file, ``lcut`` it with jieba, keep the tokens that pass the filters.
+
+    ``digests``: also a digest of each document's tokens (after the timed part, for the identity check).
+    """
+    dt, keep = jieba_with_policy_terms()
     files, size = _files_up_to(data, limit_mb)
     with TreeSampler(os.getpid()) as peak:
         start, cpu = time.perf_counter(), cpu_seconds()
