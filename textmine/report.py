@@ -61,16 +61,23 @@ under that key plus the drawing code, library versions, resolution and formats.
 So a run whose inputs did not change computes and draws nothing: it copies the
 bytes (``unchanged`` in the log when the files are already there); after a change
 to the drawing code only, every figure is drawn again from its cached tables
-without computing an analysis. ``textmine.clear_cache()`` empties the cache;
-``--force`` computes and draws everything again.
+without computing an analysis. The explorer page is kept too, under a key of the
+corpus, each figure's caption, CSV and files, and the non-drawing code plus
+``explorer.py``. ``textmine.clear_cache()`` empties the cache; ``--force`` computes
+and draws everything again.
 
 **Drawn on all cores.** ``--jobs`` (default -1, all cores) processes draw: this one
 and workers of textmine's pool (:func:`textmine._parallel.worker_backend`); a figure
-goes to a free worker with its tables (unless they exceed :data:`BIG_TABLE_BYTES`),
-else it is drawn here, while the report computes the next tables. Files are written
-in the report's order, by this process, with the same bytes as ``--jobs 1``. A corpus
-of more than :data:`WORKER_CORPUS_CHARS` characters is drawn here only: its report
-needs the memory a worker would take.
+goes to a worker with its tables while each worker holds fewer than
+:data:`FIGURES_PER_WORKER` (unless they exceed :data:`BIG_TABLE_BYTES`), else it is
+drawn here, while the report computes the next tables; at the end this process
+takes back a figure still waiting for a worker. Files are written in the report's
+order, by this process, with the same bytes as ``--jobs 1``. The command line starts
+the workers before it loads a corpus of at most :data:`SMALL_SOURCE_BYTES` on disk,
+unless the same run (options, code, each file's size and modification time) ended
+before, when nothing is left to draw. A corpus of more than
+:data:`WORKER_CORPUS_CHARS` characters is drawn here only: its report needs the
+memory a worker would take.
 
 The output folder is checked before any work (a folder, or one that can be
 created, writable); an error is one line on stderr and exit code 1; Ctrl-C or
