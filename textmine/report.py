@@ -240,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ran = run is not None and not args.force and cache.get(run) is not None
         warm = run is not None and not ran and _Drawer.start(args.jobs)
         corpus = _load(args)
-        if warm and _n_chars(corpus) > WORKER_CORPUS_CHARS:  # larger than its files suggested: drawn here
+        if warm and _n_chars(corpus.to_frame()) > WORKER_CORPUS_CHARS:  # more than its files suggested: drawn here
             from ._parallel import release_workers
 
             release_workers(kill=True)
@@ -338,19 +338,15 @@ def _source_files(spec: str | None, limit: int) -> list[list] | None:
     >>> _source_files("no/such/folder", 100) is None
     True
     """
-    import glob
-
-    from .corpus import BUNDLED, bundled_seeds_dir
+    from .corpus import BUNDLED, _expand, bundled_seeds_dir
 
     out: list[list] = []
     total = 0
     try:
         if spec is None or (spec in BUNDLED and not Path(spec).exists()):
             roots = [bundled_seeds_dir() / ("" if spec in (None, "seeds") else spec)]
-        elif not Path(spec).exists() and set("*?[") & set(spec):
-            roots = [Path(p) for p in sorted(glob.iglob(spec, recursive=True))]
         else:
-            roots = [Path(spec)]
+            roots = _expand(spec)  # a glob's files as load_corpus finds them, else the path itself
         for path in (path for root in roots for path in _walk(root)):
             info = os.stat(path, follow_symlinks=False)
             total += info.st_size
@@ -373,9 +369,8 @@ def _walk(root: Path) -> Iterator[str]:
             yield os.path.join(folder, name)
 
 
-def _n_chars(corpus: Corpus) -> int:
-    """Characters of the corpus's cleaned texts (its ``n_chars`` metadata)."""
-    frame = corpus.to_frame()
+def _n_chars(frame: pd.DataFrame) -> int:
+    """Characters of a corpus's cleaned texts, from its ``n_chars`` metadata (:meth:`Corpus.to_frame`)."""
     return int(frame["n_chars"].sum()) if "n_chars" in frame else 0
 
 
@@ -502,8 +497,7 @@ def build_report(corpus: Corpus, out: str | os.PathLike = "figures", *, seed: in
                 lambda: _panel_figures(corpus, toks, frame, log))
     cache = ResultCache()
     outputs: list[Output] = []
-    chars = int(frame["n_chars"].sum()) if "n_chars" in frame else 0
-    with _Drawer(n_jobs if chars <= WORKER_CORPUS_CHARS else 1) as drawer:
+    with _Drawer(n_jobs if _n_chars(frame) <= WORKER_CORPUS_CHARS else 1) as drawer:
         pending: collections.deque[Callable[[], Output]] = collections.deque()
         for section in sections:
             for fig in section():
